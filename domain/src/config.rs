@@ -1,0 +1,165 @@
+//! Typed settings: defaults < optional TOML file (`TDS_CONFIG`) < environment.
+//! Loaded once by the binary and passed down; nothing else reads the environment.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything the services need to know about their surroundings.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `postgres://…` or `sqlite://…`; defaults to a SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Redis for queues and events (production mode).
+    pub redis_url: String,
+    /// Broker, `mqtt://host:port` or `mqtts://host:port`.
+    pub mqtt_url: String,
+    /// Where the api listens.
+    pub http_addr: String,
+    /// CA, reports and the demo database live here.
+    pub data_dir: PathBuf,
+    /// Secret signing API tokens; a random one per process when unset (tokens die on restart).
+    pub jwt_secret: Option<String>,
+    /// How long a login token stays valid.
+    pub token_ttl_hours: i64,
+    /// SMTP server for alert and report e-mails.
+    pub smtp_url: Option<String>,
+    /// Platform time zone (nightly jobs); accounts have their own for buckets.
+    pub timezone: String,
+    /// CA the platform trusts for `mqtts://`.
+    pub mqtt_ca_file: Option<PathBuf>,
+    /// Platform client certificate for `mqtts://`.
+    pub mqtt_cert_file: Option<PathBuf>,
+    /// Platform client key for `mqtts://`.
+    pub mqtt_key_file: Option<PathBuf>,
+    /// Where the broker's CA, ACL and CRL files are kept current.
+    pub broker_dir: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            redis_url: "redis://127.0.0.1:6379".into(),
+            mqtt_url: "mqtt://127.0.0.1:1883".into(),
+            http_addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            jwt_secret: None,
+            token_ttl_hours: 12,
+            smtp_url: None,
+            timezone: "America/Sao_Paulo".into(),
+            mqtt_ca_file: None,
+            mqtt_cert_file: None,
+            mqtt_key_file: None,
+            broker_dir: None,
+        }
+    }
+}
+
+/// Environment variable → setting, as the operator contract names them.
+const ENV_KEYS: &[(&str, &str)] = &[
+    ("DATABASE_URL", "database_url"),
+    ("REDIS_URL", "redis_url"),
+    ("MQTT_URL", "mqtt_url"),
+    ("TDS_HTTP_ADDR", "http_addr"),
+    ("TDS_DATA_DIR", "data_dir"),
+    ("TDS_JWT_SECRET", "jwt_secret"),
+    ("TDS_TOKEN_TTL_HOURS", "token_ttl_hours"),
+    ("SMTP_URL", "smtp_url"),
+    ("TDS_TIMEZONE", "timezone"),
+    ("MQTT_CA_FILE", "mqtt_ca_file"),
+    ("MQTT_CERT_FILE", "mqtt_cert_file"),
+    ("MQTT_KEY_FILE", "mqtt_key_file"),
+    ("TDS_BROKER_DIR", "broker_dir"),
+];
+
+/// Settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Loads defaults, then the TOML file named by `TDS_CONFIG` (if any), then the environment.
+    pub fn load() -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Ok(path) = std::env::var("TDS_CONFIG") {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let env = Env::raw().filter_map(|key| {
+            ENV_KEYS
+                .iter()
+                .find(|(var, _)| key.as_str().eq_ignore_ascii_case(var))
+                .map(|(_, field)| (*field).into())
+        });
+        let settings: Settings = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| SettingsError(e.to_string()))?;
+        crate::values::parse_timezone(&settings.timezone)
+            .map_err(|e| SettingsError(format!("TDS_TIMEZONE: {e}")))?;
+        Ok(settings)
+    }
+
+    /// The database to use: the configured one, or the demo SQLite file in `data_dir`.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("tds.db").display())
+        })
+    }
+}
+
+fn mask_url(url: &str) -> String {
+    // scheme://user:password@host → scheme://user:***@host
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let opt = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "-".into());
+        write!(
+            f,
+            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={}",
+            mask_url(&self.database_url()),
+            mask_url(&self.redis_url),
+            mask_url(&self.mqtt_url),
+            self.http_addr,
+            self.data_dir.display(),
+            if self.jwt_secret.is_some() { "***" } else { "(random per process)" },
+            self.token_ttl_hours,
+            self.smtp_url.as_deref().map(mask_url).unwrap_or_else(|| "-".into()),
+            self.timezone,
+            opt(&self.mqtt_ca_file),
+            opt(&self.mqtt_cert_file),
+            opt(&self.mqtt_key_file),
+            opt(&self.broker_dir),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked() {
+        let s = Settings {
+            database_url: Some("postgres://tds:hunter2@db:5432/tds".into()),
+            jwt_secret: Some("s3cret".into()),
+            ..Settings::default()
+        };
+        let shown = s.to_string();
+        assert!(shown.contains("postgres://tds:***@db:5432/tds"), "{shown}");
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+    }
+}

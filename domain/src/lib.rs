@@ -1,0 +1,20 @@
+//! Domain logic of TDS: parsed values, settings, authentication, the tenant scope,
+//! and the operations on accounts, members, gateways and devices.
+//!
+//! Entry points (GraphQL resolvers, the CLI, job handlers) stay thin and call these
+//! plain functions; every tenant-owned operation takes a [`tenant::Tenant`] and filters
+//! by its account, so another account's object is simply not found.
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod devices;
+pub mod error;
+pub mod gateways;
+pub mod members;
+pub mod page;
+pub mod tenant;
+pub mod values;
+
+pub use error::{DomainError, DomainResult, FieldError};
+pub use tenant::{Credentials, Session, Tenant};

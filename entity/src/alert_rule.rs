@@ -1,0 +1,42 @@
+//! A condition on readings or silence that raises alerts.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+#[allow(unused_imports)]
+use crate::enums::*;
+
+/// One row of `alert_rules`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "alert_rules")]
+#[allow(missing_docs)]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub scope: AlertScope,
+    pub device_id: Option<Uuid>,
+    pub gateway_id: Option<Uuid>,
+    pub device_kind: Option<DeviceKind>,
+    pub condition: AlertCondition,
+    pub threshold_low: Option<f64>,
+    pub threshold_high: Option<f64>,
+    /// Period of a consumption condition.
+    pub period: Option<RollupPeriod>,
+    pub silent_minutes: Option<i32>,
+    pub severity: Severity,
+    pub cooldown_s: i32,
+    /// JSON array of e-mail addresses.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub recipients: Json,
+    pub enabled: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub created_by: Option<Uuid>,
+}
+
+/// Relations are resolved by explicit queries scoped to an account.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,35 @@
+//! One over-the-air renewal of a gateway certificate (ADR-004), step by step.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+#[allow(unused_imports)]
+use crate::enums::*;
+
+/// One row of `certificate_renewals`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "certificate_renewals")]
+#[allow(missing_docs)]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub gateway_id: Uuid,
+    pub old_certificate_id: Uuid,
+    pub new_certificate_id: Option<Uuid>,
+    pub mode: RenewalMode,
+    pub state: RenewalState,
+    pub attempts: i32,
+    pub scheduled_at: DateTimeUtc,
+    pub published_at: Option<DateTimeUtc>,
+    pub acknowledged_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+/// Relations are resolved by explicit queries scoped to an account.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
