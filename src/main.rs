@@ -1,1 +1,22 @@
-fn main() {}
+//! `tds`: the operator command line. Parses arguments and hands over to the library
+//! crates; every failure ends as one line on stderr and a non-zero exit.
+
+mod bench;
+mod cli;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(cli::run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,1 +1,98 @@
-//! placeholder
+//! The HTTP service: GraphQL (POST, GraphiQL on GET), health and readiness.
+//!
+//! Credentials are read from the headers here and resolved once per request into the
+//! GraphQL request's scope; everything after that is the schema's business.
+
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tds_domain::{Credentials, DomainError};
+use tds_graphql::{ApiState, RequestScope, TdsSchema};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (GraphQL documents and variables).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The GraphQL schema.
+    pub schema: TdsSchema,
+    /// Database and keys.
+    pub api: ApiState,
+}
+
+/// Builds the router of the api service.
+pub fn router(api: ApiState) -> Router {
+    let state = AppState { schema: tds_graphql::build_schema(api.clone()), api };
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Reads `Authorization: Bearer …` and `X-Account-Id` (header names are case-insensitive).
+pub fn credentials_from_headers(headers: &HeaderMap) -> Credentials {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bearer = text("authorization").and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    });
+    Credentials { bearer, account_id: text("x-account-id") }
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
+    let credentials = credentials_from_headers(&headers);
+    match RequestScope::resolve(&state.api, &credentials).await {
+        Ok(scope) => GraphQLResponse::from(state.schema.execute(scope.attach(request.into_inner())).await)
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "resolving the session failed");
+            let err = DomainError::Internal("session".into());
+            let body = serde_json::json!({
+                "data": null,
+                "errors": [{"message": "internal error", "extensions": {"code": err.code()}}],
+            });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match tds_domain::db::ping(&state.api.db).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Serves the api until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    api: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(api)).with_graceful_shutdown(shutdown).await
+}

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod db;
 pub mod devices;
 pub mod error;
 pub mod gateways;

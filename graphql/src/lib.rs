@@ -1,1 +1,40 @@
-//! placeholder
+//! The TDS GraphQL schema: types, queries, mutations, loaders and error mapping.
+//!
+//! No web framework here: `tds-api` serves the schema, tests execute it directly.
+//! Callers resolve a [`RequestScope`] from the request's credentials and attach it.
+
+mod context;
+mod error;
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+use async_graphql::{EmptySubscription, Schema};
+
+pub use context::{ApiState, RequestScope};
+pub use error::{ApiError, ApiResult};
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+/// The executable schema.
+pub type TdsSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Deepest query accepted.
+pub const MAX_DEPTH: usize = 10;
+/// Most expensive query accepted (lists count as their page size times their children).
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+/// Builds the schema with its limits and shared state.
+pub fn build_schema(state: ApiState) -> TdsSchema {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .data(state)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl()
+}

@@ -1,0 +1,94 @@
+//! What every resolver can reach: the shared state (database, token keys) and the
+//! per-request session with its account-scoped loaders.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Request};
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+use tds_domain::auth::TokenKeys;
+use tds_domain::{Credentials, DomainError, Session, Tenant};
+
+use crate::error::ApiResult;
+use crate::loaders::{DevicesByGateway, GatewayById};
+
+/// Shared by all requests.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// Signs and checks login tokens.
+    pub keys: TokenKeys,
+}
+
+/// Loaders batch nested fields into one query per level; they are built per request for
+/// the caller's account, so a cached value can never cross tenants.
+pub struct Loaders {
+    /// Devices of gateways.
+    pub devices_by_gateway: DataLoader<DevicesByGateway>,
+    /// Gateways by id.
+    pub gateway_by_id: DataLoader<GatewayById>,
+}
+
+/// Per-request data: who is calling, and their loaders.
+pub struct RequestScope {
+    /// The resolved session.
+    pub session: Session,
+    /// Present when the session has a tenant.
+    pub loaders: Option<Loaders>,
+}
+
+impl RequestScope {
+    /// Resolves credentials (one or two small queries) and prepares the loaders.
+    pub async fn resolve(state: &ApiState, credentials: &Credentials) -> Result<Self, sea_orm::DbErr> {
+        let session = Session::resolve(&state.db, &state.keys, credentials, Utc::now()).await?;
+        let loaders = session.tenant().ok().map(|tenant| Loaders {
+            devices_by_gateway: DataLoader::new(
+                DevicesByGateway { db: state.db.clone(), account_id: tenant.account_id },
+                tokio::spawn,
+            ),
+            gateway_by_id: DataLoader::new(
+                GatewayById { db: state.db.clone(), account_id: tenant.account_id },
+                tokio::spawn,
+            ),
+        });
+        Ok(Self { session, loaders })
+    }
+
+    /// Attaches this scope to a GraphQL request.
+    pub fn attach(self, request: Request) -> Request {
+        request.data(self)
+    }
+}
+
+/// Typed access to state and session from a resolver.
+pub(crate) trait ContextExt {
+    fn state(&self) -> &ApiState;
+    fn scope(&self) -> ApiResult<&RequestScope>;
+    fn tenant(&self) -> ApiResult<&Tenant>;
+    fn loaders(&self) -> ApiResult<&Loaders>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &ApiState {
+        // The schema is always built with its state (see `build_schema`).
+        self.data_unchecked::<ApiState>()
+    }
+
+    fn scope(&self) -> ApiResult<&RequestScope> {
+        self.data_opt::<RequestScope>().ok_or_else(|| {
+            DomainError::Unauthenticated("sign in first: Authorization: Bearer <token>".into()).into()
+        })
+    }
+
+    fn tenant(&self) -> ApiResult<&Tenant> {
+        Ok(self.scope()?.session.tenant()?)
+    }
+
+    fn loaders(&self) -> ApiResult<&Loaders> {
+        self.tenant()?;
+        self.scope()?
+            .loaders
+            .as_ref()
+            .ok_or_else(|| DomainError::Internal("loaders missing for a tenant session".into()).into())
+    }
+}

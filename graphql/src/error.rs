@@ -1,0 +1,60 @@
+//! Domain errors become GraphQL errors here, once: a stable `extensions.code`, the
+//! offending field for VALIDATION, and no storage detail for the client.
+
+use async_graphql::{ErrorExtensionValues, Value};
+use tds_domain::DomainError;
+
+/// The error type of every resolver: a GraphQL error that always carries a code.
+/// It deliberately does not implement `Display`, so a domain error cannot slip through
+/// async-graphql's catch-all `Display` conversion and lose its code.
+#[derive(Debug, Clone)]
+pub struct ApiError(async_graphql::Error);
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(ApiError(err): ApiError) -> Self {
+        err
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        DomainError::from(e).into()
+    }
+}
+
+/// Resolver result.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        let message = match &err {
+            DomainError::Database(_) | DomainError::Internal(_) => {
+                tracing::error!(error = %err, "request failed");
+                "internal error".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", err.code());
+        if let DomainError::Validation(fields) = &err {
+            if let Some(first) = fields.first() {
+                extensions.set("field", first.field.as_str());
+            }
+            let list: Vec<Value> = fields
+                .iter()
+                .map(|f| {
+                    let mut m = async_graphql::indexmap::IndexMap::new();
+                    m.insert(async_graphql::Name::new("field"), Value::from(f.field.as_str()));
+                    m.insert(async_graphql::Name::new("message"), Value::from(f.message.as_str()));
+                    Value::Object(m)
+                })
+                .collect();
+            extensions.set("fields", Value::List(list));
+        }
+        ApiError(async_graphql::Error {
+            message,
+            source: None,
+            extensions: Some(extensions),
+        })
+    }
+}

@@ -1,0 +1,192 @@
+//! `tds bench …`: measurements printed as one JSON object.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use chrono::Utc;
+use clap::Subcommand;
+use sea_orm::EntityTrait;
+use tds_domain::accounts::{self, NewAccount, NewUser};
+use tds_domain::config::Settings;
+use tds_domain::devices::{self, DeviceDraft};
+use tds_domain::gateways::{self, GatewayDraft};
+use tds_domain::{Credentials, Tenant};
+use tds_graphql::RequestScope;
+
+/// What to measure.
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// GraphQL read path: a page of gateways with their devices nested.
+    Query {
+        /// Print JSON (the only output format; accepted for the operator contract).
+        #[arg(long)]
+        json: bool,
+        /// Gateways in the scratch account.
+        #[arg(long, default_value_t = 100)]
+        gateways: u32,
+        /// Devices per gateway.
+        #[arg(long, default_value_t = 8)]
+        devices: u32,
+        /// Timed requests (after 10 warm-up requests).
+        #[arg(long, default_value_t = 300)]
+        iterations: u32,
+    },
+    /// MQTT ingest throughput and latency.
+    Ingest,
+    /// Report generation.
+    Report,
+}
+
+const GATEWAY_QUERY: &str = "query($first: Int!) { gateways(first: $first) { edges { cursor node { \
+    id code mac name status isOnline lastSeenAt capacity \
+    devices { id code name kind unit measurement slaveId register } } } pageInfo { hasNextPage endCursor } } }";
+
+/// Runs a benchmark.
+pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Query { json: _, gateways, devices, iterations } => {
+            query(settings, gateways, devices, iterations).await
+        }
+        BenchCommand::Ingest | BenchCommand::Report => {
+            bail!("this benchmark is not part of this build yet")
+        }
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+async fn query(settings: Settings, n_gateways: u32, n_devices: u32, iterations: u32) -> anyhow::Result<()> {
+    if n_gateways == 0 || n_gateways > 100 || n_devices > 247 {
+        bail!("--gateways must be 1..=100 (one page) and --devices at most 247");
+    }
+    let mut db = tds_domain::db::connect(&settings.database_url()).await.context("cannot open the database")?;
+    let statements = Arc::new(AtomicU64::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    tds_migration::migrate(&db, Utc::now()).await?;
+    let backend = format!("{:?}", db.get_database_backend()).to_lowercase();
+
+    // A scratch tenant, removed afterwards (accounts cascade to their fleet).
+    let now = Utc::now();
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let user = accounts::create_user(
+        &db,
+        NewUser { email: format!("bench-{tag}@bench.invalid"), password: tag.clone(), name: "bench".into(), is_superuser: false },
+        None,
+        now,
+    )
+    .await?;
+    let account = accounts::create_account(&db, NewAccount { name: format!("bench {tag}"), ..Default::default() }, user.id, None, now).await?;
+    let outcome = measure(&db, &settings, &statements, &user, &account, n_gateways, n_devices, iterations).await;
+    tds_entity::account::Entity::delete_by_id(account.id).exec(&db).await?;
+    tds_entity::user::Entity::delete_by_id(user.id).exec(&db).await?;
+    let mut figures = outcome?;
+    figures["backend"] = backend.into();
+    println!("{figures}");
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn measure(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    statements: &AtomicU64,
+    user: &tds_entity::user::Model,
+    account: &tds_entity::account::Model,
+    n_gateways: u32,
+    n_devices: u32,
+    iterations: u32,
+) -> anyhow::Result<serde_json::Value> {
+    let now = Utc::now();
+    let tenant = Tenant { account_id: account.id, user_id: user.id, role: tds_entity::Role::Admin, timezone: account.timezone.clone() };
+    let seed: u32 = rand::random();
+    for g in 0..n_gateways {
+        let mac_tail = seed.wrapping_add(g).to_be_bytes();
+        let mac = format!("02:00:{:02x}:{:02x}:{:02x}:{:02x}", mac_tail[0], mac_tail[1], mac_tail[2], mac_tail[3]);
+        let draft = GatewayDraft {
+            code: format!("GW{g:03}"),
+            mac,
+            name: format!("Gateway {g}"),
+            latitude: None,
+            longitude: None,
+            capacity: n_devices.max(1) as i32,
+            reporting_interval_s: 300,
+            status: tds_entity::GatewayStatus::Active,
+        };
+        let gateway = gateways::create_gateway(db, &tenant, draft, now).await?;
+        for d in 0..n_devices {
+            let draft = DeviceDraft {
+                code: format!("D{:02}", d + 1),
+                name: format!("Meter {d}"),
+                kind: tds_entity::DeviceKind::Energy,
+                unit: None,
+                measurement: None,
+                slave_id: d as i32 + 1,
+                register: 0,
+                conversion_factor: 1.0,
+            };
+            devices::create_device(db, &tenant, gateway.id, draft, now).await?;
+        }
+    }
+
+    let state = crate::cli::api_state(settings, db.clone());
+    let schema = tds_graphql::build_schema(state.clone());
+    let (token, _) = state.keys.issue(user.id, now)?;
+    let credentials = Credentials { bearer: Some(token), account_id: Some(account.id.to_string()) };
+    let mut latencies = Vec::with_capacity(iterations as usize);
+    let (mut per_request, mut per_query) = (0, 0);
+    for i in 0..iterations + 10 {
+        let before = statements.load(Ordering::Relaxed);
+        let started = Instant::now();
+        let scope = RequestScope::resolve(&state, &credentials).await?;
+        let after_session = statements.load(Ordering::Relaxed);
+        let request = async_graphql::Request::new(GATEWAY_QUERY)
+            .variables(async_graphql::Variables::from_json(serde_json::json!({"first": n_gateways})));
+        let response = schema.execute(scope.attach(request)).await;
+        let elapsed = started.elapsed();
+        if !response.errors.is_empty() {
+            bail!("query failed: {:?}", response.errors);
+        }
+        if i == 0 {
+            let json = response.data.into_json()?;
+            let edges = json["gateways"]["edges"].as_array().map_or(0, Vec::len);
+            let devices: usize = json["gateways"]["edges"]
+                .as_array()
+                .map(|e| e.iter().map(|e| e["node"]["devices"].as_array().map_or(0, Vec::len)).sum())
+                .unwrap_or(0);
+            if edges != n_gateways as usize || devices != (n_gateways * n_devices) as usize {
+                bail!("query returned {edges} gateways and {devices} devices");
+            }
+        }
+        if i >= 10 {
+            latencies.push(elapsed.as_secs_f64() * 1000.0);
+            per_request = statements.load(Ordering::Relaxed) - before;
+            per_query = statements.load(Ordering::Relaxed) - after_session;
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let mean = latencies.iter().sum::<f64>() / latencies.len().max(1) as f64;
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
+    Ok(serde_json::json!({
+        "scenario": "gateway_list_nested_devices",
+        "gateways": n_gateways,
+        "devices_per_gateway": n_devices,
+        "iterations": iterations,
+        "p50_ms": round(percentile(&latencies, 50.0)),
+        "p95_ms": round(percentile(&latencies, 95.0)),
+        "p99_ms": round(percentile(&latencies, 99.0)),
+        "mean_ms": round(mean),
+        "sql_statements_per_request": per_request,
+        "sql_statements_in_query": per_query,
+    }))
+}

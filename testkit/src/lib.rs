@@ -1,0 +1,251 @@
+//! Test harness shared by the crates' integration tests.
+//!
+//! Each test gets its own database: a fresh PostgreSQL database on the machine's server
+//! (dropped when the test ends, even if it fails) or a fresh SQLite file, migrated.
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+use tds_domain::accounts::{self, NewAccount, NewUser};
+use tds_domain::auth::TokenKeys;
+use tds_domain::Credentials;
+use tds_entity::{account, user};
+use tds_graphql::{ApiState, RequestScope, TdsSchema};
+use uuid::Uuid;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The machine's PostgreSQL (`TDS_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres).
+    Postgres,
+    /// A SQLite file in a fresh temporary directory.
+    Sqlite,
+}
+
+/// URL of the PostgreSQL maintenance database tests create their databases from.
+pub fn pg_admin_url() -> String {
+    std::env::var("TDS_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn pg_url_for(name: &str) -> String {
+    let admin = pg_admin_url();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// A database owned by one test.
+pub struct TestDb {
+    /// Connection to it.
+    pub db: DatabaseConnection,
+    /// Its URL (for child processes).
+    pub url: String,
+    backend: Backend,
+    name: String,
+}
+
+impl TestDb {
+    /// Creates an empty database (not migrated).
+    pub async fn empty(backend: Backend) -> Self {
+        let name = format!("tds_test_{}", Uuid::new_v4().simple());
+        let url = match backend {
+            Backend::Postgres => {
+                let admin = Database::connect(pg_admin_url()).await.expect("PostgreSQL is reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                pg_url_for(&name)
+            }
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                format!("sqlite://{}?mode=rwc", dir.join("tds.db").display())
+            }
+        };
+        let db = tds_domain::db::connect(&url).await.expect("connect to the test database");
+        Self { db, url, backend, name }
+    }
+
+    /// Creates and migrates a database.
+    pub async fn migrated(backend: Backend) -> Self {
+        let test = Self::empty(backend).await;
+        tds_migration::migrate(&test.db, Utc::now()).await.expect("migrations apply");
+        test
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        match self.backend {
+            Backend::Postgres => {
+                // Drop is synchronous; a helper thread with its own runtime does the async part.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    rt.block_on(async {
+                        if let Ok(admin) = Database::connect(pg_admin_url()).await {
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                    Ok::<_, std::io::Error>(())
+                })
+                .join();
+            }
+            Backend::Sqlite => {
+                let _ = std::fs::remove_dir_all(std::env::temp_dir().join(name));
+            }
+        }
+    }
+}
+
+/// A GraphQL response, reduced to what tests look at.
+#[derive(Debug, Clone)]
+pub struct Gql {
+    /// `data` as JSON (null when absent).
+    pub data: Value,
+    /// `errors` as JSON.
+    pub errors: Vec<Value>,
+}
+
+impl Gql {
+    /// The data, failing the test if there were errors.
+    pub fn ok(&self) -> &Value {
+        assert!(self.errors.is_empty(), "unexpected errors: {:#?}", self.errors);
+        &self.data
+    }
+
+    /// `extensions.code` of the first error (panics if none).
+    pub fn code(&self) -> &str {
+        self.errors
+            .first()
+            .unwrap_or_else(|| panic!("expected an error, got data {}", self.data))["extensions"]["code"]
+            .as_str()
+            .unwrap_or("<no code>")
+    }
+
+    /// `extensions.field` of the first error.
+    pub fn field(&self) -> Option<&str> {
+        self.errors.first()?["extensions"]["field"].as_str()
+    }
+
+    /// Every field named in the first error's `extensions.fields`.
+    pub fn fields(&self) -> Vec<String> {
+        self.errors
+            .first()
+            .and_then(|e| e["extensions"]["fields"].as_array())
+            .map(|l| l.iter().filter_map(|f| f["field"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Someone who can call the API.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Bearer token.
+    pub token: String,
+    /// Account sent as `X-Account-Id`.
+    pub account: Option<Uuid>,
+    /// The user.
+    pub user: user::Model,
+}
+
+impl Caller {
+    /// The same user acting in another account.
+    pub fn in_account(&self, account: Uuid) -> Self {
+        Self { account: Some(account), ..self.clone() }
+    }
+}
+
+/// The schema over a test database, executed without HTTP.
+pub struct TestApi {
+    /// The database.
+    pub db: TestDb,
+    /// Shared state.
+    pub state: ApiState,
+    /// The schema.
+    pub schema: TdsSchema,
+}
+
+impl TestApi {
+    /// A migrated database and a schema over it.
+    pub async fn new(backend: Backend) -> Self {
+        let db = TestDb::migrated(backend).await;
+        let state = ApiState { db: db.db.clone(), keys: TokenKeys::new(b"test-secret", chrono::Duration::hours(1)) };
+        let schema = tds_graphql::build_schema(state.clone());
+        Self { db, state, schema }
+    }
+
+    /// Creates a user (password `password123`) and signs it in.
+    pub async fn user(&self, email: &str, superuser: bool) -> Caller {
+        let user = accounts::create_user(
+            &self.state.db,
+            NewUser { email: email.into(), password: "password123".into(), name: String::new(), is_superuser: superuser },
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("create user");
+        let (token, _) = self.state.keys.issue(user.id, Utc::now()).expect("token");
+        Caller { token, account: None, user }
+    }
+
+    /// Creates an account whose first ADMIN is `admin`, returning the admin acting in it.
+    pub async fn account(&self, name: &str, admin: &Caller) -> (account::Model, Caller) {
+        let account = accounts::create_account(
+            &self.state.db,
+            NewAccount { name: name.into(), ..Default::default() },
+            admin.user.id,
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("create account");
+        let caller = admin.in_account(account.id);
+        (account, caller)
+    }
+
+    /// Executes a document as `caller` (or anonymously).
+    pub async fn run(&self, caller: Option<&Caller>, query: &str, variables: Value) -> Gql {
+        let credentials = caller
+            .map(|c| Credentials { bearer: Some(c.token.clone()), account_id: c.account.map(|a| a.to_string()) })
+            .unwrap_or_default();
+        let scope = RequestScope::resolve(&self.state, &credentials).await.expect("session resolves");
+        let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
+        let response = self.schema.execute(scope.attach(request)).await;
+        Gql {
+            data: response.data.into_json().unwrap_or(Value::Null),
+            errors: response
+                .errors
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+                .collect(),
+        }
+    }
+}
+
+/// Declares an async test function `fn name(backend: Backend)` as two tests,
+/// `name::postgres` and `name::sqlite`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+        }
+    )+};
+}
