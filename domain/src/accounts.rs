@@ -310,7 +310,16 @@ pub async fn set_account_active(
     now: DateTime<Utc>,
 ) -> DomainResult<account::Model> {
     if !operator.is_superuser {
-        return Err(DomainError::Forbidden("only platform operators manage licences".into()));
+        // Members learn they lack the right; anyone else learns nothing about the id.
+        let member = membership::Entity::find()
+            .filter(membership::Column::AccountId.eq(account_id))
+            .filter(membership::Column::UserId.eq(operator.id))
+            .one(db)
+            .await?;
+        return Err(match member {
+            Some(_) => DomainError::Forbidden("only platform operators manage licences".into()),
+            None => DomainError::NotFound("account"),
+        });
     }
     let account = account::Entity::find_by_id(account_id)
         .one(db)

@@ -23,7 +23,7 @@ pub type TdsSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 10;
 /// Most expensive query accepted (lists count as their page size times their children).
-pub const MAX_COMPLEXITY: usize = 5_000;
+pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Builds the schema with its limits and shared state.
 pub fn build_schema(state: ApiState) -> TdsSchema {
@@ -31,6 +31,7 @@ pub fn build_schema(state: ApiState) -> TdsSchema {
         .data(state)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(error::ErrorCodes)
         .finish()
 }
 
