@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::ParseRequestError;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -53,19 +55,40 @@ pub fn credentials_from_headers(headers: &HeaderMap) -> Credentials {
     Credentials { bearer, account_id: text("x-account-id") }
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
+/// A GraphQL-shaped error body for failures outside the schema (so it has a code too).
+fn error_response(status: StatusCode, error: &DomainError, message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{"message": message, "extensions": {"code": error.code()}}],
+    });
+    (status, Json(body)).into_response()
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    let request = match request {
+        Ok(request) => request.into_inner(),
+        Err(GraphQLRejection(rejection)) => {
+            let too_large = matches!(rejection, ParseRequestError::PayloadTooLarge)
+                || rejection.to_string().contains("length limit");
+            let (status, message) = if too_large {
+                (StatusCode::PAYLOAD_TOO_LARGE, format!("request body over {MAX_BODY_BYTES} bytes"))
+            } else {
+                (StatusCode::BAD_REQUEST, format!("not a GraphQL request: {rejection}"))
+            };
+            return error_response(status, &DomainError::invalid("body", message.clone()), &message);
+        }
+    };
     let credentials = credentials_from_headers(&headers);
     match RequestScope::resolve(&state.api, &credentials).await {
-        Ok(scope) => GraphQLResponse::from(state.schema.execute(scope.attach(request.into_inner())).await)
-            .into_response(),
+        Ok(scope) => GraphQLResponse::from(state.schema.execute(scope.attach(request)).await).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "resolving the session failed");
-            let err = DomainError::Internal("session".into());
-            let body = serde_json::json!({
-                "data": null,
-                "errors": [{"message": "internal error", "extensions": {"code": err.code()}}],
-            });
-            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+            let error = DomainError::Internal("session".into());
+            error_response(StatusCode::SERVICE_UNAVAILABLE, &error, "internal error")
         }
     }
 }

@@ -1,0 +1,92 @@
+//! The api service over HTTP semantics (requests go to the router without a port).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tds_testkit::{Backend, TestApi};
+use tower::ServiceExt;
+
+async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
+    let response = app.clone().oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    (status, content_type, body)
+}
+
+fn graphql(body: Value, token: Option<&str>, account: Option<&str>) -> Request<Body> {
+    let mut builder = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("Authorization", format!("bearer {token}"));
+    }
+    if let Some(account) = account {
+        builder = builder.header("x-account-id", account);
+    }
+    builder.body(Body::from(body.to_string())).expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_and_manage_the_fleet_over_http() {
+    let api = TestApi::new(Backend::Postgres).await;
+    let ana = api.user("ana@x.example", false).await;
+    let (account, _) = api.account("Acme", &ana).await;
+    api.account("Second", &ana).await;
+    let app = tds_api::router(api.state.clone());
+
+    let (status, _, body) = send(&app, graphql(json!({"query": "mutation { login(email: \"ana@x.example\", password: \"password123\") { token } }"}), None, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
+
+    let account_id = account.id.to_string();
+    let create = json!({"query": "mutation { createGateway(input: {code: \"GW1\", mac: \"AABBCCDDEEFF\", name: \"Torre\"}) { mac } }"});
+    let (_, _, body) = send(&app, graphql(create, Some(&token), Some(&account_id))).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["data"]["createGateway"]["mac"], "aa:bb:cc:dd:ee:ff");
+
+    let list = json!({"query": "{ gateways { nodes { code } } }"});
+    let (_, _, body) = send(&app, graphql(list.clone(), Some(&token), Some(&account_id))).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["data"]["gateways"]["nodes"], json!([{"code": "GW1"}]));
+
+    // Without X-Account-Id a member of two accounts must choose.
+    let (_, _, body) = send(&app, graphql(list, Some(&token), None)).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["field"], "X-Account-Id");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_graphiql_and_body_cap() {
+    let api = TestApi::new(Backend::Sqlite).await;
+    let app = tds_api::router(api.state.clone());
+
+    let (status, _, body) = send(&app, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
+    let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, content_type, body) = send(&app, Request::get("/graphql").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&body).contains("graphiql"));
+
+    let huge = json!({"query": format!("{{ me {{ email }} }} # {}", "x".repeat(tds_api::MAX_BODY_BYTES))});
+    let (status, _, body) = send(&app, graphql(huge, None, None)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");
+    let (status, _, body) = send(&app, Request::post("/graphql").header("content-type", "application/json").body(Body::from("{not json")).unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");
+
+    // When the database is gone, readiness says so.
+    api.state.db.clone().close().await.ok();
+    let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+}
