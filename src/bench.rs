@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
 use sea_orm::EntityTrait;
@@ -46,9 +46,12 @@ const GATEWAY_QUERY: &str = "query($first: Int!) { gateways(first: $first) { edg
 /// Runs a benchmark.
 pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()> {
     match command {
-        BenchCommand::Query { json: _, gateways, devices, iterations } => {
-            query(settings, gateways, devices, iterations).await
-        }
+        BenchCommand::Query {
+            json: _,
+            gateways,
+            devices,
+            iterations,
+        } => query(settings, gateways, devices, iterations).await,
         BenchCommand::Ingest | BenchCommand::Report => {
             bail!("this benchmark is not part of this build yet")
         }
@@ -63,11 +66,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-async fn query(settings: Settings, n_gateways: u32, n_devices: u32, iterations: u32) -> anyhow::Result<()> {
+async fn query(
+    settings: Settings,
+    n_gateways: u32,
+    n_devices: u32,
+    iterations: u32,
+) -> anyhow::Result<()> {
     if n_gateways == 0 || n_gateways > 100 || n_devices > 247 {
         bail!("--gateways must be 1..=100 (one page) and --devices at most 247");
     }
-    let mut db = tds_domain::db::connect(&settings.database_url()).await.context("cannot open the database")?;
+    let mut db = tds_domain::db::connect(&settings.database_url())
+        .await
+        .context("cannot open the database")?;
     let statements = Arc::new(AtomicU64::new(0));
     let counter = statements.clone();
     db.set_metric_callback(move |_| {
@@ -81,15 +91,44 @@ async fn query(settings: Settings, n_gateways: u32, n_devices: u32, iterations: 
     let tag = uuid::Uuid::new_v4().simple().to_string();
     let user = accounts::create_user(
         &db,
-        NewUser { email: format!("bench-{tag}@bench.invalid"), password: tag.clone(), name: "bench".into(), is_superuser: false },
+        NewUser {
+            email: format!("bench-{tag}@bench.invalid"),
+            password: tag.clone(),
+            name: "bench".into(),
+            is_superuser: false,
+        },
         None,
         now,
     )
     .await?;
-    let account = accounts::create_account(&db, NewAccount { name: format!("bench {tag}"), ..Default::default() }, user.id, None, now).await?;
-    let outcome = measure(&db, &settings, &statements, &user, &account, n_gateways, n_devices, iterations).await;
-    tds_entity::account::Entity::delete_by_id(account.id).exec(&db).await?;
-    tds_entity::user::Entity::delete_by_id(user.id).exec(&db).await?;
+    let account = accounts::create_account(
+        &db,
+        NewAccount {
+            name: format!("bench {tag}"),
+            ..Default::default()
+        },
+        user.id,
+        None,
+        now,
+    )
+    .await?;
+    let outcome = measure(
+        &db,
+        &settings,
+        &statements,
+        &user,
+        &account,
+        n_gateways,
+        n_devices,
+        iterations,
+    )
+    .await;
+    tds_entity::account::Entity::delete_by_id(account.id)
+        .exec(&db)
+        .await?;
+    tds_entity::user::Entity::delete_by_id(user.id)
+        .exec(&db)
+        .await?;
     let mut figures = outcome?;
     figures["backend"] = backend.into();
     println!("{figures}");
@@ -108,11 +147,19 @@ async fn measure(
     iterations: u32,
 ) -> anyhow::Result<serde_json::Value> {
     let now = Utc::now();
-    let tenant = Tenant { account_id: account.id, user_id: user.id, role: tds_entity::Role::Admin, timezone: account.timezone.clone() };
+    let tenant = Tenant {
+        account_id: account.id,
+        user_id: user.id,
+        role: tds_entity::Role::Admin,
+        timezone: account.timezone.clone(),
+    };
     let seed: u32 = rand::random();
     for g in 0..n_gateways {
         let mac_tail = seed.wrapping_add(g).to_be_bytes();
-        let mac = format!("02:00:{:02x}:{:02x}:{:02x}:{:02x}", mac_tail[0], mac_tail[1], mac_tail[2], mac_tail[3]);
+        let mac = format!(
+            "02:00:{:02x}:{:02x}:{:02x}:{:02x}",
+            mac_tail[0], mac_tail[1], mac_tail[2], mac_tail[3]
+        );
         let draft = GatewayDraft {
             code: format!("GW{g:03}"),
             mac,
@@ -142,7 +189,10 @@ async fn measure(
     let state = crate::cli::api_state(settings, db.clone());
     let schema = tds_graphql::build_schema(state.clone());
     let (token, _) = state.keys.issue(user.id, now)?;
-    let credentials = Credentials { bearer: Some(token), account_id: Some(account.id.to_string()) };
+    let credentials = Credentials {
+        bearer: Some(token),
+        account_id: Some(account.id.to_string()),
+    };
     let mut latencies = Vec::with_capacity(iterations as usize);
     let (mut per_request, mut per_query) = (0, 0);
     for i in 0..iterations + 10 {
@@ -150,8 +200,9 @@ async fn measure(
         let started = Instant::now();
         let scope = RequestScope::resolve(&state, &credentials).await?;
         let after_session = statements.load(Ordering::Relaxed);
-        let request = async_graphql::Request::new(GATEWAY_QUERY)
-            .variables(async_graphql::Variables::from_json(serde_json::json!({"first": n_gateways})));
+        let request = async_graphql::Request::new(GATEWAY_QUERY).variables(
+            async_graphql::Variables::from_json(serde_json::json!({"first": n_gateways})),
+        );
         let response = schema.execute(scope.attach(request)).await;
         let elapsed = started.elapsed();
         if !response.errors.is_empty() {
@@ -162,7 +213,11 @@ async fn measure(
             let edges = json["gateways"]["edges"].as_array().map_or(0, Vec::len);
             let devices: usize = json["gateways"]["edges"]
                 .as_array()
-                .map(|e| e.iter().map(|e| e["node"]["devices"].as_array().map_or(0, Vec::len)).sum())
+                .map(|e| {
+                    e.iter()
+                        .map(|e| e["node"]["devices"].as_array().map_or(0, Vec::len))
+                        .sum()
+                })
                 .unwrap_or(0);
             if edges != n_gateways as usize || devices != (n_gateways * n_devices) as usize {
                 bail!("query returned {edges} gateways and {devices} devices");

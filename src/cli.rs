@@ -1,6 +1,6 @@
 //! Commands of the operator contract (SPEC §7).
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use tds_domain::accounts::{self, NewAccount, NewUser};
@@ -94,15 +94,21 @@ fn settings() -> anyhow::Result<Settings> {
 
 async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let url = settings.database_url();
-    tds_domain::db::connect(&url)
-        .await
-        .with_context(|| format!("cannot open the database ({})", url.split('@').next_back().unwrap_or("")))
+    tds_domain::db::connect(&url).await.with_context(|| {
+        format!(
+            "cannot open the database ({})",
+            url.split('@').next_back().unwrap_or("")
+        )
+    })
 }
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TDS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Runs one command.
@@ -112,26 +118,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let settings = settings()?;
             let db = database(&settings).await?;
-            tds_migration::migrate(&db, Utc::now()).await.context("migration failed")?;
+            tds_migration::migrate(&db, Utc::now())
+                .await
+                .context("migration failed")?;
             let layout = tds_migration::readings_layout(&db).await?;
             println!("migrations applied (readings: {layout:?})");
         }
         Command::Serve { only } => serve(only).await?,
-        Command::Users { command: UsersCommand::Create { email, password, name, superuser } } => {
+        Command::Users {
+            command:
+                UsersCommand::Create {
+                    email,
+                    password,
+                    name,
+                    superuser,
+                },
+        } => {
             let settings = settings()?;
             let db = database(&settings).await?;
-            let user = accounts::create_user(&db, NewUser { email, password, name, is_superuser: superuser }, None, Utc::now())
-                .await?;
+            let user = accounts::create_user(
+                &db,
+                NewUser {
+                    email,
+                    password,
+                    name,
+                    is_superuser: superuser,
+                },
+                None,
+                Utc::now(),
+            )
+            .await?;
             println!("{}", user.id);
         }
-        Command::Accounts { command: AccountsCommand::Create { name, admin, timezone, tax_id, locale } } => {
+        Command::Accounts {
+            command:
+                AccountsCommand::Create {
+                    name,
+                    admin,
+                    timezone,
+                    tax_id,
+                    locale,
+                },
+        } => {
             let settings = settings()?;
             let db = database(&settings).await?;
             let email = Email::parse(&admin).map_err(|m| anyhow::anyhow!("--admin: {m}"))?;
             let Some(admin) = accounts::find_user_by_email(&db, &email).await? else {
-                bail!("--admin: no user with e-mail {} (create it with `tds users create`)", email.as_str());
+                bail!(
+                    "--admin: no user with e-mail {} (create it with `tds users create`)",
+                    email.as_str()
+                );
             };
-            let input = NewAccount { name, tax_id, timezone: Some(timezone), locale: Some(locale), plan: None };
+            let input = NewAccount {
+                name,
+                tax_id,
+                timezone: Some(timezone),
+                locale: Some(locale),
+                plan: None,
+            };
             let account = accounts::create_account(&db, input, admin.id, None, Utc::now()).await?;
             println!("{}", account.id);
         }
@@ -154,11 +198,17 @@ pub fn api_state(settings: &Settings, db: sea_orm::DatabaseConnection) -> ApiSta
 }
 
 async fn serve(only: Vec<String>) -> anyhow::Result<()> {
-    let wanted: Vec<&str> = if only.is_empty() { vec!["api"] } else { only.iter().map(String::as_str).collect() };
+    let wanted: Vec<&str> = if only.is_empty() {
+        vec!["api"]
+    } else {
+        only.iter().map(String::as_str).collect()
+    };
     for service in &wanted {
         match *service {
             "api" => {}
-            "ingest" | "workers" => bail!("--only {service}: this service is not part of this build yet"),
+            "ingest" | "workers" => {
+                bail!("--only {service}: this service is not part of this build yet")
+            }
             other => bail!("--only: unknown service '{other}' (expected api, ingest, workers)"),
         }
     }
@@ -169,9 +219,32 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "api listening");
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        shutdown_signal().await;
         tracing::info!("shutting down");
     };
     tds_api::serve(listener, api_state(&settings, db), shutdown).await?;
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` and supervisors send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -1,5 +1,7 @@
 //! The `tds` command line as an operator scripts it.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::process::{Command, Output};
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -27,8 +29,17 @@ async fn table_count(db: &TestDb) -> i64 {
         Backend::Postgres => "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'",
         Backend::Sqlite => "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'",
     };
-    let backend = if db.backend() == Backend::Postgres { DatabaseBackend::Postgres } else { DatabaseBackend::Sqlite };
-    let row = db.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+    let backend = if db.backend() == Backend::Postgres {
+        DatabaseBackend::Postgres
+    } else {
+        DatabaseBackend::Sqlite
+    };
+    let row = db
+        .db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+        .unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
 
@@ -41,8 +52,16 @@ async fn migrate_twice(backend: Backend) {
     assert!(tables >= 16, "{tables} tables");
     let second = tds(&db.url, &["migrate"]);
     assert!(second.status.success(), "{}", stderr(&second));
-    assert_eq!(table_count(&db).await, tables, "a second run changes nothing");
-    let expected = if backend == Backend::Postgres { "Partitioned" } else { "Plain" };
+    assert_eq!(
+        table_count(&db).await,
+        tables,
+        "a second run changes nothing"
+    );
+    let expected = if backend == Backend::Postgres {
+        "Partitioned"
+    } else {
+        "Plain"
+    };
     assert!(stdout(&second).contains(expected), "{}", stdout(&second));
 }
 
@@ -59,60 +78,190 @@ async fn migrate_twice_on_sqlite() {
 #[tokio::test]
 async fn users_and_accounts_from_the_command_line() {
     let db = TestDb::migrated(Backend::Sqlite).await;
-    let created = tds(&db.url, &["users", "create", "--email", "Ops@Example.com", "--password", "long enough"]);
+    let created = tds(
+        &db.url,
+        &[
+            "users",
+            "create",
+            "--email",
+            "Ops@Example.com",
+            "--password",
+            "long enough",
+        ],
+    );
     assert!(created.status.success(), "{}", stderr(&created));
-    assert!(uuid::Uuid::parse_str(&stdout(&created)).is_ok(), "prints the new id");
+    assert!(
+        uuid::Uuid::parse_str(&stdout(&created)).is_ok(),
+        "prints the new id"
+    );
 
-    let again = tds(&db.url, &["users", "create", "--email", "ops@example.com", "--password", "long enough"]);
+    let again = tds(
+        &db.url,
+        &[
+            "users",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--password",
+            "long enough",
+        ],
+    );
     assert!(!again.status.success());
-    assert_eq!(stderr(&again).lines().count(), 1, "one line: {}", stderr(&again));
+    assert_eq!(
+        stderr(&again).lines().count(),
+        1,
+        "one line: {}",
+        stderr(&again)
+    );
     assert!(stderr(&again).contains("already exists"));
 
-    let account = tds(&db.url, &["accounts", "create", "--name", "Condomínio Azul", "--admin", "ops@example.com"]);
+    let account = tds(
+        &db.url,
+        &[
+            "accounts",
+            "create",
+            "--name",
+            "Condomínio Azul",
+            "--admin",
+            "ops@example.com",
+        ],
+    );
     assert!(account.status.success(), "{}", stderr(&account));
     let account_id = stdout(&account);
 
     for (args, needle) in [
-        (vec!["accounts", "create", "--name", "X", "--admin", "ghost@example.com"], "no user"),
-        (vec!["accounts", "create", "--name", "X", "--admin", "ops@example.com", "--timezone", "Nowhere/Land"], "timezone"),
-        (vec!["accounts", "create", "--name", "X", "--admin", "ops@example.com", "--tax-id", "11.222.333/0001-82"], "taxId"),
-        (vec!["users", "create", "--email", "not-an-email", "--password", "long enough"], "e-mail"),
-        (vec!["users", "create", "--email", "a@b.example", "--password", "short"], "password"),
+        (
+            vec![
+                "accounts",
+                "create",
+                "--name",
+                "X",
+                "--admin",
+                "ghost@example.com",
+            ],
+            "no user",
+        ),
+        (
+            vec![
+                "accounts",
+                "create",
+                "--name",
+                "X",
+                "--admin",
+                "ops@example.com",
+                "--timezone",
+                "Nowhere/Land",
+            ],
+            "timezone",
+        ),
+        (
+            vec![
+                "accounts",
+                "create",
+                "--name",
+                "X",
+                "--admin",
+                "ops@example.com",
+                "--tax-id",
+                "11.222.333/0001-82",
+            ],
+            "taxId",
+        ),
+        (
+            vec![
+                "users",
+                "create",
+                "--email",
+                "not-an-email",
+                "--password",
+                "long enough",
+            ],
+            "e-mail",
+        ),
+        (
+            vec![
+                "users",
+                "create",
+                "--email",
+                "a@b.example",
+                "--password",
+                "short",
+            ],
+            "password",
+        ),
     ] {
         let out = tds(&db.url, &args);
         assert!(!out.status.success(), "{args:?} should fail");
-        assert_eq!(stderr(&out).lines().count(), 1, "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().count(),
+            1,
+            "{args:?}: {}",
+            stderr(&out)
+        );
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 
     let backend = DatabaseBackend::Sqlite;
     let row = db
         .db
-        .query_one_raw(Statement::from_string(backend, "SELECT count(*) AS n FROM accounts"))
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT count(*) AS n FROM accounts",
+        ))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1, "failed commands wrote nothing");
+    assert_eq!(
+        row.try_get::<i64>("", "n").unwrap(),
+        1,
+        "failed commands wrote nothing"
+    );
     assert!(!account_id.is_empty());
 
-    let help = Command::new(env!("CARGO_BIN_EXE_tds")).arg("--help").output().unwrap();
+    let help = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(help.status.success() && stdout(&help).contains("migrate"));
 }
 
 #[tokio::test]
 async fn bench_query_prints_one_json_object() {
     let db = TestDb::migrated(Backend::Sqlite).await;
-    let out = tds(&db.url, &["bench", "query", "--json", "--gateways", "5", "--devices", "2", "--iterations", "5"]);
+    let out = tds(
+        &db.url,
+        &[
+            "bench",
+            "query",
+            "--json",
+            "--gateways",
+            "5",
+            "--devices",
+            "2",
+            "--iterations",
+            "5",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let figures: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
     assert_eq!(figures["gateways"], 5);
-    assert_eq!(figures["sql_statements_in_query"], 2, "gateways + one batched devices query");
+    assert_eq!(
+        figures["sql_statements_in_query"], 2,
+        "gateways + one batched devices query"
+    );
     assert!(figures["p95_ms"].as_f64().unwrap() > 0.0);
     let row = db
         .db
-        .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, "SELECT count(*) AS n FROM gateways"))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "SELECT count(*) AS n FROM gateways",
+        ))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "the scratch tenant is removed");
+    assert_eq!(
+        row.try_get::<i64>("", "n").unwrap(),
+        0,
+        "the scratch tenant is removed"
+    );
 }

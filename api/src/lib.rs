@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::ParseRequestError;
+use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
@@ -34,25 +34,41 @@ pub struct AppState {
 
 /// Builds the router of the api service.
 pub fn router(api: ApiState) -> Router {
-    let state = AppState { schema: tds_graphql::build_schema(api.clone()), api };
+    let state = AppState {
+        schema: tds_graphql::build_schema(api.clone()),
+        api,
+    };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 /// Reads `Authorization: Bearer …` and `X-Account-Id` (header names are case-insensitive).
 pub fn credentials_from_headers(headers: &HeaderMap) -> Credentials {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let bearer = text("authorization").and_then(|v| {
         let (scheme, token) = v.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
     });
-    Credentials { bearer, account_id: text("x-account-id") }
+    Credentials {
+        bearer,
+        account_id: text("x-account-id"),
+    }
 }
 
 /// A GraphQL-shaped error body for failures outside the schema (so it has a code too).
@@ -75,16 +91,28 @@ async fn graphql(
             let too_large = matches!(rejection, ParseRequestError::PayloadTooLarge)
                 || rejection.to_string().contains("length limit");
             let (status, message) = if too_large {
-                (StatusCode::PAYLOAD_TOO_LARGE, format!("request body over {MAX_BODY_BYTES} bytes"))
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body over {MAX_BODY_BYTES} bytes"),
+                )
             } else {
-                (StatusCode::BAD_REQUEST, format!("not a GraphQL request: {rejection}"))
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("not a GraphQL request: {rejection}"),
+                )
             };
-            return error_response(status, &DomainError::invalid("body", message.clone()), &message);
+            return error_response(
+                status,
+                &DomainError::invalid("body", message.clone()),
+                &message,
+            );
         }
     };
     let credentials = credentials_from_headers(&headers);
     match RequestScope::resolve(&state.api, &credentials).await {
-        Ok(scope) => GraphQLResponse::from(state.schema.execute(scope.attach(request)).await).into_response(),
+        Ok(scope) => {
+            GraphQLResponse::from(state.schema.execute(scope.attach(request)).await).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "resolving the session failed");
             let error = DomainError::Internal("session".into());
@@ -94,7 +122,12 @@ async fn graphql(
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .finish(),
+    )
 }
 
 async fn healthz() -> &'static str {
@@ -117,5 +150,7 @@ pub async fn serve(
     api: ApiState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(api)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(api))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -1,9 +1,11 @@
 //! The api service over HTTP semantics (requests go to the router without a port).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tds_testkit::{Backend, TestApi};
 use tower::ServiceExt;
 
@@ -16,7 +18,13 @@ async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, String
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
     (status, content_type, body)
 }
 
@@ -67,20 +75,32 @@ async fn health_readiness_graphiql_and_body_cap() {
     let app = tds_api::router(api.state.clone());
 
     let (status, _, body) = send(&app, Request::get("/healthz").body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::OK, b"ok".as_slice())
+    );
     let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, content_type, body) = send(&app, Request::get("/graphql").body(Body::empty()).unwrap()).await;
+    let (status, content_type, body) =
+        send(&app, Request::get("/graphql").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/html"));
     assert!(String::from_utf8_lossy(&body).contains("graphiql"));
 
-    let huge = json!({"query": format!("{{ me {{ email }} }} # {}", "x".repeat(tds_api::MAX_BODY_BYTES))});
+    let huge =
+        json!({"query": format!("{{ me {{ email }} }} # {}", "x".repeat(tds_api::MAX_BODY_BYTES))});
     let (status, _, body) = send(&app, graphql(huge, None, None)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");
-    let (status, _, body) = send(&app, Request::post("/graphql").header("content-type", "application/json").body(Body::from("{not json")).unwrap()).await;
+    let (status, _, body) = send(
+        &app,
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(Body::from("{not json"))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");

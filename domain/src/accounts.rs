@@ -5,13 +5,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
 };
-use tds_entity::{account, membership, user, Role};
+use tds_entity::{Role, account, membership, user};
 use uuid::Uuid;
 
 use crate::auth::{self, TokenKeys};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::tenant::Tenant;
-use crate::values::{parse_name, parse_timezone, Cnpj, Email};
+use crate::values::{Cnpj, Email, parse_name, parse_timezone};
 
 /// Default account time zone (the seeds' customers are in Brazil).
 pub const DEFAULT_TIMEZONE: &str = "America/Sao_Paulo";
@@ -42,10 +42,18 @@ pub async fn create_user(
     let email = Email::parse(&input.email).map_err(|m| DomainError::invalid("email", m))?;
     let hash = auth::hash_password(&input.password)?;
     if find_user_by_email(db, &email).await?.is_some() {
-        return Err(DomainError::invalid("email", "a user with this e-mail already exists"));
+        return Err(DomainError::invalid(
+            "email",
+            "a user with this e-mail already exists",
+        ));
     }
     let name = if input.name.trim().is_empty() {
-        email.as_str().split('@').next().unwrap_or_default().to_owned()
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     } else {
         parse_name(&input.name).map_err(|m| DomainError::invalid("name", m))?
     };
@@ -107,7 +115,11 @@ pub async fn login(
     match user {
         Some(user) if matches && user.is_active && user.password_hash.is_some() => {
             let (token, expires_at) = keys.issue(user.id, now)?;
-            Ok(LoginToken { token, expires_at, user })
+            Ok(LoginToken {
+                token,
+                expires_at,
+                user,
+            })
         }
         _ => Err(refused()),
     }
@@ -158,7 +170,10 @@ fn check_tax_id(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
 
 fn check_locale(raw: &str, errors: &mut Vec<FieldError>) {
     if !LOCALES.contains(&raw) {
-        errors.push(FieldError::new("locale", format!("one of {}", LOCALES.join(", "))));
+        errors.push(FieldError::new(
+            "locale",
+            format!("one of {}", LOCALES.join(", ")),
+        ));
     }
 }
 
@@ -174,7 +189,10 @@ pub async fn create_account(
     let name = parse_name(&input.name)
         .map_err(|m| errors.push(FieldError::new("name", m)))
         .unwrap_or_default();
-    let tax_id = input.tax_id.as_deref().and_then(|t| check_tax_id(t, &mut errors));
+    let tax_id = input
+        .tax_id
+        .as_deref()
+        .and_then(|t| check_tax_id(t, &mut errors));
     let timezone = input.timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.into());
     if let Err(m) = parse_timezone(&timezone) {
         errors.push(FieldError::new("timezone", m));
@@ -219,7 +237,10 @@ pub async fn create_account(
 }
 
 /// The caller's current account.
-pub async fn current_account(db: &impl ConnectionTrait, tenant: &Tenant) -> DomainResult<account::Model> {
+pub async fn current_account(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+) -> DomainResult<account::Model> {
     account::Entity::find_by_id(tenant.account_id)
         .one(db)
         .await?

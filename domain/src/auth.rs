@@ -73,7 +73,11 @@ impl TokenKeys {
     }
 
     /// Issues a token for `user_id`, returning it with its expiry.
-    pub fn issue(&self, user_id: Uuid, now: DateTime<Utc>) -> DomainResult<(String, DateTime<Utc>)> {
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> DomainResult<(String, DateTime<Utc>)> {
         let expires = now + self.ttl;
         let claims = Claims {
             sub: user_id,

@@ -105,7 +105,10 @@ impl Settings {
     /// The database to use: the configured one, or the demo SQLite file in `data_dir`.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("tds.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tds.db").display()
+            )
         })
     }
 }
@@ -126,7 +129,11 @@ fn mask_url(url: &str) -> String {
 
 impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let opt = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "-".into());
+        let opt = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "-".into())
+        };
         write!(
             f,
             "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={}",
@@ -135,9 +142,16 @@ impl fmt::Display for Settings {
             mask_url(&self.mqtt_url),
             self.http_addr,
             self.data_dir.display(),
-            if self.jwt_secret.is_some() { "***" } else { "(random per process)" },
+            if self.jwt_secret.is_some() {
+                "***"
+            } else {
+                "(random per process)"
+            },
             self.token_ttl_hours,
-            self.smtp_url.as_deref().map(mask_url).unwrap_or_else(|| "-".into()),
+            self.smtp_url
+                .as_deref()
+                .map(mask_url)
+                .unwrap_or_else(|| "-".into()),
             self.timezone,
             opt(&self.mqtt_ca_file),
             opt(&self.mqtt_cert_file),
@@ -160,6 +174,9 @@ mod tests {
         };
         let shown = s.to_string();
         assert!(shown.contains("postgres://tds:***@db:5432/tds"), "{shown}");
-        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            "{shown}"
+        );
     }
 }

@@ -2,18 +2,21 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+};
 
 /// Connects to PostgreSQL or SQLite. SQLite gets WAL and a busy timeout, so the api and
 /// workers of the demo mode can share one file; its parent directory is created.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or_default();
-        if let Some(parent) = std::path::Path::new(file).parent() {
-            if !parent.as_os_str().is_empty() && file != ":memory:" {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
-            }
+        if let Some(parent) = std::path::Path::new(file).parent()
+            && !parent.as_os_str().is_empty()
+            && file != ":memory:"
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
         }
     }
     let mut options = ConnectOptions::new(url.to_owned());

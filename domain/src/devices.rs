@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use tds_entity::{device, gateway, reading, rollup, DeviceKind, Measurement, Role};
+use tds_entity::{DeviceKind, Measurement, Role, device, gateway, reading, rollup};
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -98,23 +98,43 @@ fn validate(draft: DeviceDraft) -> DomainResult<ValidDevice> {
     let mut errors = Vec::new();
     let code = parse_code(&draft.code, 20).map_err(|m| errors.push(FieldError::new("code", m)));
     let name = parse_name(&draft.name).map_err(|m| errors.push(FieldError::new("name", m)));
-    let unit = draft.unit.clone().unwrap_or_else(|| default_unit(draft.kind).into());
+    let unit = draft
+        .unit
+        .clone()
+        .unwrap_or_else(|| default_unit(draft.kind).into());
     let unit = unit.trim().to_owned();
     if unit.is_empty() || unit.chars().count() > 16 {
         errors.push(FieldError::new("unit", "1 to 16 characters"));
     }
     if !(1..=247).contains(&draft.slave_id) {
-        errors.push(FieldError::new("slaveId", "a Modbus slave id is between 1 and 247"));
+        errors.push(FieldError::new(
+            "slaveId",
+            "a Modbus slave id is between 1 and 247",
+        ));
     }
     if !(0..=65_535).contains(&draft.register) {
-        errors.push(FieldError::new("register", "a Modbus register is between 0 and 65535"));
+        errors.push(FieldError::new(
+            "register",
+            "a Modbus register is between 0 and 65535",
+        ));
     }
     if !draft.conversion_factor.is_finite() || draft.conversion_factor == 0.0 {
-        errors.push(FieldError::new("conversionFactor", "a finite, non-zero number"));
+        errors.push(FieldError::new(
+            "conversionFactor",
+            "a finite, non-zero number",
+        ));
     }
-    let measurement = draft.measurement.unwrap_or_else(|| default_measurement(draft.kind));
+    let measurement = draft
+        .measurement
+        .unwrap_or_else(|| default_measurement(draft.kind));
     match (code, name) {
-        (Ok(code), Ok(name)) if errors.is_empty() => Ok(ValidDevice { code, name, unit, measurement, draft }),
+        (Ok(code), Ok(name)) if errors.is_empty() => Ok(ValidDevice {
+            code,
+            name,
+            unit,
+            measurement,
+            draft,
+        }),
         _ => Err(DomainError::Validation(errors)),
     }
 }
@@ -133,17 +153,41 @@ async fn check_unique(
             None => q,
         }
     };
-    if siblings().filter(device::Column::Code.eq(&valid.code)).count(db).await? > 0 {
-        errors.push(FieldError::new("code", "another device of this gateway has this code"));
+    if siblings()
+        .filter(device::Column::Code.eq(&valid.code))
+        .count(db)
+        .await?
+        > 0
+    {
+        errors.push(FieldError::new(
+            "code",
+            "another device of this gateway has this code",
+        ));
     }
-    if siblings().filter(device::Column::SlaveId.eq(valid.draft.slave_id)).count(db).await? > 0 {
-        errors.push(FieldError::new("slaveId", "another device of this gateway uses this slave id"));
+    if siblings()
+        .filter(device::Column::SlaveId.eq(valid.draft.slave_id))
+        .count(db)
+        .await?
+        > 0
+    {
+        errors.push(FieldError::new(
+            "slaveId",
+            "another device of this gateway uses this slave id",
+        ));
     }
-    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Validation(errors))
+    }
 }
 
 /// One device of the caller's account.
-pub async fn get_device(db: &impl ConnectionTrait, tenant: &Tenant, id: Uuid) -> DomainResult<device::Model> {
+pub async fn get_device(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+) -> DomainResult<device::Model> {
     device::Entity::find_by_id(id)
         .filter(device::Column::AccountId.eq(tenant.account_id))
         .one(db)
@@ -168,14 +212,27 @@ pub async fn list_devices(
     if let Some(kind) = filter.kind {
         query = query.filter(device::Column::Kind.eq(kind));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let like = |col| crate::gateways::contains_ci(col, search);
-        query = query.filter(Condition::any().add(like(device::Column::Code)).add(like(device::Column::Name)));
+        query = query.filter(
+            Condition::any()
+                .add(like(device::Column::Code))
+                .add(like(device::Column::Name)),
+        );
     }
     if let Some(after) = page.after {
         query = query.filter(device::Column::Id.gt(after));
     }
-    let rows = query.order_by_asc(device::Column::Id).limit(page.first + 1).all(db).await?;
+    let rows = query
+        .order_by_asc(device::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
     Ok(Page::from_overfetch(rows, page.first))
 }
 
@@ -216,7 +273,10 @@ pub async fn create_device(
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         gateway_query = gateway_query.lock_exclusive();
     }
-    let gateway = gateway_query.one(&txn).await?.ok_or(DomainError::NotFound("gateway"))?;
+    let gateway = gateway_query
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("gateway"))?;
     let carried = device::Entity::find()
         .filter(device::Column::GatewayId.eq(gateway.id))
         .count(&txn)
@@ -224,7 +284,10 @@ pub async fn create_device(
     if carried >= gateway.capacity as u64 {
         return Err(DomainError::invalid(
             "gatewayId",
-            format!("gateway {} is full ({} of {} devices)", gateway.code, carried, gateway.capacity),
+            format!(
+                "gateway {} is full ({} of {} devices)",
+                gateway.code, carried, gateway.capacity
+            ),
         ));
     }
     check_unique(&txn, gateway.id, &valid, None).await?;

@@ -6,13 +6,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use tds_entity::{device, gateway, reading, rollup, GatewayStatus, Role};
+use tds_entity::{GatewayStatus, Role, device, gateway, reading, rollup};
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::page::{Page, PageRequest};
 use crate::tenant::Tenant;
-use crate::values::{parse_code, parse_name, Mac};
+use crate::values::{Mac, parse_code, parse_name};
 
 /// Default most devices per gateway (the seeds' gateways read 8 meters).
 pub const DEFAULT_CAPACITY: i32 = 8;
@@ -90,17 +90,31 @@ fn validate(draft: GatewayDraft) -> DomainResult<ValidGateway> {
     if draft.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
         errors.push(FieldError::new("latitude", "between -90 and 90"));
     }
-    if draft.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+    if draft
+        .longitude
+        .is_some_and(|v| !(-180.0..=180.0).contains(&v))
+    {
         errors.push(FieldError::new("longitude", "between -180 and 180"));
     }
     if !(1..=MAX_CAPACITY).contains(&draft.capacity) {
-        errors.push(FieldError::new("capacity", format!("between 1 and {MAX_CAPACITY} devices")));
+        errors.push(FieldError::new(
+            "capacity",
+            format!("between 1 and {MAX_CAPACITY} devices"),
+        ));
     }
     if !(10..=86_400).contains(&draft.reporting_interval_s) {
-        errors.push(FieldError::new("reportingIntervalS", "between 10 and 86400 seconds"));
+        errors.push(FieldError::new(
+            "reportingIntervalS",
+            "between 10 and 86400 seconds",
+        ));
     }
     match (code, mac, name) {
-        (Ok(code), Ok(mac), Ok(name)) if errors.is_empty() => Ok(ValidGateway { code, mac, name, draft }),
+        (Ok(code), Ok(mac), Ok(name)) if errors.is_empty() => Ok(ValidGateway {
+            code,
+            mac,
+            name,
+            draft,
+        }),
         _ => Err(DomainError::Validation(errors)),
     }
 }
@@ -127,13 +141,24 @@ async fn check_unique(
         errors.push(FieldError::new("mac", "this MAC is already registered"));
     }
     if same_code.count(db).await? > 0 {
-        errors.push(FieldError::new("code", "another gateway of this account has this code"));
+        errors.push(FieldError::new(
+            "code",
+            "another gateway of this account has this code",
+        ));
     }
-    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Validation(errors))
+    }
 }
 
 /// One gateway of the caller's account.
-pub async fn get_gateway(db: &impl ConnectionTrait, tenant: &Tenant, id: Uuid) -> DomainResult<gateway::Model> {
+pub async fn get_gateway(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+) -> DomainResult<gateway::Model> {
     gateway::Entity::find_by_id(id)
         .filter(gateway::Column::AccountId.eq(tenant.account_id))
         .one(db)
@@ -158,14 +183,20 @@ pub async fn list_gateways(
     filter: &GatewayFilter,
     page: PageRequest,
 ) -> DomainResult<Page<gateway::Model>> {
-    let mut query = gateway::Entity::find().filter(gateway::Column::AccountId.eq(tenant.account_id));
+    let mut query =
+        gateway::Entity::find().filter(gateway::Column::AccountId.eq(tenant.account_id));
     if let Some(status) = filter.status {
         query = query.filter(gateway::Column::Status.eq(status));
     }
     if let Some(online) = filter.is_online {
         query = query.filter(gateway::Column::IsOnline.eq(online));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         query = query.filter(
             Condition::any()
                 .add(contains_ci(gateway::Column::Code, search))
@@ -233,7 +264,9 @@ pub async fn update_gateway(
         latitude: patch.latitude.unwrap_or(current.latitude),
         longitude: patch.longitude.unwrap_or(current.longitude),
         capacity: patch.capacity.unwrap_or(current.capacity),
-        reporting_interval_s: patch.reporting_interval_s.unwrap_or(current.reporting_interval_s),
+        reporting_interval_s: patch
+            .reporting_interval_s
+            .unwrap_or(current.reporting_interval_s),
         status: patch.status.unwrap_or(current.status),
     };
     let valid = validate(draft)?;
@@ -264,7 +297,11 @@ pub async fn update_gateway(
 }
 
 /// Deletes a gateway with its devices and their readings and rollups (EDITOR).
-pub async fn delete_gateway(db: &DatabaseConnection, tenant: &Tenant, id: Uuid) -> DomainResult<()> {
+pub async fn delete_gateway(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    id: Uuid,
+) -> DomainResult<()> {
     tenant.require(Role::Editor)?;
     let txn = db.begin().await?;
     let gateway = get_gateway(&txn, tenant, id).await?;

@@ -7,15 +7,15 @@ use sea_orm::{
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
-use tds_entity::{invitation, membership, user, Role};
+use tds_entity::{Role, invitation, membership, user};
 use uuid::Uuid;
 
+use crate::accounts::LoginToken;
 use crate::accounts::find_user_by_email;
 use crate::auth::{self, TokenKeys};
-use crate::accounts::LoginToken;
 use crate::error::{DomainError, DomainResult};
 use crate::tenant::Tenant;
-use crate::values::{parse_name, Email};
+use crate::values::{Email, parse_name};
 
 /// How long an invitation can be accepted.
 pub const INVITATION_TTL_DAYS: i64 = 7;
@@ -75,7 +75,10 @@ pub async fn invite_member(
             .count(db)
             .await?;
         if already > 0 {
-            return Err(DomainError::invalid("email", "already a member of this account"));
+            return Err(DomainError::invalid(
+                "email",
+                "already a member of this account",
+            ));
         }
     }
     let (token, token_hash) = auth::one_time_token();
@@ -116,7 +119,7 @@ pub async fn accept_invitation(
     if invitation.accepted_at.is_some() || invitation.expires_at <= now {
         return Err(invalid());
     }
-    let email = Email::parse(&invitation.email).map_err(|m| DomainError::Internal(m))?;
+    let email = Email::parse(&invitation.email).map_err(DomainError::Internal)?;
     let user = match find_user_by_email(&txn, &email).await? {
         Some(user) if user.password_hash.is_some() => user,
         existing => {
@@ -125,7 +128,12 @@ pub async fn accept_invitation(
             let hash = auth::hash_password(&password)?;
             let name = match name.as_deref() {
                 Some(n) => parse_name(n).map_err(|m| DomainError::invalid("name", m))?,
-                None => email.as_str().split('@').next().unwrap_or_default().to_owned(),
+                None => email
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
             };
             match existing {
                 Some(user) => {
@@ -176,7 +184,11 @@ pub async fn accept_invitation(
     used.update(&txn).await?;
     txn.commit().await?;
     let (token, expires_at) = keys.issue(user.id, now)?;
-    Ok(LoginToken { token, expires_at, user })
+    Ok(LoginToken {
+        token,
+        expires_at,
+        user,
+    })
 }
 
 /// Loads a membership of the caller's account, locking the account's admin rows on
@@ -243,7 +255,9 @@ pub async fn remove_member(
             "the last admin of an account cannot be removed: promote someone else first".into(),
         ));
     }
-    membership::Entity::delete_by_id(member.id).exec(&txn).await?;
+    membership::Entity::delete_by_id(member.id)
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(())
 }

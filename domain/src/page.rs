@@ -49,6 +49,9 @@ impl<T> Page<T> {
     pub fn from_overfetch(mut rows: Vec<T>, first: u64) -> Self {
         let has_next_page = rows.len() as u64 > first;
         rows.truncate(first as usize);
-        Self { items: rows, has_next_page }
+        Self {
+            items: rows,
+            has_next_page,
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use tds_entity::{account, membership, user, Role};
+use tds_entity::{Role, account, membership, user};
 use uuid::Uuid;
 
 use crate::auth::TokenKeys;
@@ -82,8 +82,12 @@ pub struct Session {
 impl Session {
     /// A session with nobody signed in.
     pub fn anonymous() -> Self {
-        let p = SessionProblem::Unauthenticated("sign in first: Authorization: Bearer <token>".into());
-        Self { user: Err(p.clone()), tenant: Err(p) }
+        let p =
+            SessionProblem::Unauthenticated("sign in first: Authorization: Bearer <token>".into());
+        Self {
+            user: Err(p.clone()),
+            tenant: Err(p),
+        }
     }
 
     /// The signed-in user.
@@ -111,18 +115,27 @@ impl Session {
             Ok(id) => id,
             Err(e) => {
                 let p = SessionProblem::Unauthenticated(e.to_string());
-                return Ok(Self { user: Err(p.clone()), tenant: Err(p) });
+                return Ok(Self {
+                    user: Err(p.clone()),
+                    tenant: Err(p),
+                });
             }
         };
         let user = match user::Entity::find_by_id(user_id).one(db).await? {
             Some(u) if u.is_active => u,
             _ => {
                 let p = SessionProblem::Unauthenticated("user unknown or deactivated".into());
-                return Ok(Self { user: Err(p.clone()), tenant: Err(p) });
+                return Ok(Self {
+                    user: Err(p.clone()),
+                    tenant: Err(p),
+                });
             }
         };
         let tenant = resolve_tenant(db, &user, credentials.account_id.as_deref()).await?;
-        Ok(Self { user: Ok(user), tenant })
+        Ok(Self {
+            user: Ok(user),
+            tenant,
+        })
     }
 }
 

@@ -60,7 +60,10 @@ impl Cnpj {
             .collect::<Result<_, _>>()
             .map_err(|_| format!("'{input}' is not a CNPJ (only digits and . / - allowed)"))?;
         if digits.len() != 14 {
-            return Err(format!("a CNPJ has 14 digits, '{input}' has {}", digits.len()));
+            return Err(format!(
+                "a CNPJ has 14 digits, '{input}' has {}",
+                digits.len()
+            ));
         }
         if digits.iter().all(|d| *d == digits[0]) {
             return Err(format!("'{input}' is not a valid CNPJ"));
@@ -78,7 +81,12 @@ impl Cnpj {
         if check(12) != digits[12] || check(13) != digits[13] {
             return Err(format!("'{input}' has wrong CNPJ check digits"));
         }
-        Ok(Self(digits.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect()))
+        Ok(Self(
+            digits
+                .iter()
+                .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
+                .collect(),
+        ))
     }
 
     /// The 14 digits.
@@ -129,7 +137,10 @@ pub fn parse_code(input: &str, max: usize) -> Result<String, String> {
     if code.chars().count() > max {
         return Err(format!("at most {max} characters"));
     }
-    if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err("only letters, digits, '-' and '_'".into());
     }
     Ok(code.to_owned())
@@ -151,21 +162,39 @@ mod tests {
 
     #[test]
     fn mac_forms_normalise() {
-        for form in ["AA:BB:CC:DD:EE:0F", "aa-bb-cc-dd-ee-0f", "aabb.ccdd.ee0f", "AABBCCDDEE0F"] {
-            assert_eq!(Mac::parse(form).unwrap().as_str(), "aa:bb:cc:dd:ee:0f", "{form}");
+        for form in [
+            "AA:BB:CC:DD:EE:0F",
+            "aa-bb-cc-dd-ee-0f",
+            "aabb.ccdd.ee0f",
+            "AABBCCDDEE0F",
+        ] {
+            assert_eq!(
+                Mac::parse(form).unwrap().as_str(),
+                "aa:bb:cc:dd:ee:0f",
+                "{form}"
+            );
         }
     }
 
     #[test]
     fn mac_rejects_garbage() {
-        for bad in ["", "aa:bb:cc:dd:ee", "aa:bb:cc:dd:ee:gg", "aa:bb-cc:dd:ee:ff", "aabbccddeeff00"] {
+        for bad in [
+            "",
+            "aa:bb:cc:dd:ee",
+            "aa:bb:cc:dd:ee:gg",
+            "aa:bb-cc:dd:ee:ff",
+            "aabbccddeeff00",
+        ] {
             assert!(Mac::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn cnpj_check_digits() {
-        assert_eq!(Cnpj::parse("11.222.333/0001-81").unwrap().as_str(), "11222333000181");
+        assert_eq!(
+            Cnpj::parse("11.222.333/0001-81").unwrap().as_str(),
+            "11222333000181"
+        );
         assert!(Cnpj::parse("11.222.333/0001-82").is_err());
         assert!(Cnpj::parse("11111111111111").is_err());
         assert!(Cnpj::parse("1122233300018").is_err());
@@ -173,7 +202,10 @@ mod tests {
 
     #[test]
     fn email_is_lowercased() {
-        assert_eq!(Email::parse(" Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
+        assert_eq!(
+            Email::parse(" Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
         assert!(Email::parse("ana@").is_err());
         assert!(Email::parse("ana example@x.com").is_err());
     }

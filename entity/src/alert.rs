@@ -1,9 +1,9 @@
 //! An alert raised by a rule, from OPEN to RESOLVED.
 
-use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// One row of `alerts`.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]

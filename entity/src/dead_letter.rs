@@ -1,9 +1,9 @@
 //! A message the platform could not accept, kept with its reason.
 
-use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// One row of `dead_letters`.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]

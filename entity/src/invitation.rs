@@ -1,9 +1,9 @@
 //! An invitation to join an account; only the token's SHA-256 is kept.
 
-use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// One row of `invitations`.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]

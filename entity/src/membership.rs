@@ -1,9 +1,9 @@
 //! A user's role in one account.
 
-use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// One row of `memberships`.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]

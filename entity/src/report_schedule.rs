@@ -1,9 +1,9 @@
 //! A report produced on a cron schedule and e-mailed to recipients.
 
-use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// One row of `report_schedules`.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]

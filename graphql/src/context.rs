@@ -39,15 +39,24 @@ pub struct RequestScope {
 
 impl RequestScope {
     /// Resolves credentials (one or two small queries) and prepares the loaders.
-    pub async fn resolve(state: &ApiState, credentials: &Credentials) -> Result<Self, sea_orm::DbErr> {
+    pub async fn resolve(
+        state: &ApiState,
+        credentials: &Credentials,
+    ) -> Result<Self, sea_orm::DbErr> {
         let session = Session::resolve(&state.db, &state.keys, credentials, Utc::now()).await?;
         let loaders = session.tenant().ok().map(|tenant| Loaders {
             devices_by_gateway: DataLoader::new(
-                DevicesByGateway { db: state.db.clone(), account_id: tenant.account_id },
+                DevicesByGateway {
+                    db: state.db.clone(),
+                    account_id: tenant.account_id,
+                },
                 tokio::spawn,
             ),
             gateway_by_id: DataLoader::new(
-                GatewayById { db: state.db.clone(), account_id: tenant.account_id },
+                GatewayById {
+                    db: state.db.clone(),
+                    account_id: tenant.account_id,
+                },
                 tokio::spawn,
             ),
         });
@@ -76,7 +85,8 @@ impl ContextExt for Context<'_> {
 
     fn scope(&self) -> ApiResult<&RequestScope> {
         self.data_opt::<RequestScope>().ok_or_else(|| {
-            DomainError::Unauthenticated("sign in first: Authorization: Bearer <token>".into()).into()
+            DomainError::Unauthenticated("sign in first: Authorization: Bearer <token>".into())
+                .into()
         })
     }
 
@@ -86,9 +96,8 @@ impl ContextExt for Context<'_> {
 
     fn loaders(&self) -> ApiResult<&Loaders> {
         self.tenant()?;
-        self.scope()?
-            .loaders
-            .as_ref()
-            .ok_or_else(|| DomainError::Internal("loaders missing for a tenant session".into()).into())
+        self.scope()?.loaders.as_ref().ok_or_else(|| {
+            DomainError::Internal("loaders missing for a tenant session".into()).into()
+        })
     }
 }

@@ -44,8 +44,14 @@ impl From<DomainError> for ApiError {
                 .iter()
                 .map(|f| {
                     let mut m = async_graphql::indexmap::IndexMap::new();
-                    m.insert(async_graphql::Name::new("field"), Value::from(f.field.as_str()));
-                    m.insert(async_graphql::Name::new("message"), Value::from(f.message.as_str()));
+                    m.insert(
+                        async_graphql::Name::new("field"),
+                        Value::from(f.field.as_str()),
+                    );
+                    m.insert(
+                        async_graphql::Name::new("message"),
+                        Value::from(f.message.as_str()),
+                    );
                     Value::Object(m)
                 })
                 .collect();
@@ -78,7 +84,9 @@ impl async_graphql::extensions::Extension for ErrorCodes {
     ) -> async_graphql::Response {
         let mut response = next.run(ctx).await;
         for error in &mut response.errors {
-            let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
+            let extensions = error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default);
             if extensions.get("code").is_none() {
                 extensions.set("code", "VALIDATION");
             }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::Utc;
-use tds_domain::{accounts, devices, gateways, members, DomainError};
+use tds_domain::{DomainError, accounts, devices, gateways, members};
 
 use crate::context::ContextExt;
 use crate::error::ApiResult;
@@ -15,10 +15,19 @@ pub struct MutationRoot;
 #[Object]
 impl MutationRoot {
     /// Signs in; send the token as `Authorization: Bearer <token>`.
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<LoginPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> ApiResult<LoginPayload> {
         let state = ctx.state();
         let t = accounts::login(&state.db, &state.keys, &email, &password, Utc::now()).await?;
-        Ok(LoginPayload { token: t.token, expires_at: t.expires_at, user: User(t.user) })
+        Ok(LoginPayload {
+            token: t.token,
+            expires_at: t.expires_at,
+            user: User(t.user),
+        })
     }
 
     /// Accepts an invitation (a new user chooses a password) and signs in.
@@ -30,15 +39,27 @@ impl MutationRoot {
         password: Option<String>,
     ) -> ApiResult<LoginPayload> {
         let state = ctx.state();
-        let t = members::accept_invitation(&state.db, &state.keys, &token, name, password, Utc::now()).await?;
-        Ok(LoginPayload { token: t.token, expires_at: t.expires_at, user: User(t.user) })
+        let t =
+            members::accept_invitation(&state.db, &state.keys, &token, name, password, Utc::now())
+                .await?;
+        Ok(LoginPayload {
+            token: t.token,
+            expires_at: t.expires_at,
+            user: User(t.user),
+        })
     }
 
     /// Creates an account (platform operators).
-    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> ApiResult<Account> {
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccountInput,
+    ) -> ApiResult<Account> {
         let user = ctx.scope()?.session.user()?;
         if !user.is_superuser {
-            return Err(DomainError::Forbidden("only platform operators create accounts".into()).into());
+            return Err(
+                DomainError::Forbidden("only platform operators create accounts".into()).into(),
+            );
         }
         let db = &ctx.state().db;
         let admin = match input.admin_email.as_deref() {
@@ -60,11 +81,18 @@ impl MutationRoot {
             plan: None,
         };
         let model = accounts::create_account(db, new, admin, Some(user.id), Utc::now()).await?;
-        Ok(Account { model, role: tds_entity::Role::Admin })
+        Ok(Account {
+            model,
+            role: tds_entity::Role::Admin,
+        })
     }
 
     /// Changes the current account (ADMIN).
-    async fn update_account(&self, ctx: &Context<'_>, input: UpdateAccountInput) -> ApiResult<Account> {
+    async fn update_account(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAccountInput,
+    ) -> ApiResult<Account> {
         let tenant = ctx.tenant()?;
         let patch = accounts::AccountPatch {
             name: input.name,
@@ -74,20 +102,44 @@ impl MutationRoot {
             retention_days: input.retention_days,
         };
         let model = accounts::update_account(&ctx.state().db, tenant, patch, Utc::now()).await?;
-        Ok(Account { model, role: tenant.role })
+        Ok(Account {
+            model,
+            role: tenant.role,
+        })
     }
 
     /// Turns an account's licence on or off (platform operators).
-    async fn set_account_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> ApiResult<Account> {
+    async fn set_account_active(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        active: bool,
+    ) -> ApiResult<Account> {
         let user = ctx.scope()?.session.user()?;
         let id = parse_id(&id, "account")?;
-        let model = accounts::set_account_active(&ctx.state().db, user, id, active, Utc::now()).await?;
-        Ok(Account { model, role: tds_entity::Role::Admin })
+        let model =
+            accounts::set_account_active(&ctx.state().db, user, id, active, Utc::now()).await?;
+        Ok(Account {
+            model,
+            role: tds_entity::Role::Admin,
+        })
     }
 
     /// Invites someone into the current account (ADMIN). The token is returned once.
-    async fn invite_member(&self, ctx: &Context<'_>, email: String, role: Role) -> ApiResult<Invitation> {
-        let issued = members::invite_member(&ctx.state().db, ctx.tenant()?, &email, role.into(), Utc::now()).await?;
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        role: Role,
+    ) -> ApiResult<Invitation> {
+        let issued = members::invite_member(
+            &ctx.state().db,
+            ctx.tenant()?,
+            &email,
+            role.into(),
+            Utc::now(),
+        )
+        .await?;
         Ok(Invitation {
             id: ID(issued.invitation.id.to_string()),
             email: issued.invitation.email,
@@ -98,10 +150,16 @@ impl MutationRoot {
     }
 
     /// Changes a member's role (ADMIN); the last ADMIN stays ADMIN.
-    async fn change_member_role(&self, ctx: &Context<'_>, member_id: ID, role: Role) -> ApiResult<Member> {
+    async fn change_member_role(
+        &self,
+        ctx: &Context<'_>,
+        member_id: ID,
+        role: Role,
+    ) -> ApiResult<Member> {
         let tenant = ctx.tenant()?;
         let id = parse_id(&member_id, "member")?;
-        let m = members::change_member_role(&ctx.state().db, tenant, id, role.into(), Utc::now()).await?;
+        let m = members::change_member_role(&ctx.state().db, tenant, id, role.into(), Utc::now())
+            .await?;
         Ok(Member(m))
     }
 
@@ -114,7 +172,11 @@ impl MutationRoot {
     }
 
     /// Registers a gateway (EDITOR).
-    async fn create_gateway(&self, ctx: &Context<'_>, input: CreateGatewayInput) -> ApiResult<Gateway> {
+    async fn create_gateway(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGatewayInput,
+    ) -> ApiResult<Gateway> {
         let tenant = ctx.tenant()?;
         let draft = gateways::GatewayDraft {
             code: input.code,
@@ -123,20 +185,34 @@ impl MutationRoot {
             latitude: input.location.as_ref().map(|l| l.latitude),
             longitude: input.location.as_ref().map(|l| l.longitude),
             capacity: input.capacity.unwrap_or(gateways::DEFAULT_CAPACITY),
-            reporting_interval_s: input.reporting_interval_s.unwrap_or(gateways::DEFAULT_REPORTING_INTERVAL_S),
-            status: input.status.map(Into::into).unwrap_or(tds_entity::GatewayStatus::Active),
+            reporting_interval_s: input
+                .reporting_interval_s
+                .unwrap_or(gateways::DEFAULT_REPORTING_INTERVAL_S),
+            status: input
+                .status
+                .map(Into::into)
+                .unwrap_or(tds_entity::GatewayStatus::Active),
         };
-        Ok(Gateway(gateways::create_gateway(&ctx.state().db, tenant, draft, Utc::now()).await?))
+        Ok(Gateway(
+            gateways::create_gateway(&ctx.state().db, tenant, draft, Utc::now()).await?,
+        ))
     }
 
     /// Changes a gateway (EDITOR).
-    async fn update_gateway(&self, ctx: &Context<'_>, id: ID, input: UpdateGatewayInput) -> ApiResult<Gateway> {
+    async fn update_gateway(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateGatewayInput,
+    ) -> ApiResult<Gateway> {
         let tenant = ctx.tenant()?;
         let id = parse_id(&id, "gateway")?;
         let (latitude, longitude) = match input.location {
             async_graphql::MaybeUndefined::Undefined => (None, None),
             async_graphql::MaybeUndefined::Null => (Some(None), Some(None)),
-            async_graphql::MaybeUndefined::Value(l) => (Some(Some(l.latitude)), Some(Some(l.longitude))),
+            async_graphql::MaybeUndefined::Value(l) => {
+                (Some(Some(l.latitude)), Some(Some(l.longitude)))
+            }
         };
         let patch = gateways::GatewayPatch {
             code: input.code,
@@ -148,7 +224,9 @@ impl MutationRoot {
             reporting_interval_s: input.reporting_interval_s,
             status: input.status.map(Into::into),
         };
-        Ok(Gateway(gateways::update_gateway(&ctx.state().db, tenant, id, patch, Utc::now()).await?))
+        Ok(Gateway(
+            gateways::update_gateway(&ctx.state().db, tenant, id, patch, Utc::now()).await?,
+        ))
     }
 
     /// Deletes a gateway with its devices and their data (EDITOR). Returns its id.
@@ -160,7 +238,11 @@ impl MutationRoot {
     }
 
     /// Adds a device to a gateway (EDITOR); a full gateway refuses.
-    async fn create_device(&self, ctx: &Context<'_>, input: CreateDeviceInput) -> ApiResult<Device> {
+    async fn create_device(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDeviceInput,
+    ) -> ApiResult<Device> {
         let tenant = ctx.tenant()?;
         let gateway_id = parse_id(&input.gateway_id, "gateway")?;
         let draft = devices::DeviceDraft {
@@ -173,11 +255,18 @@ impl MutationRoot {
             register: input.register,
             conversion_factor: input.conversion_factor.unwrap_or(1.0),
         };
-        Ok(Device(devices::create_device(&ctx.state().db, tenant, gateway_id, draft, Utc::now()).await?))
+        Ok(Device(
+            devices::create_device(&ctx.state().db, tenant, gateway_id, draft, Utc::now()).await?,
+        ))
     }
 
     /// Changes a device (EDITOR).
-    async fn update_device(&self, ctx: &Context<'_>, id: ID, input: UpdateDeviceInput) -> ApiResult<Device> {
+    async fn update_device(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateDeviceInput,
+    ) -> ApiResult<Device> {
         let tenant = ctx.tenant()?;
         let id = parse_id(&id, "device")?;
         let patch = devices::DevicePatch {
@@ -190,7 +279,9 @@ impl MutationRoot {
             register: input.register,
             conversion_factor: input.conversion_factor,
         };
-        Ok(Device(devices::update_device(&ctx.state().db, tenant, id, patch, Utc::now()).await?))
+        Ok(Device(
+            devices::update_device(&ctx.state().db, tenant, id, patch, Utc::now()).await?,
+        ))
     }
 
     /// Deletes a device with its readings (EDITOR). Returns its id.

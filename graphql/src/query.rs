@@ -23,14 +23,20 @@ impl QueryRoot {
     async fn accounts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Account>> {
         let user = ctx.scope()?.session.user()?;
         let list = accounts::accounts_of_user(&ctx.state().db, user.id).await?;
-        Ok(list.into_iter().map(|(model, role)| Account { model, role }).collect())
+        Ok(list
+            .into_iter()
+            .map(|(model, role)| Account { model, role })
+            .collect())
     }
 
     /// The account chosen by `X-Account-Id`.
     async fn account(&self, ctx: &Context<'_>) -> ApiResult<Account> {
         let tenant = ctx.tenant()?;
         let model = accounts::current_account(&ctx.state().db, tenant).await?;
-        Ok(Account { model, role: tenant.role })
+        Ok(Account {
+            model,
+            role: tenant.role,
+        })
     }
 
     /// Members of the current account.
@@ -64,7 +70,9 @@ impl QueryRoot {
     async fn gateway(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Gateway> {
         let tenant = ctx.tenant()?;
         let id = parse_id(&id, "gateway")?;
-        Ok(Gateway(gateways::get_gateway(&ctx.state().db, tenant, id).await?))
+        Ok(Gateway(
+            gateways::get_gateway(&ctx.state().db, tenant, id).await?,
+        ))
     }
 
     /// Devices of the current account, a page at a time (at most 100).
@@ -80,7 +88,11 @@ impl QueryRoot {
         let page = PageRequest::new(first, decode_cursor(after.as_deref())?)?;
         let filter = filter.unwrap_or_default();
         let filter = devices::DeviceFilter {
-            gateway_id: filter.gateway_id.as_ref().map(|id| parse_id(id, "gateway")).transpose()?,
+            gateway_id: filter
+                .gateway_id
+                .as_ref()
+                .map(|id| parse_id(id, "gateway"))
+                .transpose()?,
             kind: filter.kind.map(Into::into),
             search: filter.search,
         };
@@ -92,6 +104,8 @@ impl QueryRoot {
     async fn device(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Device> {
         let tenant = ctx.tenant()?;
         let id = parse_id(&id, "device")?;
-        Ok(Device(devices::get_device(&ctx.state().db, tenant, id).await?))
+        Ok(Device(
+            devices::get_device(&ctx.state().db, tenant, id).await?,
+        ))
     }
 }

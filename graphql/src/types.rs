@@ -23,7 +23,9 @@ pub(crate) fn encode_cursor(id: Uuid) -> String {
 
 /// Reads a cursor back; a malformed one is a VALIDATION error on `after`.
 pub(crate) fn decode_cursor(cursor: Option<&str>) -> ApiResult<Option<Uuid>> {
-    let Some(cursor) = cursor else { return Ok(None) };
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
@@ -228,7 +230,10 @@ impl Gateway {
         &self.0.name
     }
     async fn location(&self) -> Option<Location> {
-        Some(Location { latitude: self.0.latitude?, longitude: self.0.longitude? })
+        Some(Location {
+            latitude: self.0.latitude?,
+            longitude: self.0.longitude?,
+        })
     }
     /// Most devices it may carry.
     async fn capacity(&self) -> i32 {
@@ -378,15 +383,29 @@ macro_rules! connection {
                 let edges = page
                     .items
                     .into_iter()
-                    .map(|m| $edge { cursor: encode_cursor(id(&m)), node: wrap(m) })
+                    .map(|m| $edge {
+                        cursor: encode_cursor(id(&m)),
+                        node: wrap(m),
+                    })
                     .collect();
-                Self { edges, page_info: PageInfo { has_next_page: page.has_next_page, end_cursor } }
+                Self {
+                    edges,
+                    page_info: PageInfo {
+                        has_next_page: page.has_next_page,
+                        end_cursor,
+                    },
+                }
             }
         }
     };
 }
 
-connection!(GatewayConnection, GatewayEdge, Gateway, "A page of gateways.");
+connection!(
+    GatewayConnection,
+    GatewayEdge,
+    Gateway,
+    "A page of gateways."
+);
 connection!(DeviceConnection, DeviceEdge, Device, "A page of devices.");
 
 /// Gateway list filter.

@@ -1,50 +1,91 @@
 //! The GraphQL API as a client sees it, executed against real databases
 //! (each test twice: PostgreSQL and SQLite, each with its own database).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Duration, Utc};
-use serde_json::{json, Value};
-use tds_testkit::{backend_tests, Backend, Caller, TestApi};
+use serde_json::{Value, json};
+use tds_testkit::{Backend, Caller, TestApi, backend_tests};
 
-const CREATE_GATEWAY: &str =
-    "mutation($input: CreateGatewayInput!) { createGateway(input: $input) { id code mac capacity } }";
-const CREATE_DEVICE: &str =
-    "mutation($input: CreateDeviceInput!) { createDevice(input: $input) { id code slaveId unit measurement } }";
+const CREATE_GATEWAY: &str = "mutation($input: CreateGatewayInput!) { createGateway(input: $input) { id code mac capacity } }";
+const CREATE_DEVICE: &str = "mutation($input: CreateDeviceInput!) { createDevice(input: $input) { id code slaveId unit measurement } }";
 
 async fn gateway(api: &TestApi, caller: &Caller, code: &str, mac: &str) -> String {
     let r = api
-        .run(Some(caller), CREATE_GATEWAY, json!({"input": {"code": code, "mac": mac, "name": format!("Gateway {code}")}}))
+        .run(
+            Some(caller),
+            CREATE_GATEWAY,
+            json!({"input": {"code": code, "mac": mac, "name": format!("Gateway {code}")}}),
+        )
         .await;
-    r.ok()["createGateway"]["id"].as_str().expect("gateway id").to_owned()
+    r.ok()["createGateway"]["id"]
+        .as_str()
+        .expect("gateway id")
+        .to_owned()
 }
 
-async fn device(api: &TestApi, caller: &Caller, gateway_id: &str, code: &str, slave: i32) -> String {
+async fn device(
+    api: &TestApi,
+    caller: &Caller,
+    gateway_id: &str,
+    code: &str,
+    slave: i32,
+) -> String {
     let input = json!({"gatewayId": gateway_id, "code": code, "name": format!("Meter {code}"), "kind": "WATER", "slaveId": slave, "register": 40001 - 40000});
-    let r = api.run(Some(caller), CREATE_DEVICE, json!({"input": input})).await;
-    r.ok()["createDevice"]["id"].as_str().expect("device id").to_owned()
+    let r = api
+        .run(Some(caller), CREATE_DEVICE, json!({"input": input}))
+        .await;
+    r.ok()["createDevice"]["id"]
+        .as_str()
+        .expect("device id")
+        .to_owned()
 }
 
 /// Invites `email` into the admin's account and accepts, as a person would.
 async fn join(api: &TestApi, admin: &Caller, email: &str, role: &str) -> Caller {
     let r = api
-        .run(Some(admin), "mutation($e: String!, $r: Role!) { inviteMember(email: $e, role: $r) { token role } }", json!({"e": email, "r": role}))
+        .run(
+            Some(admin),
+            "mutation($e: String!, $r: Role!) { inviteMember(email: $e, role: $r) { token role } }",
+            json!({"e": email, "r": role}),
+        )
         .await;
-    let token = r.ok()["inviteMember"]["token"].as_str().expect("token").to_owned();
+    let token = r.ok()["inviteMember"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let r = api
         .run(None, "mutation($t: String!) { acceptInvitation(token: $t, password: \"password123\") { token user { id email } } }", json!({"t": token}))
         .await;
     let login = &r.ok()["acceptInvitation"];
-    let user = tds_entity::user::Entity::find_by_id(login["user"]["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap());
+    let user = tds_entity::user::Entity::find_by_id(
+        login["user"]["id"]
+            .as_str()
+            .unwrap()
+            .parse::<uuid::Uuid>()
+            .unwrap(),
+    );
     use sea_orm::EntityTrait;
     let user = user.one(&api.state.db).await.unwrap().unwrap();
-    Caller { token: login["token"].as_str().unwrap().to_owned(), account: admin.account, user }
+    Caller {
+        token: login["token"].as_str().unwrap().to_owned(),
+        account: admin.account,
+        user,
+    }
 }
 
 async fn member_id(api: &TestApi, admin: &Caller, email: &str) -> String {
-    let r = api.run(Some(admin), "{ members { id role user { email } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(admin),
+            "{ members { id role user { email } } }",
+            json!({}),
+        )
+        .await;
     r.ok()["members"]
         .as_array()
         .unwrap()
@@ -65,11 +106,19 @@ async fn id_taking_fields(api: &TestApi) -> BTreeSet<String> {
         .await;
     let types = r.ok()["__schema"]["types"].as_array().unwrap().clone();
     fn named(t: &Value) -> &str {
-        if t["name"].is_string() { t["name"].as_str().unwrap() } else { named(&t["ofType"]) }
+        if t["name"].is_string() {
+            t["name"].as_str().unwrap()
+        } else {
+            named(&t["ofType"])
+        }
     }
     let input_has_id = |name: &str| {
         types.iter().filter(|t| t["name"] == name).any(|t| {
-            t["inputFields"].as_array().into_iter().flatten().any(|f| named(&f["type"]) == "ID")
+            t["inputFields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|f| named(&f["type"]) == "ID")
         })
     };
     let mut out = BTreeSet::new();
@@ -103,42 +152,126 @@ async fn tenant_isolation(backend: Backend) {
     let account_b_id = account_b.id.to_string();
 
     let probes: Vec<(&str, &str, Value)> = vec![
-        ("gateway", "query($id: ID!) { gateway(id: $id) { id } }", json!({"id": gw_b})),
-        ("device", "query($id: ID!) { device(id: $id) { id } }", json!({"id": dev_b})),
-        ("devices", "query($id: ID!) { devices(filter: {gatewayId: $id}) { nodes { id } } }", json!({"id": gw_b})),
-        ("updateGateway", "mutation($id: ID!) { updateGateway(id: $id, input: {name: \"pwned\"}) { id } }", json!({"id": gw_b})),
-        ("deleteGateway", "mutation($id: ID!) { deleteGateway(id: $id) }", json!({"id": gw_b})),
-        ("createDevice", CREATE_DEVICE, json!({"input": {"gatewayId": gw_b, "code": "X1", "name": "x", "kind": "GAS", "slaveId": 9, "register": 0}})),
-        ("updateDevice", "mutation($id: ID!) { updateDevice(id: $id, input: {name: \"pwned\"}) { id } }", json!({"id": dev_b})),
-        ("deleteDevice", "mutation($id: ID!) { deleteDevice(id: $id) }", json!({"id": dev_b})),
-        ("changeMemberRole", "mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { id } }", json!({"id": carol_b})),
-        ("removeMember", "mutation($id: ID!) { removeMember(memberId: $id) }", json!({"id": bob_b})),
-        ("setAccountActive", "mutation($id: ID!) { setAccountActive(id: $id, active: false) { id } }", json!({"id": account_b_id})),
+        (
+            "gateway",
+            "query($id: ID!) { gateway(id: $id) { id } }",
+            json!({"id": gw_b}),
+        ),
+        (
+            "device",
+            "query($id: ID!) { device(id: $id) { id } }",
+            json!({"id": dev_b}),
+        ),
+        (
+            "devices",
+            "query($id: ID!) { devices(filter: {gatewayId: $id}) { nodes { id } } }",
+            json!({"id": gw_b}),
+        ),
+        (
+            "updateGateway",
+            "mutation($id: ID!) { updateGateway(id: $id, input: {name: \"pwned\"}) { id } }",
+            json!({"id": gw_b}),
+        ),
+        (
+            "deleteGateway",
+            "mutation($id: ID!) { deleteGateway(id: $id) }",
+            json!({"id": gw_b}),
+        ),
+        (
+            "createDevice",
+            CREATE_DEVICE,
+            json!({"input": {"gatewayId": gw_b, "code": "X1", "name": "x", "kind": "GAS", "slaveId": 9, "register": 0}}),
+        ),
+        (
+            "updateDevice",
+            "mutation($id: ID!) { updateDevice(id: $id, input: {name: \"pwned\"}) { id } }",
+            json!({"id": dev_b}),
+        ),
+        (
+            "deleteDevice",
+            "mutation($id: ID!) { deleteDevice(id: $id) }",
+            json!({"id": dev_b}),
+        ),
+        (
+            "changeMemberRole",
+            "mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { id } }",
+            json!({"id": carol_b}),
+        ),
+        (
+            "removeMember",
+            "mutation($id: ID!) { removeMember(memberId: $id) }",
+            json!({"id": bob_b}),
+        ),
+        (
+            "setAccountActive",
+            "mutation($id: ID!) { setAccountActive(id: $id, active: false) { id } }",
+            json!({"id": account_b_id}),
+        ),
     ];
     for (field, document, variables) in &probes {
         let r = api.run(Some(&alice), document, variables.clone()).await;
-        assert_eq!(r.code(), "NOT_FOUND", "{field} with another account's id: {:?}", r.errors);
-        assert!(!r.errors[0]["message"].as_str().unwrap().contains("Bravo"), "{field} leaks the account");
+        assert_eq!(
+            r.code(),
+            "NOT_FOUND",
+            "{field} with another account's id: {:?}",
+            r.errors
+        );
+        assert!(
+            !r.errors[0]["message"].as_str().unwrap().contains("Bravo"),
+            "{field} leaks the account"
+        );
     }
     // Naming the other account in X-Account-Id does not help either.
-    let r = api.run(Some(&alice.in_account(account_b.id)), "{ gateways { nodes { id } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&alice.in_account(account_b.id)),
+            "{ gateways { nodes { id } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.code(), "NOT_FOUND");
 
     // Nothing of Bravo changed.
-    let r = api.run(Some(&bob), "query($id: ID!) { gateway(id: $id) { name devices { id name } } }", json!({"id": gw_b})).await;
+    let r = api
+        .run(
+            Some(&bob),
+            "query($id: ID!) { gateway(id: $id) { name devices { id name } } }",
+            json!({"id": gw_b}),
+        )
+        .await;
     assert_eq!(r.ok()["gateway"]["name"], "Gateway GW-B");
     assert_eq!(r.ok()["gateway"]["devices"][0]["name"], "Meter D01");
-    let r = api.run(Some(&bob), "{ members { role } account { isActive } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&bob),
+            "{ members { role } account { isActive } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.ok()["members"].as_array().unwrap().len(), 2);
     assert_eq!(r.ok()["account"]["isActive"], true);
-    let r = api.run(Some(&bob), "{ members { user { email } role } }", json!({})).await;
-    assert!(r.ok()["members"].as_array().unwrap().iter().any(|m| m["user"]["email"] == "carol@b.example" && m["role"] == "VIEWER"));
+    let r = api
+        .run(Some(&bob), "{ members { user { email } role } }", json!({}))
+        .await;
+    assert!(
+        r.ok()["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["user"]["email"] == "carol@b.example" && m["role"] == "VIEWER")
+    );
 
     let covered: BTreeSet<String> = probes.iter().map(|(f, _, _)| (*f).to_owned()).collect();
     let all = id_taking_fields(&api).await;
-    assert!(all.contains("updateGateway") && all.contains("createDevice") && all.contains("devices"), "{all:?}");
+    assert!(
+        all.contains("updateGateway") && all.contains("createDevice") && all.contains("devices"),
+        "{all:?}"
+    );
     let missed: Vec<_> = all.difference(&covered).collect();
-    assert!(missed.is_empty(), "id-taking fields the isolation walk does not cover: {missed:?}");
+    assert!(
+        missed.is_empty(),
+        "id-taking fields the isolation walk does not cover: {missed:?}"
+    );
 }
 
 async fn roles(backend: Backend) {
@@ -152,21 +285,57 @@ async fn roles(backend: Backend) {
     let viewer_member = member_id(&api, &admin, "viewer@x.example").await;
 
     // A viewer reads everything …
-    let r = api.run(Some(&viewer), "{ gateways { nodes { code devices { code } } } members { id } account { role } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&viewer),
+            "{ gateways { nodes { code devices { code } } } members { id } account { role } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.ok()["gateways"]["nodes"][0]["devices"][0]["code"], "D01");
     assert_eq!(r.ok()["account"]["role"], "VIEWER");
     // … and changes nothing.
     let writes: Vec<(&str, Value)> = vec![
-        (CREATE_GATEWAY, json!({"input": {"code": "GW2", "mac": "02:00:00:00:01:02", "name": "n"}})),
-        ("mutation($id: ID!) { updateGateway(id: $id, input: {name: \"v\"}) { id } }", json!({"id": gw})),
-        ("mutation($id: ID!) { deleteGateway(id: $id) }", json!({"id": gw})),
-        (CREATE_DEVICE, json!({"input": {"gatewayId": gw, "code": "D02", "name": "n", "kind": "GAS", "slaveId": 2, "register": 0}})),
-        ("mutation($id: ID!) { updateDevice(id: $id, input: {name: \"v\"}) { id } }", json!({"id": dev})),
-        ("mutation($id: ID!) { deleteDevice(id: $id) }", json!({"id": dev})),
-        ("mutation { inviteMember(email: \"z@x.example\", role: VIEWER) { id } }", json!({})),
-        ("mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { id } }", json!({"id": viewer_member})),
-        ("mutation($id: ID!) { removeMember(memberId: $id) }", json!({"id": viewer_member})),
-        ("mutation { updateAccount(input: {name: \"v\"}) { id } }", json!({})),
+        (
+            CREATE_GATEWAY,
+            json!({"input": {"code": "GW2", "mac": "02:00:00:00:01:02", "name": "n"}}),
+        ),
+        (
+            "mutation($id: ID!) { updateGateway(id: $id, input: {name: \"v\"}) { id } }",
+            json!({"id": gw}),
+        ),
+        (
+            "mutation($id: ID!) { deleteGateway(id: $id) }",
+            json!({"id": gw}),
+        ),
+        (
+            CREATE_DEVICE,
+            json!({"input": {"gatewayId": gw, "code": "D02", "name": "n", "kind": "GAS", "slaveId": 2, "register": 0}}),
+        ),
+        (
+            "mutation($id: ID!) { updateDevice(id: $id, input: {name: \"v\"}) { id } }",
+            json!({"id": dev}),
+        ),
+        (
+            "mutation($id: ID!) { deleteDevice(id: $id) }",
+            json!({"id": dev}),
+        ),
+        (
+            "mutation { inviteMember(email: \"z@x.example\", role: VIEWER) { id } }",
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { id } }",
+            json!({"id": viewer_member}),
+        ),
+        (
+            "mutation($id: ID!) { removeMember(memberId: $id) }",
+            json!({"id": viewer_member}),
+        ),
+        (
+            "mutation { updateAccount(input: {name: \"v\"}) { id } }",
+            json!({}),
+        ),
     ];
     for (document, variables) in &writes {
         let r = api.run(Some(&viewer), document, variables.clone()).await;
@@ -174,13 +343,31 @@ async fn roles(backend: Backend) {
     }
 
     // An editor manages the fleet but not people or the account.
-    api.run(Some(&editor), CREATE_GATEWAY, json!({"input": {"code": "GW2", "mac": "02:00:00:00:01:02", "name": "n"}})).await.ok();
-    api.run(Some(&editor), "mutation($id: ID!) { updateDevice(id: $id, input: {name: \"renamed\"}) { id } }", json!({"id": dev})).await.ok();
+    api.run(
+        Some(&editor),
+        CREATE_GATEWAY,
+        json!({"input": {"code": "GW2", "mac": "02:00:00:00:01:02", "name": "n"}}),
+    )
+    .await
+    .ok();
+    api.run(
+        Some(&editor),
+        "mutation($id: ID!) { updateDevice(id: $id, input: {name: \"renamed\"}) { id } }",
+        json!({"id": dev}),
+    )
+    .await
+    .ok();
     for (document, variables) in &writes[6..] {
         let r = api.run(Some(&editor), document, variables.clone()).await;
         assert_eq!(r.code(), "FORBIDDEN", "editor: {document}");
     }
-    let r = api.run(Some(&admin), "{ gateways { nodes { code } } members { role user { email } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&admin),
+            "{ gateways { nodes { code } } members { role user { email } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.ok()["gateways"]["nodes"].as_array().unwrap().len(), 2);
     assert_eq!(r.ok()["members"].as_array().unwrap().len(), 3);
 }
@@ -195,7 +382,10 @@ async fn validation(backend: Backend) {
     let create = |caller: &Caller, input: Value| {
         let caller = caller.clone();
         let api = &api;
-        async move { api.run(Some(&caller), CREATE_GATEWAY, json!({"input": input})).await }
+        async move {
+            api.run(Some(&caller), CREATE_GATEWAY, json!({"input": input}))
+                .await
+        }
     };
     let r = create(&a, json!({"code": "GW1", "mac": "not-a-mac", "name": "x"})).await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("mac")));
@@ -204,44 +394,98 @@ async fn validation(backend: Backend) {
     fields.sort();
     assert_eq!(fields, ["capacity", "code", "latitude", "mac", "name"]);
 
-    let r = create(&a, json!({"code": "GW1", "mac": "AA-BB-CC-DD-EE-FF", "name": "x", "capacity": 2})).await;
+    let r = create(
+        &a,
+        json!({"code": "GW1", "mac": "AA-BB-CC-DD-EE-FF", "name": "x", "capacity": 2}),
+    )
+    .await;
     assert_eq!(r.ok()["createGateway"]["mac"], "aa:bb:cc:dd:ee:ff");
     let gw = r.ok()["createGateway"]["id"].as_str().unwrap().to_owned();
     // The MAC is unique across accounts, the code only within one.
-    let r = create(&b, json!({"code": "GW1", "mac": "aabbccddeeff", "name": "x"})).await;
+    let r = create(
+        &b,
+        json!({"code": "GW1", "mac": "aabbccddeeff", "name": "x"}),
+    )
+    .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("mac")));
-    create(&b, json!({"code": "GW1", "mac": "aa:bb:cc:dd:ee:00", "name": "x"})).await.ok();
-    let r = create(&a, json!({"code": "GW1", "mac": "aa:bb:cc:dd:ee:01", "name": "x"})).await;
+    create(
+        &b,
+        json!({"code": "GW1", "mac": "aa:bb:cc:dd:ee:00", "name": "x"}),
+    )
+    .await
+    .ok();
+    let r = create(
+        &a,
+        json!({"code": "GW1", "mac": "aa:bb:cc:dd:ee:01", "name": "x"}),
+    )
+    .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("code")));
 
-    let dev = |code: &str, slave: i64, register: i64| {
-        json!({"input": {"gatewayId": gw, "code": code, "name": "m", "kind": "ENERGY", "slaveId": slave, "register": register}})
-    };
-    for (vars, field) in [(dev("D01", 0, 1), "slaveId"), (dev("D01", 248, 1), "slaveId"), (dev("D01", 1, 65_536), "register"), (dev("D 1", 1, 1), "code")] {
+    let dev = |code: &str, slave: i64, register: i64| json!({"input": {"gatewayId": gw, "code": code, "name": "m", "kind": "ENERGY", "slaveId": slave, "register": register}});
+    for (vars, field) in [
+        (dev("D01", 0, 1), "slaveId"),
+        (dev("D01", 248, 1), "slaveId"),
+        (dev("D01", 1, 65_536), "register"),
+        (dev("D 1", 1, 1), "code"),
+    ] {
         let r = api.run(Some(&a), CREATE_DEVICE, vars).await;
         assert_eq!((r.code(), r.field()), ("VALIDATION", Some(field)));
     }
-    let r = api.run(Some(&a), CREATE_DEVICE, dev("D01", 1, 65_535)).await;
+    let r = api
+        .run(Some(&a), CREATE_DEVICE, dev("D01", 1, 65_535))
+        .await;
     assert_eq!(r.ok()["createDevice"]["unit"], "kWh");
     assert_eq!(r.ok()["createDevice"]["measurement"], "CUMULATIVE");
     let r = api.run(Some(&a), CREATE_DEVICE, dev("D01", 2, 0)).await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("code")));
     let r = api.run(Some(&a), CREATE_DEVICE, dev("D02", 1, 0)).await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("slaveId")));
-    api.run(Some(&a), CREATE_DEVICE, dev("D02", 2, 0)).await.ok();
+    api.run(Some(&a), CREATE_DEVICE, dev("D02", 2, 0))
+        .await
+        .ok();
     // Capacity 2 is reached: a third device is refused, and capacity cannot shrink below 2.
     let r = api.run(Some(&a), CREATE_DEVICE, dev("D03", 3, 0)).await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("gatewayId")));
-    let r = api.run(Some(&a), "mutation($id: ID!) { updateGateway(id: $id, input: {capacity: 1}) { id } }", json!({"id": gw})).await;
+    let r = api
+        .run(
+            Some(&a),
+            "mutation($id: ID!) { updateGateway(id: $id, input: {capacity: 1}) { id } }",
+            json!({"id": gw}),
+        )
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("capacity")));
-    let r = api.run(Some(&a), "{ gateways { nodes { deviceCount capacity } } }", json!({})).await;
-    assert_eq!(r.ok()["gateways"]["nodes"][0], json!({"deviceCount": 2, "capacity": 2}));
+    let r = api
+        .run(
+            Some(&a),
+            "{ gateways { nodes { deviceCount capacity } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["gateways"]["nodes"][0],
+        json!({"deviceCount": 2, "capacity": 2})
+    );
 
-    let r = api.run(Some(&a), "mutation { updateAccount(input: {taxId: \"11.222.333/0001-82\"}) { taxId } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&a),
+            "mutation { updateAccount(input: {taxId: \"11.222.333/0001-82\"}) { taxId } }",
+            json!({}),
+        )
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("taxId")));
     let r = api.run(Some(&a), "mutation { updateAccount(input: {taxId: \"11.222.333/0001-81\", timezone: \"Europe/Lisbon\"}) { taxId timezone } }", json!({})).await;
-    assert_eq!(r.ok()["updateAccount"], json!({"taxId": "11222333000181", "timezone": "Europe/Lisbon"}));
-    let r = api.run(Some(&a), "mutation { updateAccount(input: {timezone: \"Mars/Olympus\"}) { id } }", json!({})).await;
+    assert_eq!(
+        r.ok()["updateAccount"],
+        json!({"taxId": "11222333000181", "timezone": "Europe/Lisbon"})
+    );
+    let r = api
+        .run(
+            Some(&a),
+            "mutation { updateAccount(input: {timezone: \"Mars/Olympus\"}) { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("timezone")));
 }
 
@@ -255,80 +499,218 @@ async fn members_and_invitations(backend: Backend) {
     assert_eq!(invite["email"], "new@x.example");
     let token = invite["token"].as_str().unwrap();
     let accept = "mutation($t: String!, $p: String) { acceptInvitation(token: $t, password: $p) { token user { email } } }";
-    let r = api.run(None, accept, json!({"t": token, "p": "short"})).await;
+    let r = api
+        .run(None, accept, json!({"t": token, "p": "short"}))
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("password")));
-    let r = api.run(None, accept, json!({"t": token, "p": "a good password"})).await;
+    let r = api
+        .run(None, accept, json!({"t": token, "p": "a good password"}))
+        .await;
     assert_eq!(r.ok()["acceptInvitation"]["user"]["email"], "new@x.example");
     // The token works once.
-    let r = api.run(None, accept, json!({"t": token, "p": "a good password"})).await;
+    let r = api
+        .run(None, accept, json!({"t": token, "p": "a good password"}))
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("token")));
     // The new member signs in with the password they chose and sees their role.
-    let r = api.run(None, "mutation { login(email: \"new@x.example\", password: \"a good password\") { token } }", json!({})).await;
+    let r = api
+        .run(
+            None,
+            "mutation { login(email: \"new@x.example\", password: \"a good password\") { token } }",
+            json!({}),
+        )
+        .await;
     let newbie = Caller {
         token: r.ok()["login"]["token"].as_str().unwrap().to_owned(),
         account: None,
         user: owner.user.clone(),
     };
-    let r = api.run(Some(&newbie), "{ accounts { name role } me { email } }", json!({})).await;
-    assert_eq!(r.ok()["accounts"], json!([{"name": "Acme", "role": "EDITOR"}]));
+    let r = api
+        .run(
+            Some(&newbie),
+            "{ accounts { name role } me { email } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["accounts"],
+        json!([{"name": "Acme", "role": "EDITOR"}])
+    );
     assert_eq!(r.ok()["me"]["email"], "new@x.example");
-    let r = api.run(Some(&owner), "mutation { inviteMember(email: \"new@x.example\", role: VIEWER) { id } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&owner),
+            "mutation { inviteMember(email: \"new@x.example\", role: VIEWER) { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("email")));
 
     // An expired invitation is refused.
-    let tenant = tds_domain::Tenant { account_id: account.id, user_id: owner.user.id, role: tds_entity::Role::Admin, timezone: account.timezone.clone() };
-    let old = tds_domain::members::invite_member(&api.state.db, &tenant, "late@x.example", tds_entity::Role::Viewer, Utc::now() - Duration::days(8)).await.unwrap();
-    let r = api.run(None, accept, json!({"t": old.token, "p": "a good password"})).await;
+    let tenant = tds_domain::Tenant {
+        account_id: account.id,
+        user_id: owner.user.id,
+        role: tds_entity::Role::Admin,
+        timezone: account.timezone.clone(),
+    };
+    let old = tds_domain::members::invite_member(
+        &api.state.db,
+        &tenant,
+        "late@x.example",
+        tds_entity::Role::Viewer,
+        Utc::now() - Duration::days(8),
+    )
+    .await
+    .unwrap();
+    let r = api
+        .run(
+            None,
+            accept,
+            json!({"t": old.token, "p": "a good password"}),
+        )
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("token")));
 
     // The last admin can be neither demoted nor removed …
     let owner_member = member_id(&api, &owner, "owner@x.example").await;
-    let r = api.run(Some(&owner), "mutation($id: ID!) { changeMemberRole(memberId: $id, role: VIEWER) { id } }", json!({"id": owner_member})).await;
+    let r = api
+        .run(
+            Some(&owner),
+            "mutation($id: ID!) { changeMemberRole(memberId: $id, role: VIEWER) { id } }",
+            json!({"id": owner_member}),
+        )
+        .await;
     assert_eq!(r.code(), "CONFLICT");
-    let r = api.run(Some(&owner), "mutation($id: ID!) { removeMember(memberId: $id) }", json!({"id": owner_member})).await;
+    let r = api
+        .run(
+            Some(&owner),
+            "mutation($id: ID!) { removeMember(memberId: $id) }",
+            json!({"id": owner_member}),
+        )
+        .await;
     assert_eq!(r.code(), "CONFLICT");
     // … until someone else is admin.
     let new_member = member_id(&api, &owner, "new@x.example").await;
-    let r = api.run(Some(&owner), "mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { role } }", json!({"id": new_member})).await;
+    let r = api
+        .run(
+            Some(&owner),
+            "mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { role } }",
+            json!({"id": new_member}),
+        )
+        .await;
     assert_eq!(r.ok()["changeMemberRole"]["role"], "ADMIN");
-    api.run(Some(&owner), "mutation($id: ID!) { removeMember(memberId: $id) }", json!({"id": owner_member})).await.ok();
-    let r = api.run(Some(&owner), "{ gateways { nodes { id } } }", json!({})).await;
-    assert_eq!(r.code(), "NOT_FOUND", "a removed member no longer reaches the account");
+    api.run(
+        Some(&owner),
+        "mutation($id: ID!) { removeMember(memberId: $id) }",
+        json!({"id": owner_member}),
+    )
+    .await
+    .ok();
+    let r = api
+        .run(Some(&owner), "{ gateways { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(
+        r.code(),
+        "NOT_FOUND",
+        "a removed member no longer reaches the account"
+    );
 }
 
 async fn authentication_and_licence(backend: Backend) {
     let api = TestApi::new(backend).await;
     let ana_user = api.user("ana@x.example", false).await.user;
-    let r = api.run(None, "mutation { login(email: \"ANA@x.example\", password: \"wrong password\") { token } }", json!({})).await;
+    let r = api
+        .run(
+            None,
+            "mutation { login(email: \"ANA@x.example\", password: \"wrong password\") { token } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.code(), "UNAUTHENTICATED");
-    let r = api.run(None, "mutation { login(email: \"nobody@x.example\", password: \"password123\") { token } }", json!({})).await;
+    let r = api
+        .run(
+            None,
+            "mutation { login(email: \"nobody@x.example\", password: \"password123\") { token } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.code(), "UNAUTHENTICATED");
     let r = api.run(None, "mutation { login(email: \"ANA@x.example\", password: \"password123\") { token expiresAt user { email } } }", json!({})).await;
     let token = r.ok()["login"]["token"].as_str().unwrap().to_owned();
 
     let r = api.run(None, "{ me { email } }", json!({})).await;
     assert_eq!(r.code(), "UNAUTHENTICATED");
-    let forged = Caller { token: format!("{token}x"), account: None, user: api.user("x@x.example", false).await.user };
-    assert_eq!(api.run(Some(&forged), "{ me { email } }", json!({})).await.code(), "UNAUTHENTICATED");
-    let ana = Caller { token, account: None, user: ana_user };
-    assert_eq!(api.run(Some(&ana), "{ me { email } }", json!({})).await.ok()["me"]["email"], "ana@x.example");
+    let forged = Caller {
+        token: format!("{token}x"),
+        account: None,
+        user: api.user("x@x.example", false).await.user,
+    };
+    assert_eq!(
+        api.run(Some(&forged), "{ me { email } }", json!({}))
+            .await
+            .code(),
+        "UNAUTHENTICATED"
+    );
+    let ana = Caller {
+        token,
+        account: None,
+        user: ana_user,
+    };
+    assert_eq!(
+        api.run(Some(&ana), "{ me { email } }", json!({}))
+            .await
+            .ok()["me"]["email"],
+        "ana@x.example"
+    );
 
     // Two accounts and no X-Account-Id: the caller must choose.
     let (one, ana_one) = api.account("One", &ana).await;
     api.account("Two", &ana).await;
-    let r = api.run(Some(&ana), "{ gateways { nodes { id } } }", json!({})).await;
+    let r = api
+        .run(Some(&ana), "{ gateways { nodes { id } } }", json!({}))
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("X-Account-Id")));
-    assert_eq!(api.run(Some(&ana), "{ accounts { name } }", json!({})).await.ok()["accounts"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        api.run(Some(&ana), "{ accounts { name } }", json!({}))
+            .await
+            .ok()["accounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // An operator switches the licence off: the account's API answers LICENCE_EXPIRED.
     let root = api.user("root@x.example", true).await;
-    let r = api.run(Some(&ana_one), "mutation($id: ID!) { setAccountActive(id: $id, active: false) { id } }", json!({"id": one.id.to_string()})).await;
+    let r = api
+        .run(
+            Some(&ana_one),
+            "mutation($id: ID!) { setAccountActive(id: $id, active: false) { id } }",
+            json!({"id": one.id.to_string()}),
+        )
+        .await;
     assert_eq!(r.code(), "FORBIDDEN", "members cannot switch licences");
-    api.run(Some(&root), "mutation($id: ID!) { setAccountActive(id: $id, active: false) { isActive } }", json!({"id": one.id.to_string()})).await.ok();
-    let r = api.run(Some(&ana_one), "{ gateways { nodes { id } } }", json!({})).await;
+    api.run(
+        Some(&root),
+        "mutation($id: ID!) { setAccountActive(id: $id, active: false) { isActive } }",
+        json!({"id": one.id.to_string()}),
+    )
+    .await
+    .ok();
+    let r = api
+        .run(Some(&ana_one), "{ gateways { nodes { id } } }", json!({}))
+        .await;
     assert_eq!(r.code(), "LICENCE_EXPIRED");
-    api.run(Some(&root), "mutation($id: ID!) { setAccountActive(id: $id, active: true) { isActive } }", json!({"id": one.id.to_string()})).await.ok();
-    api.run(Some(&ana_one), "{ gateways { nodes { id } } }", json!({})).await.ok();
+    api.run(
+        Some(&root),
+        "mutation($id: ID!) { setAccountActive(id: $id, active: true) { isActive } }",
+        json!({"id": one.id.to_string()}),
+    )
+    .await
+    .ok();
+    api.run(Some(&ana_one), "{ gateways { nodes { id } } }", json!({}))
+        .await
+        .ok();
 }
 
 async fn pagination_and_filters(backend: Backend) {
@@ -336,7 +718,13 @@ async fn pagination_and_filters(backend: Backend) {
     let a = api.user("a@x.example", false).await;
     let (_, a) = api.account("A", &a).await;
     for i in 0..25 {
-        gateway(&api, &a, &format!("GW-{i:02}"), &format!("02:00:00:00:02:{i:02x}")).await;
+        gateway(
+            &api,
+            &a,
+            &format!("GW-{i:02}"),
+            &format!("02:00:00:00:02:{i:02x}"),
+        )
+        .await;
     }
     let page = "query($after: String) { gateways(first: 10, after: $after) { edges { cursor node { code } } pageInfo { hasNextPage endCursor } } }";
     let mut seen = Vec::new();
@@ -345,7 +733,13 @@ async fn pagination_and_filters(backend: Backend) {
     loop {
         let r = api.run(Some(&a), page, json!({"after": after})).await;
         let conn = r.ok()["gateways"].clone();
-        seen.extend(conn["edges"].as_array().unwrap().iter().map(|e| e["node"]["code"].as_str().unwrap().to_owned()));
+        seen.extend(
+            conn["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["code"].as_str().unwrap().to_owned()),
+        );
         pages += 1;
         if conn["pageInfo"]["hasNextPage"] == false {
             break;
@@ -356,17 +750,57 @@ async fn pagination_and_filters(backend: Backend) {
     let expected: Vec<String> = (0..25).map(|i| format!("GW-{i:02}")).collect();
     assert_eq!(seen, expected, "every gateway once, in creation order");
 
-    let r = api.run(Some(&a), "{ gateways(filter: {search: \"gw-1\"}) { nodes { code } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&a),
+            "{ gateways(filter: {search: \"gw-1\"}) { nodes { code } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.ok()["gateways"]["nodes"].as_array().unwrap().len(), 10);
-    let r = api.run(Some(&a), "{ gateways(filter: {search: \"02:00:00:00:02:0a\"}) { nodes { code } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&a),
+            "{ gateways(filter: {search: \"02:00:00:00:02:0a\"}) { nodes { code } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.ok()["gateways"]["nodes"], json!([{"code": "GW-10"}]));
-    let r = api.run(Some(&a), "{ gateways(filter: {search: \"%\"}) { nodes { code } } }", json!({})).await;
-    assert_eq!(r.ok()["gateways"]["nodes"], json!([]), "LIKE wildcards are literal");
-    let r = api.run(Some(&a), "{ gateways(first: 101) { nodes { code } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&a),
+            "{ gateways(filter: {search: \"%\"}) { nodes { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["gateways"]["nodes"],
+        json!([]),
+        "LIKE wildcards are literal"
+    );
+    let r = api
+        .run(
+            Some(&a),
+            "{ gateways(first: 101) { nodes { code } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("first")));
-    let r = api.run(Some(&a), "{ gateways(after: \"garbage\") { nodes { code } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&a),
+            "{ gateways(after: \"garbage\") { nodes { code } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("after")));
-    let r = api.run(Some(&a), "{ gateways(filter: {status: MAINTENANCE}) { nodes { code } } }", json!({})).await;
+    let r = api
+        .run(
+            Some(&a),
+            "{ gateways(filter: {status: MAINTENANCE}) { nodes { code } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.ok()["gateways"]["nodes"], json!([]));
 }
 
@@ -375,7 +809,13 @@ async fn nested_fields_are_batched(backend: Backend) {
     let a = api.user("a@x.example", false).await;
     let (_, a) = api.account("A", &a).await;
     for g in 0..20 {
-        let gw = gateway(&api, &a, &format!("GW{g}"), &format!("02:00:00:00:03:{g:02x}")).await;
+        let gw = gateway(
+            &api,
+            &a,
+            &format!("GW{g}"),
+            &format!("02:00:00:00:03:{g:02x}"),
+        )
+        .await;
         for d in 1..=3 {
             device(&api, &a, &gw, &format!("D{d:02}"), d).await;
         }
@@ -387,21 +827,39 @@ async fn nested_fields_are_batched(backend: Backend) {
     db.set_metric_callback(move |_| {
         c.fetch_add(1, Ordering::SeqCst);
     });
-    let state = tds_graphql::ApiState { db, keys: api.state.keys.clone() };
+    let state = tds_graphql::ApiState {
+        db,
+        keys: api.state.keys.clone(),
+    };
     let schema = tds_graphql::build_schema(state.clone());
-    let credentials = tds_domain::Credentials { bearer: Some(a.token.clone()), account_id: a.account.map(|x| x.to_string()) };
-    let scope = tds_graphql::RequestScope::resolve(&state, &credentials).await.unwrap();
+    let credentials = tds_domain::Credentials {
+        bearer: Some(a.token.clone()),
+        account_id: a.account.map(|x| x.to_string()),
+    };
+    let scope = tds_graphql::RequestScope::resolve(&state, &credentials)
+        .await
+        .unwrap();
     let before = count.load(Ordering::SeqCst);
     let response = schema
-        .execute(scope.attach(async_graphql::Request::new("{ gateways(first: 100) { nodes { code devices { code gateway { code } } } } }")))
+        .execute(scope.attach(async_graphql::Request::new(
+            "{ gateways(first: 100) { nodes { code devices { code gateway { code } } } } }",
+        )))
         .await;
     let statements = count.load(Ordering::SeqCst) - before;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let data = response.data.into_json().unwrap();
     let nodes = data["gateways"]["nodes"].as_array().unwrap();
     assert_eq!(nodes.len(), 20);
-    assert!(nodes.iter().all(|n| n["devices"].as_array().unwrap().len() == 3 && n["devices"][0]["gateway"]["code"] == n["code"]));
-    assert_eq!(statements, 3, "one query for gateways, one for all their devices, one for the devices' gateways");
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n["devices"].as_array().unwrap().len() == 3
+                && n["devices"][0]["gateway"]["code"] == n["code"])
+    );
+    assert_eq!(
+        statements, 3,
+        "one query for gateways, one for all their devices, one for the devices' gateways"
+    );
 }
 
 async fn limits(backend: Backend) {
@@ -411,11 +869,27 @@ async fn limits(backend: Backend) {
     let deep = "{ gateways(first: 1) { nodes { devices { gateway { devices { gateway { devices { gateway { devices { gateway { code } } } } } } } } } } }";
     let r = api.run(Some(&a), deep, json!({})).await;
     assert_eq!(r.code(), "VALIDATION");
-    assert!(r.errors[0]["message"].as_str().unwrap().to_lowercase().contains("nested"), "{:?}", r.errors);
+    assert!(
+        r.errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("nested"),
+        "{:?}",
+        r.errors
+    );
     let wide = "{ gateways(first: 100) { nodes { devices { gateway { devices { gateway { devices { id code name } } } } } } } }";
     let r = api.run(Some(&a), wide, json!({})).await;
     assert_eq!(r.code(), "VALIDATION");
-    assert!(r.errors[0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{:?}", r.errors);
+    assert!(
+        r.errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("complex"),
+        "{:?}",
+        r.errors
+    );
     let r = api.run(Some(&a), "{ gateways { nope } }", json!({})).await;
     assert_eq!(r.code(), "VALIDATION", "document errors carry a code too");
 }
@@ -448,8 +922,18 @@ async fn capacity_holds_under_concurrency() {
     });
     let results = futures::future::join_all(attempts).await;
     let created = results.iter().filter(|r| r.errors.is_empty()).count();
-    assert_eq!(created, 3, "{:?}", results.iter().map(|r| r.errors.clone()).collect::<Vec<_>>());
-    assert!(results.iter().filter(|r| !r.errors.is_empty()).all(|r| r.field() == Some("gatewayId")));
+    assert_eq!(
+        created,
+        3,
+        "{:?}",
+        results.iter().map(|r| r.errors.clone()).collect::<Vec<_>>()
+    );
+    assert!(
+        results
+            .iter()
+            .filter(|r| !r.errors.is_empty())
+            .all(|r| r.field() == Some("gatewayId"))
+    );
 }
 
 /// `schema.graphql` is the contract frontend apps build against.

@@ -115,11 +115,7 @@ impl MigrationTrait for Migration {
                         .col(double(Readings::Value))
                         .col(string_len(Readings::Unit, 16))
                         .col(json_binary(Readings::Raw))
-                        .primary_key(
-                            Index::create()
-                                .col(Readings::DeviceId)
-                                .col(Readings::Time),
-                        )
+                        .primary_key(Index::create().col(Readings::DeviceId).col(Readings::Time))
                         .to_owned(),
                 )
                 .await?;
@@ -210,7 +206,12 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["dead_letters", "rollups", "readings"] {
             manager
-                .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(table))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -100,11 +100,15 @@ impl MigrationTrait for Migration {
                     .col(enum_col(CertificateRenewals::State))
                     .col(integer(CertificateRenewals::Attempts))
                     .col(timestamp_with_time_zone(CertificateRenewals::ScheduledAt))
-                    .col(timestamp_with_time_zone_null(CertificateRenewals::PublishedAt))
+                    .col(timestamp_with_time_zone_null(
+                        CertificateRenewals::PublishedAt,
+                    ))
                     .col(timestamp_with_time_zone_null(
                         CertificateRenewals::AcknowledgedAt,
                     ))
-                    .col(timestamp_with_time_zone_null(CertificateRenewals::CompletedAt))
+                    .col(timestamp_with_time_zone_null(
+                        CertificateRenewals::CompletedAt,
+                    ))
                     .col(text_null(CertificateRenewals::Error))
                     .col(timestamp_with_time_zone(CertificateRenewals::CreatedAt))
                     .col(timestamp_with_time_zone(CertificateRenewals::UpdatedAt))
@@ -112,7 +116,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, col) in [
-            ("certificate_renewals_gateway", CertificateRenewals::GatewayId),
+            (
+                "certificate_renewals_gateway",
+                CertificateRenewals::GatewayId,
+            ),
             ("certificate_renewals_state", CertificateRenewals::State),
         ] {
             manager
@@ -132,7 +139,12 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["certificate_renewals", "certificates"] {
             manager
-                .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(table))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -114,8 +114,16 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(Alerts::ResolvedBy))
                     .col(timestamp_with_time_zone(Alerts::CreatedAt))
                     .col(timestamp_with_time_zone(Alerts::UpdatedAt))
-                    .foreign_key(&mut cascade(Alerts::Table, Alerts::AccountId, Accounts::Table))
-                    .foreign_key(&mut cascade(Alerts::Table, Alerts::RuleId, AlertRules::Table))
+                    .foreign_key(&mut cascade(
+                        Alerts::Table,
+                        Alerts::AccountId,
+                        Accounts::Table,
+                    ))
+                    .foreign_key(&mut cascade(
+                        Alerts::Table,
+                        Alerts::RuleId,
+                        AlertRules::Table,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -136,7 +144,12 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["alerts", "alert_rules"] {
             manager
-                .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(table))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

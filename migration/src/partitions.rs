@@ -56,7 +56,11 @@ fn month_start(year: i32, month: u32) -> DateTime<Utc> {
 }
 
 fn next_month(year: i32, month: u32) -> (i32, u32) {
-    if month == 12 { (year + 1, 1) } else { (year, month + 1) }
+    if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    }
 }
 
 /// Makes sure monthly partitions exist from the month before `now` to `months_ahead`

@@ -1,12 +1,19 @@
 //! Reading partitions on PostgreSQL: created ahead, and rows that fell into DEFAULT
 //! moved into their month when it gets a partition.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use chrono::{TimeZone, Utc};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use tds_testkit::{Backend, TestDb};
 
 async fn count(db: &TestDb, sql: &str) -> i64 {
-    let row = db.db.query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql)).await.unwrap().unwrap();
+    let row = db
+        .db
+        .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
 
@@ -29,17 +36,36 @@ async fn partitions_are_created_ahead_and_default_rows_move_in() {
         )
         .await
         .unwrap();
-    assert_eq!(count(&db, "SELECT count(*) AS n FROM readings_default").await, 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM readings_default").await,
+        1
+    );
 
     // Months later maintenance creates June's partition and the row moves into it.
     let may = Utc.with_ymd_and_hms(2027, 5, 2, 0, 0, 0).unwrap();
-    let created = tds_migration::ensure_reading_partitions(&db.db, may, 3).await.unwrap();
-    assert!(created.contains(&"readings_p202706".to_owned()), "{created:?}");
-    assert_eq!(count(&db, "SELECT count(*) AS n FROM readings_default").await, 0);
-    assert_eq!(count(&db, "SELECT count(*) AS n FROM readings_p202706").await, 1);
+    let created = tds_migration::ensure_reading_partitions(&db.db, may, 3)
+        .await
+        .unwrap();
+    assert!(
+        created.contains(&"readings_p202706".to_owned()),
+        "{created:?}"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM readings_default").await,
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM readings_p202706").await,
+        1
+    );
     assert_eq!(count(&db, "SELECT count(*) AS n FROM readings").await, 1);
     // Idempotent.
-    assert!(tds_migration::ensure_reading_partitions(&db.db, may, 3).await.unwrap().is_empty());
+    assert!(
+        tds_migration::ensure_reading_partitions(&db.db, may, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Still unique per (device, time) across the parent.
     let dup = db
         .db

@@ -6,9 +6,9 @@
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
+use tds_domain::Credentials;
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::auth::TokenKeys;
-use tds_domain::Credentials;
 use tds_entity::{account, user};
 use tds_graphql::{ApiState, RequestScope, TdsSchema};
 use uuid::Uuid;
@@ -24,7 +24,8 @@ pub enum Backend {
 
 /// URL of the PostgreSQL maintenance database tests create their databases from.
 pub fn pg_admin_url() -> String {
-    std::env::var("TDS_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TDS_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn pg_url_for(name: &str) -> String {
@@ -49,7 +50,9 @@ impl TestDb {
         let name = format!("tds_test_{}", Uuid::new_v4().simple());
         let url = match backend {
             Backend::Postgres => {
-                let admin = Database::connect(pg_admin_url()).await.expect("PostgreSQL is reachable");
+                let admin = Database::connect(pg_admin_url())
+                    .await
+                    .expect("PostgreSQL is reachable");
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
@@ -63,14 +66,23 @@ impl TestDb {
                 format!("sqlite://{}?mode=rwc", dir.join("tds.db").display())
             }
         };
-        let db = tds_domain::db::connect(&url).await.expect("connect to the test database");
-        Self { db, url, backend, name }
+        let db = tds_domain::db::connect(&url)
+            .await
+            .expect("connect to the test database");
+        Self {
+            db,
+            url,
+            backend,
+            name,
+        }
     }
 
     /// Creates and migrates a database.
     pub async fn migrated(backend: Backend) -> Self {
         let test = Self::empty(backend).await;
-        tds_migration::migrate(&test.db, Utc::now()).await.expect("migrations apply");
+        tds_migration::migrate(&test.db, Utc::now())
+            .await
+            .expect("migrations apply");
         test
     }
 
@@ -87,11 +99,15 @@ impl Drop for TestDb {
             Backend::Postgres => {
                 // Drop is synchronous; a helper thread with its own runtime does the async part.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
                     rt.block_on(async {
                         if let Ok(admin) = Database::connect(pg_admin_url()).await {
                             let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
                                 .await;
                             let _ = admin.close().await;
                         }
@@ -119,7 +135,11 @@ pub struct Gql {
 impl Gql {
     /// The data, failing the test if there were errors.
     pub fn ok(&self) -> &Value {
-        assert!(self.errors.is_empty(), "unexpected errors: {:#?}", self.errors);
+        assert!(
+            self.errors.is_empty(),
+            "unexpected errors: {:#?}",
+            self.errors
+        );
         &self.data
     }
 
@@ -142,7 +162,11 @@ impl Gql {
         self.errors
             .first()
             .and_then(|e| e["extensions"]["fields"].as_array())
-            .map(|l| l.iter().filter_map(|f| f["field"].as_str().map(str::to_owned)).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|f| f["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -161,7 +185,10 @@ pub struct Caller {
 impl Caller {
     /// The same user acting in another account.
     pub fn in_account(&self, account: Uuid) -> Self {
-        Self { account: Some(account), ..self.clone() }
+        Self {
+            account: Some(account),
+            ..self.clone()
+        }
     }
 }
 
@@ -179,7 +206,10 @@ impl TestApi {
     /// A migrated database and a schema over it.
     pub async fn new(backend: Backend) -> Self {
         let db = TestDb::migrated(backend).await;
-        let state = ApiState { db: db.db.clone(), keys: TokenKeys::new(b"test-secret", chrono::Duration::hours(1)) };
+        let state = ApiState {
+            db: db.db.clone(),
+            keys: TokenKeys::new(b"test-secret", chrono::Duration::hours(1)),
+        };
         let schema = tds_graphql::build_schema(state.clone());
         Self { db, state, schema }
     }
@@ -188,21 +218,33 @@ impl TestApi {
     pub async fn user(&self, email: &str, superuser: bool) -> Caller {
         let user = accounts::create_user(
             &self.state.db,
-            NewUser { email: email.into(), password: "password123".into(), name: String::new(), is_superuser: superuser },
+            NewUser {
+                email: email.into(),
+                password: "password123".into(),
+                name: String::new(),
+                is_superuser: superuser,
+            },
             None,
             Utc::now(),
         )
         .await
         .expect("create user");
         let (token, _) = self.state.keys.issue(user.id, Utc::now()).expect("token");
-        Caller { token, account: None, user }
+        Caller {
+            token,
+            account: None,
+            user,
+        }
     }
 
     /// Creates an account whose first ADMIN is `admin`, returning the admin acting in it.
     pub async fn account(&self, name: &str, admin: &Caller) -> (account::Model, Caller) {
         let account = accounts::create_account(
             &self.state.db,
-            NewAccount { name: name.into(), ..Default::default() },
+            NewAccount {
+                name: name.into(),
+                ..Default::default()
+            },
             admin.user.id,
             None,
             Utc::now(),
@@ -216,10 +258,16 @@ impl TestApi {
     /// Executes a document as `caller` (or anonymously).
     pub async fn run(&self, caller: Option<&Caller>, query: &str, variables: Value) -> Gql {
         let credentials = caller
-            .map(|c| Credentials { bearer: Some(c.token.clone()), account_id: c.account.map(|a| a.to_string()) })
+            .map(|c| Credentials {
+                bearer: Some(c.token.clone()),
+                account_id: c.account.map(|a| a.to_string()),
+            })
             .unwrap_or_default();
-        let scope = RequestScope::resolve(&self.state, &credentials).await.expect("session resolves");
-        let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
+        let scope = RequestScope::resolve(&self.state, &credentials)
+            .await
+            .expect("session resolves");
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
         let response = self.schema.execute(scope.attach(request)).await;
         Gql {
             data: response.data.into_json().unwrap_or(Value::Null),
