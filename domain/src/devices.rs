@@ -303,6 +303,8 @@ pub async fn create_device(
         slave_id: Set(valid.draft.slave_id),
         register: Set(valid.draft.register),
         conversion_factor: Set(valid.draft.conversion_factor),
+        last_reading_at: Set(None),
+        last_value: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         created_by: Set(Some(tenant.user_id)),

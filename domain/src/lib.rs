@@ -14,6 +14,8 @@ pub mod error;
 pub mod gateways;
 pub mod members;
 pub mod page;
+pub mod rollups;
+pub mod telemetry;
 pub mod tenant;
 pub mod values;
 

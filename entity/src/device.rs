@@ -25,6 +25,10 @@ pub struct Model {
     /// Modbus holding register, 0–65535.
     pub register: i32,
     pub conversion_factor: f64,
+    /// Time of the latest stored reading.
+    pub last_reading_at: Option<DateTimeUtc>,
+    /// Value of the latest stored reading.
+    pub last_value: Option<f64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<Uuid>,

@@ -15,6 +15,7 @@ mod m20261124_000003_create_telemetry;
 mod m20261124_000004_create_pki;
 mod m20261124_000005_create_alerts;
 mod m20261124_000006_create_reports;
+mod m20261124_000007_device_last_reading;
 pub mod partitions;
 
 pub use partitions::{ReadingsLayout, ensure_reading_partitions, readings_layout};
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_pki::Migration),
             Box::new(m20261124_000005_create_alerts::Migration),
             Box::new(m20261124_000006_create_reports::Migration),
+            Box::new(m20261124_000007_device_last_reading::Migration),
         ]
     }
 }

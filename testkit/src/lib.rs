@@ -297,3 +297,127 @@ macro_rules! backend_tests {
         }
     )+};
 }
+
+/// A gateway created for a test, with its devices' codes and ids.
+#[derive(Debug, Clone)]
+pub struct TestGateway {
+    /// Gateway id.
+    pub id: Uuid,
+    /// Normalised MAC.
+    pub mac: String,
+    /// (code, id) of each device, `D01`, `D02` …
+    pub devices: Vec<(String, Uuid)>,
+}
+
+/// Creates an account (with a fresh admin) holding `gateways` gateways of `devices`
+/// devices each. Devices alternate ENERGY (cumulative) and TEMPERATURE (instant) when
+/// `mixed`, otherwise all are ENERGY. MACs start with `prefix` (two hex digits).
+pub async fn seed_fleet(
+    db: &DatabaseConnection,
+    timezone: &str,
+    prefix: u8,
+    gateways: u32,
+    devices: u32,
+    mixed: bool,
+) -> (account::Model, Vec<TestGateway>) {
+    use tds_domain::devices::DeviceDraft;
+    use tds_domain::gateways::GatewayDraft;
+    let now = Utc::now();
+    let tag = Uuid::new_v4().simple().to_string();
+    let user = accounts::create_user(
+        db,
+        NewUser {
+            email: format!("fleet-{tag}@test.invalid"),
+            password: "password123".into(),
+            name: String::new(),
+            is_superuser: false,
+        },
+        None,
+        now,
+    )
+    .await
+    .expect("user");
+    let account = accounts::create_account(
+        db,
+        NewAccount {
+            name: format!("Fleet {tag}"),
+            timezone: Some(timezone.into()),
+            ..Default::default()
+        },
+        user.id,
+        None,
+        now,
+    )
+    .await
+    .expect("account");
+    let tenant = tds_domain::Tenant {
+        account_id: account.id,
+        user_id: user.id,
+        role: tds_entity::Role::Admin,
+        timezone: timezone.into(),
+    };
+    let mut out = Vec::new();
+    for g in 0..gateways {
+        let mac = format!("02:{prefix:02x}:00:00:{:02x}:{:02x}", g / 256, g % 256);
+        let draft = GatewayDraft {
+            code: format!("GW{g:04}"),
+            mac: mac.clone(),
+            name: format!("Gateway {g}"),
+            latitude: None,
+            longitude: None,
+            capacity: devices.max(1) as i32,
+            reporting_interval_s: 60,
+            status: tds_entity::GatewayStatus::Active,
+        };
+        let gateway = tds_domain::gateways::create_gateway(db, &tenant, draft, now)
+            .await
+            .expect("gateway");
+        let mut list = Vec::new();
+        for d in 1..=devices {
+            let kind = if mixed && d % 2 == 0 {
+                tds_entity::DeviceKind::Temperature
+            } else {
+                tds_entity::DeviceKind::Energy
+            };
+            let draft = DeviceDraft {
+                code: format!("D{d:02}"),
+                name: format!("Device {d}"),
+                kind,
+                unit: None,
+                measurement: None,
+                slave_id: d as i32,
+                register: 0,
+                conversion_factor: 1.0,
+            };
+            let device = tds_domain::devices::create_device(db, &tenant, gateway.id, draft, now)
+                .await
+                .expect("device");
+            list.push((device.code, device.id));
+        }
+        out.push(TestGateway {
+            id: gateway.id,
+            mac,
+            devices: list,
+        });
+    }
+    (account, out)
+}
+
+/// A telemetry payload in the firmware's format.
+pub fn payload(mac: &str, timestamp: chrono::DateTime<Utc>, readings: &[(&str, f64)]) -> Vec<u8> {
+    let items: Vec<Value> = readings
+        .iter()
+        .map(|(code, value)| serde_json::json!({"dispositivo_codigo": code, "valor": value, "unidade": "kWh"}))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "gateway_mac": mac,
+        "timestamp": timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "leituras": items,
+    }))
+    .expect("json")
+}
+
+/// The telemetry topic of a gateway.
+pub fn telemetry_topic(mac: &str) -> String {
+    format!("tds_new/devices/{mac}/telemetry")
+}

@@ -1,2 +1,7 @@
-//! Background jobs, one module per kind: telemetry, alerts, reports, certificates,
-//! maintenance. Arrives with the telemetry pipeline and later issues.
+//! Background jobs, one module per kind. Handlers are thin; the work is in plain
+//! functions that tests call directly.
+
+pub mod fleet;
+pub mod offline;
+pub mod pipeline;
+pub mod telemetry;

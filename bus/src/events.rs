@@ -1,0 +1,182 @@
+//! Events: what happened, for live subscriptions and cache invalidation.
+//!
+//! With Redis every process publishes to one channel and hears every other process, so
+//! several api replicas all deliver; in-process mode is a plain broadcast channel.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// A reading as subscribers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadingEvent {
+    /// Gateway it came through.
+    pub gateway_id: Uuid,
+    /// Device it belongs to.
+    pub device_id: Uuid,
+    /// Measurement time.
+    pub time: DateTime<Utc>,
+    /// Value.
+    pub value: f64,
+    /// Unit.
+    pub unit: String,
+}
+
+/// Something subscribers or caches care about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    /// Readings committed for one account (one event per account per write batch).
+    Readings {
+        /// Owner.
+        account_id: Uuid,
+        /// The new readings.
+        readings: Vec<ReadingEvent>,
+    },
+    /// A gateway went online or offline.
+    GatewayStatus {
+        /// Owner.
+        account_id: Uuid,
+        /// Which gateway.
+        gateway_id: Uuid,
+        /// Now online?
+        online: bool,
+        /// When the change was noticed.
+        at: DateTime<Utc>,
+    },
+    /// Gateways or devices changed: caches keyed by MAC must forget this one.
+    FleetChanged {
+        /// MAC of the gateway concerned.
+        gateway_mac: String,
+    },
+}
+
+impl Event {
+    /// The account an event belongs to, if any.
+    pub fn account_id(&self) -> Option<Uuid> {
+        match self {
+            Event::Readings { account_id, .. } | Event::GatewayStatus { account_id, .. } => {
+                Some(*account_id)
+            }
+            Event::FleetChanged { .. } => None,
+        }
+    }
+}
+
+/// Events could not be published.
+#[derive(Debug, thiserror::Error)]
+#[error("event bus: {0}")]
+pub struct BusError(String);
+
+/// Publish and subscribe.
+#[derive(Clone)]
+pub struct EventBus {
+    local: broadcast::Sender<Arc<Event>>,
+    redis: Option<(redis::aio::ConnectionManager, String)>,
+}
+
+/// Buffer of each subscriber; a subscriber that falls further behind skips events.
+const SUBSCRIBER_BUFFER: usize = 4096;
+
+impl EventBus {
+    /// Events stay in this process.
+    pub fn in_process() -> Self {
+        Self {
+            local: broadcast::channel(SUBSCRIBER_BUFFER).0,
+            redis: None,
+        }
+    }
+
+    /// Events go through the Redis channel `channel`; returns once subscribed, so nothing
+    /// published afterwards is missed. The listener reconnects by itself.
+    pub async fn redis(url: &str, channel: &str) -> Result<Self, BusError> {
+        let client = redis::Client::open(url).map_err(|e| BusError(e.to_string()))?;
+        let publisher = client
+            .get_connection_manager()
+            .await
+            .map_err(|e| BusError(format!("cannot reach Redis at {url}: {e}")))?;
+        let local = broadcast::channel(SUBSCRIBER_BUFFER).0;
+        let mut pubsub = client
+            .get_async_pubsub()
+            .await
+            .map_err(|e| BusError(e.to_string()))?;
+        pubsub
+            .subscribe(channel)
+            .await
+            .map_err(|e| BusError(e.to_string()))?;
+        tokio::spawn(listen(client, channel.to_owned(), pubsub, local.clone()));
+        Ok(Self {
+            local,
+            redis: Some((publisher, channel.to_owned())),
+        })
+    }
+
+    /// Publishes an event to every subscriber of every process.
+    pub async fn publish(&self, event: &Event) -> Result<(), BusError> {
+        match &self.redis {
+            None => {
+                // No subscriber is not an error.
+                let _ = self.local.send(Arc::new(event.clone()));
+                Ok(())
+            }
+            Some((conn, channel)) => {
+                let payload = serde_json::to_vec(event).map_err(|e| BusError(e.to_string()))?;
+                let mut conn = conn.clone();
+                redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(payload)
+                    .query_async::<i64>(&mut conn)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| BusError(e.to_string()))
+            }
+        }
+    }
+
+    /// A stream of every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.local.subscribe()
+    }
+}
+
+async fn listen(
+    client: redis::Client,
+    channel: String,
+    mut pubsub: redis::aio::PubSub,
+    local: broadcast::Sender<Arc<Event>>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        {
+            let mut messages = pubsub.on_message();
+            while let Some(message) = messages.next().await {
+                match serde_json::from_slice::<Event>(message.get_payload_bytes()) {
+                    Ok(event) => {
+                        let _ = local.send(Arc::new(event));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "ignoring an unreadable event"),
+                }
+            }
+        }
+        tracing::warn!("event subscription lost; reconnecting");
+        loop {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+            match client.get_async_pubsub().await {
+                Ok(mut fresh) => {
+                    if fresh.subscribe(&channel).await.is_ok() {
+                        pubsub = fresh;
+                        backoff = Duration::from_millis(100);
+                        break;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "event subscription: Redis unreachable"),
+            }
+        }
+    }
+}

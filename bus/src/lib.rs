@@ -1,0 +1,11 @@
+//! The platform's message plumbing, shared by producers and consumers:
+//! the telemetry job queue (apalis on Redis) and the event stream (Redis pub/sub, or
+//! in-process for a single process). Types crossing a process boundary live here, once.
+
+pub mod events;
+pub mod jobs;
+pub mod queue;
+
+pub use events::{Event, EventBus, ReadingEvent};
+pub use jobs::{InboundMessage, TelemetryBatch};
+pub use queue::{QueueConfig, QueueError, TelemetryQueue};

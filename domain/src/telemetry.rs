@@ -1,0 +1,356 @@
+//! The firmware's telemetry payload (SPEC §3): parsing and the reasons a message or an
+//! item is refused. Pure functions: the worker decides what to store.
+//!
+//! ```json
+//! {"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z",
+//!  "leituras": [{"dispositivo_codigo": "D01", "valor": 123.45, "unidade": "kWh"}]}
+//! ```
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use crate::values::Mac;
+
+/// Largest payload accepted (a full gateway of 247 devices fits with room to spare).
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// How far ahead of our clock a timestamp may be (gateway clocks drift).
+pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// Why a message (or one item of it) was not stored. The code is what dead letters keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// Topic is not `tds_new/devices/{mac}/telemetry`.
+    BadTopic,
+    /// Payload larger than [`MAX_PAYLOAD_BYTES`].
+    Oversized,
+    /// Payload is not UTF-8.
+    NotUtf8,
+    /// Payload is not JSON.
+    BadJson,
+    /// A required field is missing.
+    MissingField,
+    /// A field has the wrong JSON type.
+    WrongType,
+    /// A value is NaN or infinite.
+    NonFinite,
+    /// `gateway_mac` differs from the topic's MAC.
+    MacMismatch,
+    /// `timestamp` is not RFC 3339.
+    BadTimestamp,
+    /// `timestamp` is too far in the future.
+    FutureTimestamp,
+    /// No gateway has this MAC.
+    UnknownGateway,
+    /// The gateway is INACTIVE.
+    GatewayInactive,
+    /// The gateway has no device with this code.
+    UnknownDevice,
+}
+
+impl Reason {
+    /// Stable code stored in dead letters and shown by the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::BadTopic => "BAD_TOPIC",
+            Reason::Oversized => "OVERSIZED",
+            Reason::NotUtf8 => "NOT_UTF8",
+            Reason::BadJson => "BAD_JSON",
+            Reason::MissingField => "MISSING_FIELD",
+            Reason::WrongType => "WRONG_TYPE",
+            Reason::NonFinite => "NON_FINITE",
+            Reason::MacMismatch => "MAC_MISMATCH",
+            Reason::BadTimestamp => "BAD_TIMESTAMP",
+            Reason::FutureTimestamp => "FUTURE_TIMESTAMP",
+            Reason::UnknownGateway => "UNKNOWN_GATEWAY",
+            Reason::GatewayInactive => "GATEWAY_INACTIVE",
+            Reason::UnknownDevice => "UNKNOWN_DEVICE",
+        }
+    }
+}
+
+/// A refusal with its reason and a sentence for the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// Machine-readable reason.
+    pub reason: Reason,
+    /// What exactly was wrong.
+    pub detail: String,
+}
+
+impl Rejection {
+    fn new(reason: Reason, detail: impl Into<String>) -> Self {
+        Self {
+            reason,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// One reading item that parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// `dispositivo_codigo`.
+    pub device_code: String,
+    /// `valor`.
+    pub value: f64,
+    /// `unidade`, when sent.
+    pub unit: Option<String>,
+    /// The item as received.
+    pub raw: Value,
+}
+
+/// A message whose envelope is valid; items are judged one by one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Telemetry {
+    /// The gateway (topic and payload agree).
+    pub mac: Mac,
+    /// Measurement time of every item.
+    pub timestamp: DateTime<Utc>,
+    /// Each item, parsed or refused.
+    pub items: Vec<Result<Item, Rejection>>,
+}
+
+/// The MAC in a telemetry topic.
+pub fn topic_mac(topic: &str) -> Result<Mac, Rejection> {
+    let mac = topic
+        .strip_prefix("tds_new/devices/")
+        .and_then(|rest| rest.strip_suffix("/telemetry"))
+        .filter(|mac| !mac.contains('/'))
+        .ok_or_else(|| {
+            Rejection::new(
+                Reason::BadTopic,
+                format!("'{topic}' is not a telemetry topic"),
+            )
+        })?;
+    Mac::parse(mac).map_err(|e| Rejection::new(Reason::BadTopic, e))
+}
+
+/// Texts firmware writes for values JSON cannot carry.
+fn is_non_finite_text(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_start_matches(['-', '+'])
+        .to_ascii_lowercase();
+    matches!(t.as_str(), "nan" | "inf" | "infinity")
+}
+
+/// Parses and checks a telemetry message received on `topic`.
+pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetry, Rejection> {
+    let topic_mac = topic_mac(topic)?;
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(Rejection::new(
+            Reason::Oversized,
+            format!("{} bytes, at most {MAX_PAYLOAD_BYTES}", payload.len()),
+        ));
+    }
+    let text = std::str::from_utf8(payload)
+        .map_err(|e| Rejection::new(Reason::NotUtf8, format!("payload is not UTF-8: {e}")))?;
+    let json: Value = serde_json::from_str(text).map_err(|e| {
+        // `NaN`, `Infinity` and numbers beyond f64 are not JSON, but they are a
+        // non-finite value, not garbage: say so.
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("nan")
+            || lower.contains("infinity")
+            || e.to_string().contains("out of range")
+        {
+            Rejection::new(Reason::NonFinite, format!("non-finite number: {e}"))
+        } else {
+            Rejection::new(Reason::BadJson, format!("not JSON: {e}"))
+        }
+    })?;
+    let object = json
+        .as_object()
+        .ok_or_else(|| Rejection::new(Reason::WrongType, "payload is not a JSON object"))?;
+    let field = |name: &str| {
+        object
+            .get(name)
+            .ok_or_else(|| Rejection::new(Reason::MissingField, format!("'{name}' is missing")))
+    };
+
+    let mac_text = field("gateway_mac")?
+        .as_str()
+        .ok_or_else(|| Rejection::new(Reason::WrongType, "'gateway_mac' is not a string"))?;
+    let mac = Mac::parse(mac_text).map_err(|e| Rejection::new(Reason::MacMismatch, e))?;
+    if mac != topic_mac {
+        return Err(Rejection::new(
+            Reason::MacMismatch,
+            format!("topic is for {topic_mac}, payload says {mac}"),
+        ));
+    }
+    let stamp = field("timestamp")?
+        .as_str()
+        .ok_or_else(|| Rejection::new(Reason::WrongType, "'timestamp' is not a string"))?;
+    let timestamp = DateTime::parse_from_rfc3339(stamp)
+        .map_err(|e| Rejection::new(Reason::BadTimestamp, format!("'{stamp}': {e}")))?
+        .with_timezone(&Utc);
+    if timestamp > now + MAX_CLOCK_SKEW {
+        return Err(Rejection::new(
+            Reason::FutureTimestamp,
+            format!("{timestamp} is ahead of the platform clock ({now})"),
+        ));
+    }
+    let items = field("leituras")?
+        .as_array()
+        .ok_or_else(|| Rejection::new(Reason::WrongType, "'leituras' is not a list"))?;
+    Ok(Telemetry {
+        mac,
+        timestamp,
+        items: items.iter().map(parse_item).collect(),
+    })
+}
+
+fn parse_item(raw: &Value) -> Result<Item, Rejection> {
+    let object = raw
+        .as_object()
+        .ok_or_else(|| Rejection::new(Reason::WrongType, format!("item {raw} is not an object")))?;
+    let code = match object.get("dispositivo_codigo") {
+        Some(Value::String(code)) if !code.trim().is_empty() => code.trim().to_owned(),
+        Some(other) => {
+            return Err(Rejection::new(
+                Reason::WrongType,
+                format!("'dispositivo_codigo' {other} is not a code"),
+            ));
+        }
+        None => {
+            return Err(Rejection::new(
+                Reason::MissingField,
+                format!("item {raw} has no 'dispositivo_codigo'"),
+            ));
+        }
+    };
+    let value = match object.get("valor") {
+        Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()).ok_or_else(|| {
+            Rejection::new(
+                Reason::NonFinite,
+                format!("device {code}: value {n} is not finite"),
+            )
+        })?,
+        Some(Value::String(s)) if is_non_finite_text(s) => {
+            return Err(Rejection::new(
+                Reason::NonFinite,
+                format!("device {code}: value '{s}'"),
+            ));
+        }
+        Some(other) => {
+            return Err(Rejection::new(
+                Reason::WrongType,
+                format!("device {code}: 'valor' {other} is not a number"),
+            ));
+        }
+        None => {
+            return Err(Rejection::new(
+                Reason::MissingField,
+                format!("device {code}: 'valor' is missing"),
+            ));
+        }
+    };
+    let unit = match object.get("unidade") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(u)) => Some(u.trim().chars().take(16).collect()),
+        Some(other) => {
+            return Err(Rejection::new(
+                Reason::WrongType,
+                format!("device {code}: 'unidade' {other} is not text"),
+            ));
+        }
+    };
+    Ok(Item {
+        device_code: code,
+        value,
+        unit,
+        raw: raw.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOPIC: &str = "tds_new/devices/aa:bb:cc:dd:ee:ff/telemetry";
+
+    fn now() -> DateTime<Utc> {
+        "2026-02-18T14:31:00Z".parse().unwrap()
+    }
+
+    fn reason(payload: &[u8]) -> Reason {
+        parse(TOPIC, payload, now()).unwrap_err().reason
+    }
+
+    #[test]
+    fn the_seeds_payload_parses() {
+        let p = br#"{"gateway_mac": "AA:BB:CC:DD:EE:FF", "timestamp": "2026-02-18T14:30:00Z",
+            "leituras": [{"dispositivo_codigo": "D01", "valor": 123.45, "unidade": "kWh"},
+                         {"dispositivo_codigo": "D02", "valor": 67, "unidade": "m\u00b3"}]}"#;
+        let t = parse(TOPIC, p, now()).unwrap();
+        assert_eq!(t.mac.as_str(), "aa:bb:cc:dd:ee:ff");
+        assert_eq!(t.items.len(), 2);
+        let second = t.items[1].as_ref().unwrap();
+        assert_eq!(
+            (
+                second.device_code.as_str(),
+                second.value,
+                second.unit.as_deref()
+            ),
+            ("D02", 67.0, Some("m³"))
+        );
+    }
+
+    #[test]
+    fn every_kind_of_bad_message_has_its_own_reason() {
+        let ok_head = r#""gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z""#;
+        assert_eq!(reason(b"{not json"), Reason::BadJson);
+        assert_eq!(reason(&[0xff, 0xfe, 0x00]), Reason::NotUtf8);
+        assert_eq!(
+            reason(&vec![b' '; MAX_PAYLOAD_BYTES + 1]),
+            Reason::Oversized
+        );
+        assert_eq!(
+            reason(
+                format!(
+                    r#"{{{ok_head}, "leituras": [{{"dispositivo_codigo": "D01", "valor": NaN}}]}}"#
+                )
+                .as_bytes()
+            ),
+            Reason::NonFinite
+        );
+        assert_eq!(
+            reason(br#"{"timestamp": "2026-02-18T14:30:00Z", "leituras": []}"#),
+            Reason::MissingField
+        );
+        assert_eq!(
+            reason(format!(r#"{{{ok_head}, "leituras": 3}}"#).as_bytes()),
+            Reason::WrongType
+        );
+        assert_eq!(reason(br#"{"gateway_mac": "aa:bb:cc:dd:ee:00", "timestamp": "2026-02-18T14:30:00Z", "leituras": []}"#), Reason::MacMismatch);
+        assert_eq!(reason(br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "yesterday", "leituras": []}"#), Reason::BadTimestamp);
+        assert_eq!(reason(br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T15:30:00Z", "leituras": []}"#), Reason::FutureTimestamp);
+        assert_eq!(
+            parse("tds_new/devices/nope/telemetry", b"{}", now())
+                .unwrap_err()
+                .reason,
+            Reason::BadTopic
+        );
+    }
+
+    #[test]
+    fn bad_items_are_refused_one_by_one() {
+        let p = br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z",
+            "leituras": [{"dispositivo_codigo": "D01", "valor": "12"}, {"dispositivo_codigo": "D02", "valor": "NaN"},
+                         {"dispositivo_codigo": "D03", "valor": 1.5}, {"valor": 2}]}"#;
+        let t = parse(TOPIC, p, now()).unwrap();
+        let reasons: Vec<_> = t
+            .items
+            .iter()
+            .map(|i| i.as_ref().err().map(|r| r.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                Some(Reason::WrongType),
+                Some(Reason::NonFinite),
+                None,
+                Some(Reason::MissingField)
+            ]
+        );
+    }
+}

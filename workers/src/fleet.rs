@@ -1,0 +1,153 @@
+//! Gateway → account resolution by MAC, cached: every telemetry message needs it and
+//! the fleet changes rarely. Entries expire, and `FleetChanged` events drop them at once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono_tz::Tz;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use tds_entity::{GatewayStatus, Measurement, account, device, gateway};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+/// A device as the telemetry writer needs it.
+#[derive(Debug, Clone)]
+pub struct DeviceEntry {
+    /// Device id.
+    pub id: Uuid,
+    /// Register or momentary value.
+    pub measurement: Measurement,
+    /// Unit used when the payload sends none.
+    pub unit: String,
+}
+
+/// A gateway and its devices by code.
+#[derive(Debug, Clone)]
+pub struct GatewayEntry {
+    /// Gateway id.
+    pub id: Uuid,
+    /// Owner.
+    pub account_id: Uuid,
+    /// Operational status.
+    pub status: GatewayStatus,
+    /// The account's time zone (rollup buckets).
+    pub timezone: Tz,
+    /// Devices by `dispositivo_codigo`.
+    pub devices: HashMap<String, DeviceEntry>,
+}
+
+const FOUND_TTL: Duration = Duration::from_secs(60);
+// Unknown MACs are remembered briefly so a misconfigured gateway cannot hammer the
+// database, yet a newly registered one is recognised within seconds.
+const MISSING_TTL: Duration = Duration::from_secs(5);
+
+/// MAC → gateway cache.
+#[derive(Clone, Default)]
+pub struct FleetCache {
+    entries: Arc<RwLock<HashMap<String, (Instant, Option<Arc<GatewayEntry>>)>>>,
+}
+
+impl FleetCache {
+    /// Forgets one gateway (after a change).
+    pub async fn invalidate(&self, mac: &str) {
+        self.entries.write().await.remove(mac);
+    }
+
+    /// Resolves many MACs at once, loading the unknown ones in three queries.
+    pub async fn resolve(
+        &self,
+        db: &DatabaseConnection,
+        macs: &[String],
+    ) -> Result<HashMap<String, Arc<GatewayEntry>>, DbErr> {
+        let now = Instant::now();
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let entries = self.entries.read().await;
+            for mac in macs {
+                match entries.get(mac) {
+                    Some((at, entry)) => {
+                        let ttl = if entry.is_some() {
+                            FOUND_TTL
+                        } else {
+                            MISSING_TTL
+                        };
+                        if now.duration_since(*at) < ttl {
+                            if let Some(entry) = entry {
+                                found.insert(mac.clone(), entry.clone());
+                            }
+                            continue;
+                        }
+                        missing.push(mac.clone());
+                    }
+                    None => missing.push(mac.clone()),
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let loaded = load(db, &missing).await?;
+        let mut entries = self.entries.write().await;
+        for mac in missing {
+            let entry = loaded.get(&mac).cloned();
+            if let Some(entry) = &entry {
+                found.insert(mac.clone(), entry.clone());
+            }
+            entries.insert(mac, (now, entry));
+        }
+        Ok(found)
+    }
+}
+
+async fn load(
+    db: &DatabaseConnection,
+    macs: &[String],
+) -> Result<HashMap<String, Arc<GatewayEntry>>, DbErr> {
+    let gateways = gateway::Entity::find()
+        .filter(gateway::Column::Mac.is_in(macs.iter().cloned()))
+        .all(db)
+        .await?;
+    let accounts: HashMap<Uuid, account::Model> = account::Entity::find()
+        .filter(account::Column::Id.is_in(gateways.iter().map(|g| g.account_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut devices: HashMap<Uuid, HashMap<String, DeviceEntry>> = HashMap::new();
+    for d in device::Entity::find()
+        .filter(device::Column::GatewayId.is_in(gateways.iter().map(|g| g.id)))
+        .all(db)
+        .await?
+    {
+        devices.entry(d.gateway_id).or_default().insert(
+            d.code.clone(),
+            DeviceEntry {
+                id: d.id,
+                measurement: d.measurement,
+                unit: d.unit,
+            },
+        );
+    }
+    Ok(gateways
+        .into_iter()
+        .map(|g| {
+            let timezone = accounts
+                .get(&g.account_id)
+                .and_then(|a| a.timezone.parse::<Tz>().ok())
+                .unwrap_or(chrono_tz::America::Sao_Paulo);
+            let entry = GatewayEntry {
+                id: g.id,
+                account_id: g.account_id,
+                status: g.status,
+                timezone,
+                devices: devices.remove(&g.id).unwrap_or_default(),
+            };
+            (g.mac, Arc::new(entry))
+        })
+        .collect())
+}

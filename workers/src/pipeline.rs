@@ -1,0 +1,148 @@
+//! From the queue to the writer. Each apalis job is handed to one writer task that
+//! combines whatever jobs are waiting into one transaction, so the database sees few,
+//! large writes; a job is acknowledged to the queue only after its write committed.
+
+use std::time::Duration;
+
+use apalis::prelude::*;
+use chrono::Utc;
+use tds_bus::{TelemetryBatch, TelemetryQueue};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::telemetry::TelemetryWriter;
+
+/// Most messages combined into one write.
+const MAX_MESSAGES_PER_WRITE: usize = 2_000;
+/// Attempts at writing a batch alone before it is recorded as dead letters instead.
+const ATTEMPTS_BEFORE_REFUSING: u32 = 3;
+
+struct Pending {
+    batch: TelemetryBatch,
+    done: oneshot::Sender<()>,
+}
+
+/// Hands batches to the writer task.
+#[derive(Clone)]
+pub struct TelemetryPipeline {
+    tx: mpsc::Sender<Pending>,
+}
+
+/// The writer task is gone (shutting down).
+#[derive(Debug, thiserror::Error)]
+#[error("the telemetry writer has stopped")]
+pub struct PipelineClosed;
+
+impl TelemetryPipeline {
+    /// Starts the writer task.
+    pub fn start(writer: TelemetryWriter) -> Self {
+        let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(run(writer, rx));
+        Self { tx }
+    }
+
+    /// Writes a batch; returns once it is committed (as readings or dead letters).
+    pub async fn submit(&self, batch: TelemetryBatch) -> Result<(), PipelineClosed> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Pending { batch, done })
+            .await
+            .map_err(|_| PipelineClosed)?;
+        wait.await.map_err(|_| PipelineClosed)
+    }
+}
+
+async fn run(writer: TelemetryWriter, mut rx: mpsc::Receiver<Pending>) {
+    while let Some(first) = rx.recv().await {
+        let mut messages = first.batch.messages.len();
+        let mut pending = vec![first];
+        // Take what is already waiting; never wait for more (latency stays low when idle).
+        while messages < MAX_MESSAGES_PER_WRITE {
+            match rx.try_recv() {
+                Ok(p) => {
+                    messages += p.batch.messages.len();
+                    pending.push(p);
+                }
+                Err(_) => break,
+            }
+        }
+        let batches: Vec<TelemetryBatch> = pending.iter().map(|p| p.batch.clone()).collect();
+        write_all(&writer, &batches).await;
+        for p in pending {
+            let _ = p.done.send(());
+        }
+    }
+}
+
+/// Writes until done. A combined write that fails is split so one bad batch cannot hold
+/// up the others; a batch that fails alone while the database still takes dead letters is
+/// recorded as dead letters; while the database is down, everything waits and retries.
+async fn write_all(writer: &TelemetryWriter, batches: &[TelemetryBatch]) {
+    match writer.write(batches, Utc::now()).await {
+        Ok(report) => {
+            tracing::debug!(?report, "telemetry written");
+            return;
+        }
+        Err(e) if batches.len() > 1 => {
+            tracing::warn!(error = %e, "combined write failed; writing batches one by one")
+        }
+        Err(e) => tracing::warn!(error = %e, "write failed"),
+    }
+    for batch in batches {
+        let single = std::slice::from_ref(batch);
+        let mut backoff = Duration::from_millis(100);
+        let mut attempts = 1;
+        loop {
+            match writer.write(single, Utc::now()).await {
+                Ok(_) => break,
+                Err(e) if attempts >= ATTEMPTS_BEFORE_REFUSING => {
+                    if writer
+                        .refuse(single, &e.to_string(), Utc::now())
+                        .await
+                        .is_ok()
+                    {
+                        tracing::error!(error = %e, "batch recorded as dead letters after repeated failures");
+                        break;
+                    }
+                    tracing::warn!(error = %e, "database unavailable; retrying");
+                }
+                Err(e) => tracing::warn!(error = %e, attempts, "write failed; retrying"),
+            }
+            attempts += 1;
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+async fn handle(
+    batch: TelemetryBatch,
+    pipeline: Data<TelemetryPipeline>,
+) -> Result<(), BoxDynError> {
+    Ok(pipeline.submit(batch).await?)
+}
+
+/// Consumes the telemetry queue until `shutdown` resolves.
+pub async fn run_worker(
+    name: &str,
+    queue: &TelemetryQueue,
+    pipeline: TelemetryPipeline,
+    concurrency: usize,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), WorkerError> {
+    let worker = WorkerBuilder::new(name)
+        .backend(
+            queue
+                .storage()
+                .poll_with_interval(Duration::from_millis(10)),
+        )
+        .data(pipeline)
+        .concurrency(concurrency)
+        .parallelize(tokio::spawn)
+        .build(handle);
+    worker
+        .run_until(async move {
+            shutdown.await;
+            Ok::<(), WorkerError>(())
+        })
+        .await
+}

@@ -1,0 +1,711 @@
+//! Telemetry persistence: messages in, reading rows, rollups and dead letters out, in
+//! one transaction per write, idempotent on (device, time).
+//!
+//! Why one transaction for everything: if a worker dies half-way, the job is handed to
+//! another worker and replayed; rows already committed are skipped by the unique key and
+//! rollups only count rows this transaction actually inserted, so a replay neither loses
+//! nor double-counts anything.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use tds_bus::{Event, EventBus, InboundMessage, ReadingEvent, TelemetryBatch};
+use tds_domain::rollups::{self, PERIODS, Point};
+use tds_domain::telemetry::{self, Reason, Rejection};
+use tds_entity::{
+    GatewayStatus, Measurement, RollupPeriod, dead_letter, device, gateway, reading, rollup,
+};
+use uuid::Uuid;
+
+use crate::fleet::{FleetCache, GatewayEntry};
+
+/// Rows per INSERT statement (well under SQLite's and PostgreSQL's parameter limits).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// A reading ready to insert.
+#[derive(Debug, Clone)]
+struct Row {
+    device_id: Uuid,
+    time: DateTime<Utc>,
+    account_id: Uuid,
+    gateway_id: Uuid,
+    value: f64,
+    unit: String,
+    raw: serde_json::Value,
+    measurement: Measurement,
+    timezone: chrono_tz::Tz,
+}
+
+/// A refusal to record.
+#[derive(Debug, Clone)]
+struct Refusal {
+    account_id: Option<Uuid>,
+    mac: Option<String>,
+    message: InboundMessage,
+    rejection: Rejection,
+}
+
+/// What one write did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// Messages looked at.
+    pub messages: usize,
+    /// New reading rows.
+    pub stored: usize,
+    /// Readings already stored (a redelivery).
+    pub duplicates: usize,
+    /// Dead letters written.
+    pub dead_letters: usize,
+}
+
+/// Turns telemetry messages into stored readings.
+#[derive(Clone)]
+pub struct TelemetryWriter {
+    db: DatabaseConnection,
+    fleet: FleetCache,
+    events: EventBus,
+}
+
+impl TelemetryWriter {
+    /// A writer over `db` that announces what it stores on `events`.
+    pub fn new(db: DatabaseConnection, fleet: FleetCache, events: EventBus) -> Self {
+        Self { db, fleet, events }
+    }
+
+    /// The gateway cache (to invalidate on fleet changes).
+    pub fn fleet(&self) -> &FleetCache {
+        &self.fleet
+    }
+
+    /// Stores every message of `batches` as readings or dead letters, in one transaction.
+    pub async fn write(
+        &self,
+        batches: &[TelemetryBatch],
+        now: DateTime<Utc>,
+    ) -> Result<WriteReport, DbErr> {
+        let messages: Vec<&InboundMessage> = batches.iter().flat_map(|b| &b.messages).collect();
+        let macs: Vec<String> = messages
+            .iter()
+            .filter_map(|m| telemetry::topic_mac(&m.topic).ok())
+            .map(|m| m.as_str().to_owned())
+            .collect();
+        let fleet = self.fleet.resolve(&self.db, &macs).await?;
+        let (rows, refusals, seen_gateways) = sort_out(&messages, &fleet, now);
+
+        let txn = self.db.begin().await?;
+        let last = lock_devices(&txn, &rows).await?;
+        let inserted = insert_readings(&txn, &rows).await?;
+        let new_rows: Vec<&Row> = rows
+            .iter()
+            .filter(|r| inserted.contains(&(r.device_id, r.time)))
+            .collect();
+        let (rollup_rows, consumption_only) = rollup_changes(&txn, &new_rows, &last).await?;
+        upsert_rollups(&txn, &rollup_rows, now).await?;
+        add_consumption(&txn, &consumption_only).await?;
+        update_last_readings(&txn, &new_rows, &last).await?;
+        insert_dead_letters(&txn, &refusals, now).await?;
+        let came_online = mark_seen(&txn, &seen_gateways, now).await?;
+        txn.commit().await?;
+
+        self.announce(&new_rows, &came_online, now).await;
+        Ok(WriteReport {
+            messages: messages.len(),
+            stored: new_rows.len(),
+            duplicates: rows.len() - new_rows.len(),
+            dead_letters: refusals.len(),
+        })
+    }
+
+    /// Records whole batches as dead letters with one reason (when they cannot be stored).
+    pub async fn refuse(
+        &self,
+        batches: &[TelemetryBatch],
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let refusals: Vec<Refusal> = batches
+            .iter()
+            .flat_map(|b| &b.messages)
+            .map(|m| Refusal {
+                account_id: None,
+                mac: telemetry::topic_mac(&m.topic)
+                    .ok()
+                    .map(|m| m.as_str().to_owned()),
+                message: m.clone(),
+                rejection: Rejection {
+                    reason: Reason::BadJson,
+                    detail: format!("could not be stored: {detail}"),
+                },
+            })
+            .collect();
+        let txn = self.db.begin().await?;
+        insert_dead_letters(&txn, &refusals, now).await?;
+        txn.commit().await
+    }
+
+    async fn announce(&self, rows: &[&Row], came_online: &[(Uuid, Uuid)], now: DateTime<Utc>) {
+        let mut by_account: BTreeMap<Uuid, Vec<ReadingEvent>> = BTreeMap::new();
+        for r in rows {
+            by_account
+                .entry(r.account_id)
+                .or_default()
+                .push(ReadingEvent {
+                    gateway_id: r.gateway_id,
+                    device_id: r.device_id,
+                    time: r.time,
+                    value: r.value,
+                    unit: r.unit.clone(),
+                });
+        }
+        let status = came_online
+            .iter()
+            .map(|(account_id, gateway_id)| Event::GatewayStatus {
+                account_id: *account_id,
+                gateway_id: *gateway_id,
+                online: true,
+                at: now,
+            });
+        let readings = by_account
+            .into_iter()
+            .map(|(account_id, readings)| Event::Readings {
+                account_id,
+                readings,
+            });
+        for event in status.chain(readings) {
+            // The rows are committed; a lost event only delays a live view.
+            if let Err(e) = self.events.publish(&event).await {
+                tracing::warn!(error = %e, "event not published");
+            }
+        }
+    }
+}
+
+/// Splits messages into reading rows and refusals; also returns the gateways heard from.
+fn sort_out(
+    messages: &[&InboundMessage],
+    fleet: &HashMap<String, Arc<GatewayEntry>>,
+    now: DateTime<Utc>,
+) -> (Vec<Row>, Vec<Refusal>, HashMap<Uuid, Uuid>) {
+    let mut rows = Vec::new();
+    let mut refusals = Vec::new();
+    let mut seen = HashMap::new();
+    let mut keys = HashSet::new();
+    for message in messages {
+        let topic_gateway = telemetry::topic_mac(&message.topic)
+            .ok()
+            .and_then(|mac| fleet.get(mac.as_str()).cloned().map(|g| (mac, g)));
+        let refuse = |rejection: Rejection| Refusal {
+            account_id: topic_gateway.as_ref().map(|(_, g)| g.account_id),
+            mac: telemetry::topic_mac(&message.topic)
+                .ok()
+                .map(|m| m.as_str().to_owned()),
+            message: (*message).clone(),
+            rejection,
+        };
+        let parsed = match telemetry::parse(&message.topic, &message.payload, now) {
+            Ok(parsed) => parsed,
+            Err(rejection) => {
+                refusals.push(refuse(rejection));
+                continue;
+            }
+        };
+        let Some((_, gateway)) = &topic_gateway else {
+            refusals.push(refuse(Rejection {
+                reason: Reason::UnknownGateway,
+                detail: format!("no gateway has MAC {}", parsed.mac),
+            }));
+            continue;
+        };
+        if gateway.status == GatewayStatus::Inactive {
+            refusals.push(refuse(Rejection {
+                reason: Reason::GatewayInactive,
+                detail: format!("gateway {} is INACTIVE", parsed.mac),
+            }));
+            continue;
+        }
+        seen.insert(gateway.id, gateway.account_id);
+        for item in parsed.items {
+            let item = match item {
+                Ok(item) => item,
+                Err(rejection) => {
+                    refusals.push(refuse(rejection));
+                    continue;
+                }
+            };
+            let Some(device) = gateway.devices.get(&item.device_code) else {
+                refusals.push(refuse(Rejection {
+                    reason: Reason::UnknownDevice,
+                    detail: format!(
+                        "gateway {} has no device '{}'",
+                        parsed.mac, item.device_code
+                    ),
+                }));
+                continue;
+            };
+            // A repeat inside the same write is the same reading: keep the first.
+            if keys.insert((device.id, parsed.timestamp)) {
+                rows.push(Row {
+                    device_id: device.id,
+                    time: parsed.timestamp,
+                    account_id: gateway.account_id,
+                    gateway_id: gateway.id,
+                    value: item.value,
+                    unit: item.unit.unwrap_or_else(|| device.unit.clone()),
+                    raw: item.raw,
+                    measurement: device.measurement,
+                    timezone: gateway.timezone,
+                });
+            }
+        }
+    }
+    (rows, refusals, seen)
+}
+
+/// The last stored reading of each device, with the device rows locked (PostgreSQL) so
+/// two workers never compute consumption steps of one device at the same time.
+async fn lock_devices(
+    txn: &DatabaseTransaction,
+    rows: &[Row],
+) -> Result<HashMap<Uuid, Option<Point>>, DbErr> {
+    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.device_id).collect();
+    ids.sort();
+    ids.dedup();
+    let mut last = HashMap::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut query = device::Entity::find()
+            .filter(device::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(device::Column::Id);
+        if txn.get_database_backend() == DatabaseBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        for d in query.all(txn).await? {
+            let point = d
+                .last_reading_at
+                .zip(d.last_value)
+                .map(|(time, value)| Point { time, value });
+            last.insert(d.id, point);
+        }
+    }
+    Ok(last)
+}
+
+/// Inserts rows, skipping those already stored; returns the keys actually inserted.
+async fn insert_readings(
+    txn: &DatabaseTransaction,
+    rows: &[Row],
+) -> Result<HashSet<(Uuid, DateTime<Utc>)>, DbErr> {
+    let mut inserted = HashSet::new();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(reading::Entity)
+            .columns([
+                reading::Column::DeviceId,
+                reading::Column::Time,
+                reading::Column::AccountId,
+                reading::Column::GatewayId,
+                reading::Column::Value,
+                reading::Column::Unit,
+                reading::Column::Raw,
+            ])
+            .on_conflict(
+                OnConflict::columns([reading::Column::DeviceId, reading::Column::Time])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .returning(
+                Query::returning().columns([reading::Column::DeviceId, reading::Column::Time]),
+            );
+        for r in chunk {
+            insert.values_panic([
+                r.device_id.into(),
+                r.time.into(),
+                r.account_id.into(),
+                r.gateway_id.into(),
+                r.value.into(),
+                r.unit.clone().into(),
+                r.raw.clone().into(),
+            ]);
+        }
+        for row in txn.query_all(&insert).await? {
+            inserted.insert((
+                row.try_get::<Uuid>("", "device_id")?,
+                row.try_get::<DateTime<Utc>>("", "time")?,
+            ));
+        }
+    }
+    Ok(inserted)
+}
+
+/// Summary of new readings in one bucket, plus its consumption change.
+#[derive(Debug, Clone)]
+struct BucketDelta {
+    account_id: Uuid,
+    count: i64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    first: Point,
+    last: Point,
+    consumption: Option<f64>,
+}
+
+type BucketKey = (Uuid, RollupPeriod, DateTime<Utc>);
+
+/// Stored readings of one device around `[lo, hi]`: the one before, those inside, the one after.
+async fn window(
+    txn: &DatabaseTransaction,
+    device_id: Uuid,
+    lo: DateTime<Utc>,
+    hi: DateTime<Utc>,
+) -> Result<Vec<Point>, DbErr> {
+    let base = || {
+        reading::Entity::find()
+            .select_only()
+            .column(reading::Column::Time)
+            .column(reading::Column::Value)
+            .filter(reading::Column::DeviceId.eq(device_id))
+    };
+    let before: Vec<(DateTime<Utc>, f64)> = base()
+        .filter(reading::Column::Time.lt(lo))
+        .order_by_desc(reading::Column::Time)
+        .limit(1)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let inside: Vec<(DateTime<Utc>, f64)> = base()
+        .filter(reading::Column::Time.between(lo, hi))
+        .order_by_asc(reading::Column::Time)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let after: Vec<(DateTime<Utc>, f64)> = base()
+        .filter(reading::Column::Time.gt(hi))
+        .order_by_asc(reading::Column::Time)
+        .limit(1)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(before
+        .into_iter()
+        .chain(inside)
+        .chain(after)
+        .map(|(time, value)| Point { time, value })
+        .collect())
+}
+
+/// Rollup changes of the new rows: full deltas for buckets with new readings, and
+/// consumption-only changes for buckets whose steps moved (late readings).
+async fn rollup_changes(
+    txn: &DatabaseTransaction,
+    rows: &[&Row],
+    last: &HashMap<Uuid, Option<Point>>,
+) -> Result<(BTreeMap<BucketKey, BucketDelta>, BTreeMap<BucketKey, f64>), DbErr> {
+    let mut deltas: BTreeMap<BucketKey, BucketDelta> = BTreeMap::new();
+    let mut by_device: BTreeMap<Uuid, Vec<&Row>> = BTreeMap::new();
+    for row in rows {
+        by_device.entry(row.device_id).or_default().push(row);
+        let point = Point {
+            time: row.time,
+            value: row.value,
+        };
+        for period in PERIODS {
+            let key = (
+                row.device_id,
+                period,
+                rollups::bucket_start(period, row.time, row.timezone),
+            );
+            let d = deltas.entry(key).or_insert(BucketDelta {
+                account_id: row.account_id,
+                count: 0,
+                sum: 0.0,
+                min: f64::INFINITY,
+                max: f64::NEG_INFINITY,
+                first: point,
+                last: point,
+                consumption: (row.measurement == Measurement::Cumulative).then_some(0.0),
+            });
+            d.count += 1;
+            d.sum += row.value;
+            d.min = d.min.min(row.value);
+            d.max = d.max.max(row.value);
+            if point.time < d.first.time {
+                d.first = point;
+            }
+            if point.time > d.last.time {
+                d.last = point;
+            }
+        }
+    }
+    let mut consumption_only: BTreeMap<BucketKey, f64> = BTreeMap::new();
+    for (device_id, rows) in by_device {
+        if rows[0].measurement != Measurement::Cumulative {
+            continue;
+        }
+        let (tz, new): (chrono_tz::Tz, Vec<Point>) = (
+            rows[0].timezone,
+            rows.iter()
+                .map(|r| Point {
+                    time: r.time,
+                    value: r.value,
+                })
+                .collect(),
+        );
+        let lo = new.iter().map(|p| p.time).min().unwrap_or_default();
+        let hi = new.iter().map(|p| p.time).max().unwrap_or_default();
+        // Streaming in order, the device row already knows the one reading before;
+        // only a late reading needs to look at the stored series.
+        let old = match last.get(&device_id).copied().flatten() {
+            None => Vec::new(),
+            Some(previous) if previous.time < lo => vec![previous],
+            Some(_) => {
+                let fresh: HashSet<DateTime<Utc>> = new.iter().map(|p| p.time).collect();
+                window(txn, device_id, lo, hi)
+                    .await?
+                    .into_iter()
+                    .filter(|p| !fresh.contains(&p.time))
+                    .collect()
+            }
+        };
+        for (time, change) in rollups::step_changes(&old, &new) {
+            for period in PERIODS {
+                let key = (device_id, period, rollups::bucket_start(period, time, tz));
+                match deltas.get_mut(&key) {
+                    Some(d) => *d.consumption.get_or_insert(0.0) += change,
+                    None => *consumption_only.entry(key).or_insert(0.0) += change,
+                }
+            }
+        }
+    }
+    Ok((deltas, consumption_only))
+}
+
+fn least(backend: DatabaseBackend) -> &'static str {
+    if backend == DatabaseBackend::Postgres {
+        "LEAST"
+    } else {
+        "MIN"
+    }
+}
+
+fn greatest(backend: DatabaseBackend) -> &'static str {
+    if backend == DatabaseBackend::Postgres {
+        "GREATEST"
+    } else {
+        "MAX"
+    }
+}
+
+async fn upsert_rollups(
+    txn: &DatabaseTransaction,
+    deltas: &BTreeMap<BucketKey, BucketDelta>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
+    let (lo, hi) = (least(backend), greatest(backend));
+    let cust = |sql: String| -> SimpleExpr { Expr::cust(sql) };
+    let items: Vec<(&BucketKey, &BucketDelta)> = deltas.iter().collect();
+    for chunk in items.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Query::insert();
+        insert.into_table(rollup::Entity).columns([
+            rollup::Column::DeviceId,
+            rollup::Column::Period,
+            rollup::Column::BucketStart,
+            rollup::Column::AccountId,
+            rollup::Column::Count,
+            rollup::Column::Sum,
+            rollup::Column::Min,
+            rollup::Column::Max,
+            rollup::Column::FirstValue,
+            rollup::Column::FirstTime,
+            rollup::Column::LastValue,
+            rollup::Column::LastTime,
+            rollup::Column::Consumption,
+            rollup::Column::UpdatedAt,
+        ]);
+        for ((device_id, period, bucket), d) in chunk {
+            insert.values_panic([
+                (*device_id).into(),
+                period.as_str().into(),
+                (*bucket).into(),
+                d.account_id.into(),
+                d.count.into(),
+                d.sum.into(),
+                d.min.into(),
+                d.max.into(),
+                d.first.value.into(),
+                d.first.time.into(),
+                d.last.value.into(),
+                d.last.time.into(),
+                d.consumption.into(),
+                now.into(),
+            ]);
+        }
+        insert.on_conflict(
+            OnConflict::columns([rollup::Column::DeviceId, rollup::Column::Period, rollup::Column::BucketStart])
+                .values([
+                    (rollup::Column::Count, cust("rollups.count + excluded.count".into())),
+                    (rollup::Column::Sum, cust("rollups.sum + excluded.sum".into())),
+                    (rollup::Column::Min, cust(format!("{lo}(rollups.min, excluded.min)"))),
+                    (rollup::Column::Max, cust(format!("{hi}(rollups.max, excluded.max)"))),
+                    (
+                        rollup::Column::FirstValue,
+                        cust("CASE WHEN excluded.first_time < rollups.first_time THEN excluded.first_value ELSE rollups.first_value END".into()),
+                    ),
+                    (rollup::Column::FirstTime, cust(format!("{lo}(rollups.first_time, excluded.first_time)"))),
+                    (
+                        rollup::Column::LastValue,
+                        cust("CASE WHEN excluded.last_time > rollups.last_time THEN excluded.last_value ELSE rollups.last_value END".into()),
+                    ),
+                    (rollup::Column::LastTime, cust(format!("{hi}(rollups.last_time, excluded.last_time)"))),
+                    (
+                        rollup::Column::Consumption,
+                        cust("CASE WHEN excluded.consumption IS NULL THEN rollups.consumption ELSE COALESCE(rollups.consumption, 0) + excluded.consumption END".into()),
+                    ),
+                    (rollup::Column::UpdatedAt, cust("excluded.updated_at".into())),
+                ])
+                .to_owned(),
+        );
+        txn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Consumption moved into buckets that received no new reading (a late reading split a
+/// step whose later end lies in another bucket); those buckets already exist.
+async fn add_consumption(
+    txn: &DatabaseTransaction,
+    changes: &BTreeMap<BucketKey, f64>,
+) -> Result<(), DbErr> {
+    for ((device_id, period, bucket), change) in changes {
+        let update = Query::update()
+            .table(rollup::Entity)
+            .value(
+                rollup::Column::Consumption,
+                Expr::expr(Func::coalesce([
+                    Expr::col(rollup::Column::Consumption),
+                    Expr::val(0.0),
+                ]))
+                .add(*change),
+            )
+            .and_where(Expr::col(rollup::Column::DeviceId).eq(*device_id))
+            .and_where(Expr::col(rollup::Column::Period).eq(period.as_str()))
+            .and_where(Expr::col(rollup::Column::BucketStart).eq(*bucket))
+            .to_owned();
+        txn.execute(&update).await?;
+    }
+    Ok(())
+}
+
+async fn update_last_readings(
+    txn: &DatabaseTransaction,
+    rows: &[&Row],
+    last: &HashMap<Uuid, Option<Point>>,
+) -> Result<(), DbErr> {
+    let mut newest: HashMap<Uuid, Point> = HashMap::new();
+    for r in rows {
+        let p = Point {
+            time: r.time,
+            value: r.value,
+        };
+        newest
+            .entry(r.device_id)
+            .and_modify(|n| {
+                if p.time > n.time {
+                    *n = p
+                }
+            })
+            .or_insert(p);
+    }
+    for (device_id, point) in newest {
+        if last
+            .get(&device_id)
+            .copied()
+            .flatten()
+            .is_some_and(|l| l.time >= point.time)
+        {
+            continue;
+        }
+        let update = Query::update()
+            .table(device::Entity)
+            .value(device::Column::LastReadingAt, point.time)
+            .value(device::Column::LastValue, point.value)
+            .and_where(Expr::col(device::Column::Id).eq(device_id))
+            .to_owned();
+        txn.execute(&update).await?;
+    }
+    Ok(())
+}
+
+async fn insert_dead_letters(
+    txn: &DatabaseTransaction,
+    refusals: &[Refusal],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in refusals.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Query::insert();
+        insert.into_table(dead_letter::Entity).columns([
+            dead_letter::Column::Id,
+            dead_letter::Column::AccountId,
+            dead_letter::Column::GatewayMac,
+            dead_letter::Column::Topic,
+            dead_letter::Column::Payload,
+            dead_letter::Column::Reason,
+            dead_letter::Column::Detail,
+            dead_letter::Column::ReceivedAt,
+            dead_letter::Column::CreatedAt,
+        ]);
+        for r in chunk {
+            insert.values_panic([
+                Uuid::now_v7().into(),
+                r.account_id.into(),
+                r.mac.clone().into(),
+                r.message.topic.clone().into(),
+                r.message.payload.clone().into(),
+                r.rejection.reason.code().into(),
+                r.rejection.detail.clone().into(),
+                r.message.received_at.into(),
+                now.into(),
+            ]);
+        }
+        txn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Records that gateways were heard from; returns (account, gateway) of those that were offline.
+async fn mark_seen(
+    txn: &DatabaseTransaction,
+    seen: &HashMap<Uuid, Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+    if seen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = seen.keys().copied().collect();
+    let offline: Vec<Uuid> = gateway::Entity::find()
+        .select_only()
+        .column(gateway::Column::Id)
+        .filter(gateway::Column::Id.is_in(ids.clone()))
+        .filter(gateway::Column::IsOnline.eq(false))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let update = Query::update()
+        .table(gateway::Entity)
+        .value(gateway::Column::IsOnline, true)
+        .value(gateway::Column::LastSeenAt, now)
+        .and_where(Expr::col(gateway::Column::Id).is_in(ids))
+        .to_owned();
+    txn.execute(&update).await?;
+    Ok(offline
+        .into_iter()
+        .filter_map(|id| seen.get(&id).map(|account| (*account, id)))
+        .collect())
+}

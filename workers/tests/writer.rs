@@ -1,0 +1,321 @@
+//! The telemetry writer against real databases: rows, rollups recomputed from raw rows,
+//! idempotence, late readings, resets, dead letters, events.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use tds_bus::{Event, EventBus, InboundMessage, TelemetryBatch};
+use tds_domain::rollups::{PERIODS, bucket_start, step};
+use tds_entity::{Measurement, RollupPeriod, dead_letter, device, gateway, reading, rollup};
+use tds_testkit::{Backend, TestDb, backend_tests, payload, seed_fleet, telemetry_topic};
+use tds_workers::fleet::FleetCache;
+use tds_workers::telemetry::TelemetryWriter;
+use uuid::Uuid;
+
+fn message(topic: &str, payload: Vec<u8>) -> InboundMessage {
+    InboundMessage {
+        topic: topic.to_owned(),
+        payload,
+        received_at: Utc::now(),
+    }
+}
+
+fn batch(messages: Vec<InboundMessage>) -> Vec<TelemetryBatch> {
+    vec![TelemetryBatch { messages }]
+}
+
+/// Rollups recomputed from the raw rows, the slow and obvious way.
+async fn expected_rollups(
+    db: &DatabaseConnection,
+    tz: chrono_tz::Tz,
+) -> BTreeMap<(Uuid, RollupPeriod, DateTime<Utc>), (i64, f64, f64, f64, f64, f64, Option<f64>)> {
+    let measurement: BTreeMap<Uuid, Measurement> = device::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.id, d.measurement))
+        .collect();
+    let rows = reading::Entity::find()
+        .order_by_asc(reading::Column::DeviceId)
+        .order_by_asc(reading::Column::Time)
+        .all(db)
+        .await
+        .unwrap();
+    let mut out = BTreeMap::new();
+    let mut previous: Option<&reading::Model> = None;
+    for r in &rows {
+        let prev = previous.filter(|p| p.device_id == r.device_id);
+        let cumulative = measurement[&r.device_id] == Measurement::Cumulative;
+        let inc = prev.map_or(0.0, |p| step(p.value, r.value));
+        for period in PERIODS {
+            let key = (r.device_id, period, bucket_start(period, r.time, tz));
+            let e = out.entry(key).or_insert((
+                0,
+                0.0,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                r.value,
+                r.value,
+                cumulative.then_some(0.0),
+            ));
+            e.0 += 1;
+            e.1 += r.value;
+            e.2 = e.2.min(r.value);
+            e.3 = e.3.max(r.value);
+            e.5 = r.value; // rows are in time order: the last one wins
+            if let Some(c) = e.6.as_mut() {
+                *c += inc;
+            }
+        }
+        previous = Some(r);
+    }
+    out
+}
+
+async fn assert_rollups_match(db: &DatabaseConnection, tz: chrono_tz::Tz) {
+    let expected = expected_rollups(db, tz).await;
+    let actual: BTreeMap<_, _> = rollup::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                (r.device_id, r.period, r.bucket_start),
+                (
+                    r.count,
+                    r.sum,
+                    r.min,
+                    r.max,
+                    r.first_value,
+                    r.last_value,
+                    r.consumption,
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(actual.len(), expected.len(), "same buckets");
+    for (key, e) in &expected {
+        let a = actual
+            .get(key)
+            .unwrap_or_else(|| panic!("bucket {key:?} missing"));
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
+        assert!(
+            a.0 == e.0
+                && close(a.1, e.1)
+                && close(a.2, e.2)
+                && close(a.3, e.3)
+                && close(a.4, e.4)
+                && close(a.5, e.5)
+                && match (a.6, e.6) {
+                    (Some(x), Some(y)) => close(x, y),
+                    (None, None) => true,
+                    _ => false,
+                },
+            "bucket {key:?}: stored {a:?}, recomputed {e:?}"
+        );
+    }
+}
+
+async fn rows_land_once_and_rollups_match(backend: Backend) {
+    let db = TestDb::migrated(backend).await;
+    let tz: chrono_tz::Tz = "America/Sao_Paulo".parse().unwrap();
+    let (account, gateways) = seed_fleet(&db.db, "America/Sao_Paulo", 0x10, 2, 4, true).await;
+    let events = EventBus::in_process();
+    let mut live = events.subscribe();
+    let writer = TelemetryWriter::new(db.db.clone(), FleetCache::default(), events);
+
+    // Two days of 30-minute readings around local midnight, a register reset on the way,
+    // written in shuffled chunks so many arrive after later ones.
+    let start = Utc.with_ymd_and_hms(2026, 10, 31, 20, 0, 0).unwrap();
+    let mut messages = Vec::new();
+    for i in 0..96 {
+        let time = start + Duration::minutes(30 * i);
+        for g in &gateways {
+            let energy = if i < 60 {
+                1000.0 + 2.5 * i as f64
+            } else {
+                3.0 * (i - 60) as f64
+            }; // reset at i = 60
+            let readings: Vec<(&str, f64)> = g
+                .devices
+                .iter()
+                .map(|(code, _)| {
+                    (
+                        code.as_str(),
+                        if code.ends_with(['2', '4']) {
+                            20.0 + (i % 7) as f64
+                        } else {
+                            energy
+                        },
+                    )
+                })
+                .collect();
+            messages.push(message(
+                &telemetry_topic(&g.mac),
+                payload(&g.mac, time, &readings),
+            ));
+        }
+    }
+    // Deterministic shuffle: stride through the list.
+    let n = messages.len();
+    let shuffled: Vec<InboundMessage> = (0..n).map(|i| messages[(i * 37) % n].clone()).collect();
+    let mut stored = 0;
+    for chunk in shuffled.chunks(25) {
+        stored += writer
+            .write(&batch(chunk.to_vec()), Utc::now())
+            .await
+            .unwrap()
+            .stored;
+    }
+    assert_eq!(stored, 96 * 2 * 4);
+    assert_rollups_match(&db.db, tz).await;
+
+    // Redelivering everything stores nothing and changes no rollup.
+    let again = writer
+        .write(&batch(messages.clone()), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.stored, again.duplicates, again.dead_letters),
+        (0, 96 * 2 * 4, 0)
+    );
+    assert_eq!(
+        reading::Entity::find().all(&db.db).await.unwrap().len(),
+        96 * 2 * 4
+    );
+    assert_rollups_match(&db.db, tz).await;
+
+    // Days add up to the month, and the reset is not negative consumption.
+    let energy_device = gateways[0].devices[0].1;
+    let sums: BTreeMap<RollupPeriod, f64> = rollup::Entity::find()
+        .filter(rollup::Column::DeviceId.eq(energy_device))
+        .all(&db.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .fold(BTreeMap::new(), |mut m, r| {
+            *m.entry(r.period).or_insert(0.0) += r.consumption.unwrap();
+            m
+        });
+    assert!((sums[&RollupPeriod::Day] - sums[&RollupPeriod::Month]).abs() < 1e-9);
+    assert!((sums[&RollupPeriod::Hour] - sums[&RollupPeriod::Month]).abs() < 1e-9);
+    assert!(
+        (sums[&RollupPeriod::Month] - (59.0 * 2.5 + 35.0 * 3.0)).abs() < 1e-9,
+        "{sums:?}"
+    );
+
+    // The gateway is online, the device knows its latest reading, subscribers heard.
+    let gw = gateway::Entity::find_by_id(gateways[0].id)
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(gw.is_online && gw.last_seen_at.is_some());
+    let dev = device::Entity::find_by_id(energy_device)
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        dev.last_reading_at,
+        Some(start + Duration::minutes(30 * 95))
+    );
+    let mut heard = 0;
+    let mut online = false;
+    while let Ok(event) = live.try_recv() {
+        match event.as_ref() {
+            Event::Readings {
+                account_id,
+                readings,
+            } => {
+                assert_eq!(*account_id, account.id);
+                heard += readings.len();
+            }
+            Event::GatewayStatus { online: true, .. } => online = true,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        heard,
+        96 * 2 * 4,
+        "one event entry per stored reading, none for duplicates"
+    );
+    assert!(online);
+}
+
+async fn malformed_messages_become_dead_letters(backend: Backend) {
+    let db = TestDb::migrated(backend).await;
+    let (account, gateways) = seed_fleet(&db.db, "UTC", 0x20, 1, 2, false).await;
+    let writer = TelemetryWriter::new(db.db.clone(), FleetCache::default(), EventBus::in_process());
+    let mac = gateways[0].mac.as_str();
+    let topic = telemetry_topic(mac);
+    let now = Utc::now();
+    let good = |t: DateTime<Utc>| payload(mac, t, &[("D01", 1.0), ("D02", 2.0)]);
+    let cases: Vec<(&str, InboundMessage)> = vec![
+        ("BAD_JSON", message(&topic, b"{\"gateway_mac\": ".to_vec())),
+        ("NOT_UTF8", message(&topic, vec![0xc3, 0x28, 0xff])),
+        ("OVERSIZED", message(&topic, vec![b' '; 70_000])),
+        ("NON_FINITE", message(&topic, format!(r#"{{"gateway_mac": "{mac}", "timestamp": "{}", "leituras": [{{"dispositivo_codigo": "D01", "valor": NaN}}]}}"#, now.to_rfc3339()).into_bytes())),
+        ("WRONG_TYPE", message(&topic, format!(r#"{{"gateway_mac": "{mac}", "timestamp": "{}", "leituras": [{{"dispositivo_codigo": "D01", "valor": "12,5"}}]}}"#, now.to_rfc3339()).into_bytes())),
+        ("MISSING_FIELD", message(&topic, format!(r#"{{"gateway_mac": "{mac}", "leituras": []}}"#).into_bytes())),
+        ("MAC_MISMATCH", message(&topic, payload("02:99:00:00:00:01", now, &[("D01", 1.0)]))),
+        ("FUTURE_TIMESTAMP", message(&topic, good(now + Duration::hours(2)))),
+        ("BAD_TIMESTAMP", message(&topic, format!(r#"{{"gateway_mac": "{mac}", "timestamp": "ontem", "leituras": []}}"#).into_bytes())),
+        ("UNKNOWN_GATEWAY", message(&telemetry_topic("02:99:00:00:00:01"), payload("02:99:00:00:00:01", now, &[("D01", 1.0)]))),
+        ("BAD_TOPIC", message("tds_new/devices/not-a-mac/telemetry", good(now))),
+    ];
+    let mut messages: Vec<InboundMessage> = cases.iter().map(|(_, m)| m.clone()).collect();
+    // Known and unknown devices in one payload: the known one is stored.
+    messages.push(message(
+        &topic,
+        payload(
+            mac,
+            now - Duration::minutes(1),
+            &[("D01", 5.0), ("D77", 1.0)],
+        ),
+    ));
+    messages.push(message(&topic, good(now)));
+    let report = writer.write(&batch(messages), Utc::now()).await.unwrap();
+    assert_eq!(report.stored, 3);
+    assert_eq!(report.dead_letters, cases.len() + 1);
+
+    let letters = dead_letter::Entity::find().all(&db.db).await.unwrap();
+    let mut reasons: Vec<String> = letters.iter().map(|l| l.reason.clone()).collect();
+    reasons.sort();
+    let mut expected: Vec<String> = cases
+        .iter()
+        .map(|(r, _)| (*r).to_owned())
+        .chain(["UNKNOWN_DEVICE".to_owned()])
+        .collect();
+    expected.sort();
+    assert_eq!(
+        reasons, expected,
+        "one dead letter per refusal, each with its own reason"
+    );
+    for (reason, original) in &cases {
+        let letter = letters.iter().find(|l| l.reason == *reason).unwrap();
+        assert_eq!(
+            letter.payload, original.payload,
+            "{reason}: the raw bytes are kept"
+        );
+        assert!(!letter.detail.is_empty());
+    }
+    let own = letters
+        .iter()
+        .filter(|l| l.account_id == Some(account.id))
+        .count();
+    assert!(
+        own >= 8,
+        "letters on the gateway's own topic belong to its account ({own})"
+    );
+}
+
+backend_tests!(
+    rows_land_once_and_rollups_match,
+    malformed_messages_become_dead_letters
+);
