@@ -1,4 +1,208 @@
-//! MQTT → job queue: subscribe to telemetry, check the envelope, enqueue, then ack.
-//!
-//! Arrives with the telemetry pipeline issue; the crate exists so the workspace has
-//! the shape of the design card from the start.
+//! MQTT → job queue. One task only polls the MQTT event loop; another pushes what
+//! arrived into the queue as one job and only then acknowledges each message, so a
+//! crash between receipt and enqueue leaves the message unacknowledged and the broker
+//! delivers it again (persistent session, QoS 1). Judging payloads is the telemetry
+//! worker's business: ingest forwards every byte, so every refusal can be kept whole in
+//! dead letters.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
+use tds_bus::{InboundMessage, TelemetryBatch, TelemetryQueue};
+use tokio::sync::mpsc;
+
+/// How ingest connects and subscribes.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// `mqtt://host:port`.
+    pub mqtt_url: String,
+    /// Stable client id: the broker keeps this session's unacknowledged messages.
+    pub client_id: String,
+    /// Shared-subscription group: replicas in one group split the messages.
+    pub share_group: String,
+    /// Most messages per job.
+    pub max_batch: usize,
+    /// Counters this replica updates.
+    pub counters: Arc<IngestCounters>,
+}
+
+/// What a replica has done, for metrics and tests.
+#[derive(Debug, Default)]
+pub struct IngestCounters {
+    /// Messages received from the broker.
+    pub received: AtomicU64,
+    /// Messages enqueued and acknowledged.
+    pub acknowledged: AtomicU64,
+    /// Jobs pushed.
+    pub jobs: AtomicU64,
+}
+
+impl IngestConfig {
+    /// Defaults for one replica named `instance`.
+    pub fn new(mqtt_url: &str, instance: &str) -> Self {
+        Self {
+            mqtt_url: mqtt_url.to_owned(),
+            client_id: format!("tds-ingest-{instance}"),
+            share_group: "tds-ingest".into(),
+            max_batch: 500,
+            counters: Arc::default(),
+        }
+    }
+
+    /// The subscription filter.
+    pub fn topic_filter(&self) -> String {
+        format!("$share/{}/tds_new/devices/+/telemetry", self.share_group)
+    }
+}
+
+/// Ingest could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The broker URL is not `mqtt://host:port`.
+    #[error("MQTT_URL '{0}': expected mqtt://host:port")]
+    BadUrl(String),
+}
+
+/// Splits `mqtt://host:port` (port 1883 when absent).
+pub fn parse_mqtt_url(url: &str) -> Result<(String, u16), IngestError> {
+    let rest = url
+        .strip_prefix("mqtt://")
+        .ok_or_else(|| IngestError::BadUrl(url.into()))?;
+    let rest = rest.trim_end_matches('/');
+    match rest.rsplit_once(':') {
+        Some((host, port)) => Ok((
+            host.to_owned(),
+            port.parse().map_err(|_| IngestError::BadUrl(url.into()))?,
+        )),
+        None if !rest.is_empty() => Ok((rest.to_owned(), 1883)),
+        None => Err(IngestError::BadUrl(url.into())),
+    }
+}
+
+/// Runs until `shutdown` resolves.
+pub async fn run(
+    config: IngestConfig,
+    queue: TelemetryQueue,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), IngestError> {
+    let (host, port) = parse_mqtt_url(&config.mqtt_url)?;
+    let mut options = MqttOptions::new(config.client_id.clone(), host, port);
+    options
+        .set_clean_session(false)
+        .set_manual_acks(true)
+        .set_keep_alive(Duration::from_secs(30))
+        // Oversized payloads must reach the worker to be dead-lettered, not break the
+        // connection (which would make the broker redeliver them forever).
+        .set_max_packet_size(16 * 1024 * 1024, 64 * 1024)
+        .set_request_channel_capacity(10_000);
+    let (client, eventloop) = AsyncClient::new(options, 10_000);
+    // Unbounded on purpose: the broker's in-flight window bounds how many unacknowledged
+    // messages can exist, and the event loop must never wait on the enqueuer.
+    let (tx, rx) = mpsc::unbounded_channel();
+    let filter = config.topic_filter();
+    let poller = tokio::spawn(poll(
+        eventloop,
+        client.clone(),
+        filter,
+        tx,
+        config.counters.clone(),
+    ));
+    let enqueuer = tokio::spawn(enqueue(
+        rx,
+        client.clone(),
+        queue,
+        config.max_batch,
+        config.counters.clone(),
+    ));
+    shutdown.await;
+    tracing::info!("ingest stopping");
+    let _ = client.disconnect().await;
+    poller.abort();
+    enqueuer.abort();
+    Ok(())
+}
+
+async fn poll(
+    mut eventloop: EventLoop,
+    client: AsyncClient,
+    filter: String,
+    tx: mpsc::UnboundedSender<Publish>,
+    counters: Arc<IngestCounters>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                counters.received.fetch_add(1, Ordering::Relaxed);
+                if tx.send(publish).is_err() {
+                    return;
+                }
+            }
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                backoff = Duration::from_millis(100);
+                tracing::info!(
+                    session_present = ack.session_present,
+                    "connected to the broker"
+                );
+                // Subscribing again on a present session is harmless and covers a lost one.
+                if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
+                    tracing::error!(error = %e, "subscribe failed");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "broker connection lost");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+async fn enqueue(
+    mut rx: mpsc::UnboundedReceiver<Publish>,
+    client: AsyncClient,
+    mut queue: TelemetryQueue,
+    max_batch: usize,
+    counters: Arc<IngestCounters>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut publishes = vec![first];
+        // Whatever arrived while the previous job was being pushed joins this one.
+        while publishes.len() < max_batch {
+            match rx.try_recv() {
+                Ok(p) => publishes.push(p),
+                Err(_) => break,
+            }
+        }
+        let received_at = Utc::now();
+        let batch = TelemetryBatch {
+            messages: publishes
+                .iter()
+                .map(|p| InboundMessage {
+                    topic: p.topic.clone(),
+                    payload: p.payload.to_vec(),
+                    received_at,
+                })
+                .collect(),
+        };
+        let mut backoff = Duration::from_millis(50);
+        while let Err(e) = queue.push(batch.clone()).await {
+            tracing::warn!(error = %e, retry_in = ?backoff, "enqueue failed; messages stay unacknowledged");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+        counters.jobs.fetch_add(1, Ordering::Relaxed);
+        for publish in &publishes {
+            if let Err(e) = client.ack(publish).await {
+                tracing::warn!(error = %e, "ack not sent; the broker will redeliver (stored once anyway)");
+            }
+        }
+        counters
+            .acknowledged
+            .fetch_add(publishes.len() as u64, Ordering::Relaxed);
+    }
+}

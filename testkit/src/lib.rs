@@ -421,3 +421,166 @@ pub fn payload(mac: &str, timestamp: chrono::DateTime<Utc>, readings: &[(&str, f
 pub fn telemetry_topic(mac: &str) -> String {
     format!("tds_new/devices/{mac}/telemetry")
 }
+
+use chrono::DateTime;
+use sea_orm::{EntityTrait, QueryOrder};
+use std::collections::BTreeMap;
+use tds_domain::rollups::{PERIODS, bucket_start, step};
+use tds_entity::{Measurement, RollupPeriod, device, reading, rollup};
+
+/// Rollups recomputed from raw rows, keyed like the table.
+#[allow(clippy::type_complexity)]
+pub async fn expected_rollups(
+    db: &DatabaseConnection,
+    tz: chrono_tz::Tz,
+) -> BTreeMap<(Uuid, RollupPeriod, DateTime<Utc>), (i64, f64, f64, f64, f64, f64, Option<f64>)> {
+    let measurement: BTreeMap<Uuid, Measurement> = device::Entity::find()
+        .all(db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|d| (d.id, d.measurement))
+        .collect();
+    let rows = reading::Entity::find()
+        .order_by_asc(reading::Column::DeviceId)
+        .order_by_asc(reading::Column::Time)
+        .all(db)
+        .await
+        .expect("query");
+    let mut out = BTreeMap::new();
+    let mut previous: Option<&reading::Model> = None;
+    for r in &rows {
+        let prev = previous.filter(|p| p.device_id == r.device_id);
+        let cumulative = measurement[&r.device_id] == Measurement::Cumulative;
+        let inc = prev.map_or(0.0, |p| step(p.value, r.value));
+        for period in PERIODS {
+            let key = (r.device_id, period, bucket_start(period, r.time, tz));
+            let e = out.entry(key).or_insert((
+                0,
+                0.0,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                r.value,
+                r.value,
+                cumulative.then_some(0.0),
+            ));
+            e.0 += 1;
+            e.1 += r.value;
+            e.2 = e.2.min(r.value);
+            e.3 = e.3.max(r.value);
+            e.5 = r.value; // rows are in time order: the last one wins
+            if let Some(c) = e.6.as_mut() {
+                *c += inc;
+            }
+        }
+        previous = Some(r);
+    }
+    out
+}
+
+/// Fails unless the stored rollups equal a recomputation from the raw readings.
+#[allow(clippy::unwrap_used)]
+pub async fn assert_rollups_match(db: &DatabaseConnection, tz: chrono_tz::Tz) {
+    let expected = expected_rollups(db, tz).await;
+    let actual: BTreeMap<_, _> = rollup::Entity::find()
+        .all(db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|r| {
+            (
+                (r.device_id, r.period, r.bucket_start),
+                (
+                    r.count,
+                    r.sum,
+                    r.min,
+                    r.max,
+                    r.first_value,
+                    r.last_value,
+                    r.consumption,
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(actual.len(), expected.len(), "same buckets");
+    for (key, e) in &expected {
+        let a = actual
+            .get(key)
+            .unwrap_or_else(|| panic!("bucket {key:?} missing"));
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
+        assert!(
+            a.0 == e.0
+                && close(a.1, e.1)
+                && close(a.2, e.2)
+                && close(a.3, e.3)
+                && close(a.4, e.4)
+                && close(a.5, e.5)
+                && match (a.6, e.6) {
+                    (Some(x), Some(y)) => close(x, y),
+                    (None, None) => true,
+                    _ => false,
+                },
+            "bucket {key:?}: stored {a:?}, recomputed {e:?}"
+        );
+    }
+}
+
+/// Publishes messages with QoS 1 from one plain MQTT client and returns once the broker
+/// acknowledged every one.
+pub async fn publish_all(mqtt_url: &str, messages: Vec<(String, Vec<u8>)>) {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
+    let rest = mqtt_url.trim_start_matches("mqtt://");
+    let (host, port) = rest
+        .rsplit_once(':')
+        .map_or((rest, 1883), |(h, p)| (h, p.parse().expect("port")));
+    let mut options = MqttOptions::new(format!("test-pub-{}", Uuid::new_v4().simple()), host, port);
+    options
+        .set_keep_alive(std::time::Duration::from_secs(30))
+        .set_inflight(200)
+        .set_max_packet_size(1 << 20, 1 << 20);
+    let (client, mut eventloop) = AsyncClient::new(options, messages.len().max(1) + 10);
+    let total = messages.len();
+    let sender = tokio::spawn(async move {
+        for (topic, payload) in messages {
+            client
+                .publish(topic, QoS::AtLeastOnce, false, payload)
+                .await
+                .expect("publish queued");
+        }
+        client
+    });
+    let mut acked = 0;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while acked < total {
+        let event = tokio::time::timeout_at(deadline, eventloop.poll())
+            .await
+            .expect("broker acknowledges within a minute")
+            .expect("broker reachable");
+        match event {
+            Event::Incoming(Packet::PubAck(_)) => acked += 1,
+            Event::Outgoing(Outgoing::Disconnect) => break,
+            _ => {}
+        }
+    }
+    let client = sender.await.expect("sender");
+    let _ = client.disconnect().await;
+}
+
+/// Polls `check` every 50 ms until it returns true; fails the test after `within`.
+pub async fn eventually<F, Fut>(within: std::time::Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

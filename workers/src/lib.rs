@@ -4,4 +4,5 @@
 pub mod fleet;
 pub mod offline;
 pub mod pipeline;
+pub mod service;
 pub mod telemetry;

@@ -121,6 +121,19 @@ async fn handle(
     Ok(pipeline.submit(batch).await?)
 }
 
+/// The future apalis hands to the spawner for each job.
+type JobFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxDynError>> + Send>>;
+
+/// Spawns one job. A named function with the types spelled out: passing `tokio::spawn`
+/// directly trips the compiler's higher-ranked lifetime check ("FnOnce is not general
+/// enough") as soon as the worker itself is spawned.
+fn spawn_job(
+    job: apalis_core::worker::lifecycle::LifecycleFuture<JobFuture>,
+) -> tokio::task::JoinHandle<Result<(), BoxDynError>> {
+    tokio::spawn(job)
+}
+
 /// Consumes the telemetry queue until `shutdown` resolves.
 pub async fn run_worker(
     name: &str,
@@ -137,7 +150,7 @@ pub async fn run_worker(
         )
         .data(pipeline)
         .concurrency(concurrency)
-        .parallelize(tokio::spawn)
+        .parallelize(spawn_job)
         .build(handle);
     worker
         .run_until(async move {

@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tds_bus::{Event, EventBus, InboundMessage, TelemetryBatch};
-use tds_domain::rollups::{PERIODS, bucket_start, step};
-use tds_entity::{Measurement, RollupPeriod, dead_letter, device, gateway, reading, rollup};
-use tds_testkit::{Backend, TestDb, backend_tests, payload, seed_fleet, telemetry_topic};
+use tds_entity::{RollupPeriod, dead_letter, device, gateway, reading, rollup};
+use tds_testkit::{
+    Backend, TestDb, assert_rollups_match, backend_tests, payload, seed_fleet, telemetry_topic,
+};
 use tds_workers::fleet::FleetCache;
 use tds_workers::telemetry::TelemetryWriter;
-use uuid::Uuid;
 
 fn message(topic: &str, payload: Vec<u8>) -> InboundMessage {
     InboundMessage {
@@ -25,100 +25,6 @@ fn message(topic: &str, payload: Vec<u8>) -> InboundMessage {
 
 fn batch(messages: Vec<InboundMessage>) -> Vec<TelemetryBatch> {
     vec![TelemetryBatch { messages }]
-}
-
-/// Rollups recomputed from the raw rows, the slow and obvious way.
-async fn expected_rollups(
-    db: &DatabaseConnection,
-    tz: chrono_tz::Tz,
-) -> BTreeMap<(Uuid, RollupPeriod, DateTime<Utc>), (i64, f64, f64, f64, f64, f64, Option<f64>)> {
-    let measurement: BTreeMap<Uuid, Measurement> = device::Entity::find()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| (d.id, d.measurement))
-        .collect();
-    let rows = reading::Entity::find()
-        .order_by_asc(reading::Column::DeviceId)
-        .order_by_asc(reading::Column::Time)
-        .all(db)
-        .await
-        .unwrap();
-    let mut out = BTreeMap::new();
-    let mut previous: Option<&reading::Model> = None;
-    for r in &rows {
-        let prev = previous.filter(|p| p.device_id == r.device_id);
-        let cumulative = measurement[&r.device_id] == Measurement::Cumulative;
-        let inc = prev.map_or(0.0, |p| step(p.value, r.value));
-        for period in PERIODS {
-            let key = (r.device_id, period, bucket_start(period, r.time, tz));
-            let e = out.entry(key).or_insert((
-                0,
-                0.0,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                r.value,
-                r.value,
-                cumulative.then_some(0.0),
-            ));
-            e.0 += 1;
-            e.1 += r.value;
-            e.2 = e.2.min(r.value);
-            e.3 = e.3.max(r.value);
-            e.5 = r.value; // rows are in time order: the last one wins
-            if let Some(c) = e.6.as_mut() {
-                *c += inc;
-            }
-        }
-        previous = Some(r);
-    }
-    out
-}
-
-async fn assert_rollups_match(db: &DatabaseConnection, tz: chrono_tz::Tz) {
-    let expected = expected_rollups(db, tz).await;
-    let actual: BTreeMap<_, _> = rollup::Entity::find()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                (r.device_id, r.period, r.bucket_start),
-                (
-                    r.count,
-                    r.sum,
-                    r.min,
-                    r.max,
-                    r.first_value,
-                    r.last_value,
-                    r.consumption,
-                ),
-            )
-        })
-        .collect();
-    assert_eq!(actual.len(), expected.len(), "same buckets");
-    for (key, e) in &expected {
-        let a = actual
-            .get(key)
-            .unwrap_or_else(|| panic!("bucket {key:?} missing"));
-        let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
-        assert!(
-            a.0 == e.0
-                && close(a.1, e.1)
-                && close(a.2, e.2)
-                && close(a.3, e.3)
-                && close(a.4, e.4)
-                && close(a.5, e.5)
-                && match (a.6, e.6) {
-                    (Some(x), Some(y)) => close(x, y),
-                    (None, None) => true,
-                    _ => false,
-                },
-            "bucket {key:?}: stored {a:?}, recomputed {e:?}"
-        );
-    }
 }
 
 async fn rows_land_once_and_rollups_match(backend: Backend) {

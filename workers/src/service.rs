@@ -1,0 +1,85 @@
+//! The workers deployable: telemetry consumer, offline scan, cache invalidation.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+use tds_bus::{Event, EventBus, TelemetryQueue};
+
+use crate::fleet::FleetCache;
+use crate::pipeline::{TelemetryPipeline, run_worker};
+use crate::telemetry::TelemetryWriter;
+
+/// Knobs of the workers service.
+#[derive(Debug, Clone)]
+pub struct WorkersConfig {
+    /// Worker name in the queue (stable per replica, so a restarted replica reclaims its jobs).
+    pub name: String,
+    /// Jobs handled at once (they are combined into shared transactions).
+    pub concurrency: usize,
+    /// How often silent gateways are looked for.
+    pub offline_scan_every: Duration,
+    /// Multiple of a gateway's reporting interval it may stay silent.
+    pub offline_grace: f64,
+}
+
+impl WorkersConfig {
+    /// Defaults for replica `instance`.
+    pub fn new(instance: &str) -> Self {
+        Self {
+            name: format!("telemetry-{instance}"),
+            concurrency: 64,
+            offline_scan_every: Duration::from_secs(15),
+            offline_grace: 2.5,
+        }
+    }
+}
+
+/// Runs the workers until `shutdown` resolves.
+pub async fn run(
+    config: WorkersConfig,
+    db: DatabaseConnection,
+    queue: TelemetryQueue,
+    events: EventBus,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), apalis::prelude::WorkerError> {
+    let fleet = FleetCache::default();
+    let mut changes = events.subscribe();
+    let cache = fleet.clone();
+    let invalidation = tokio::spawn(async move {
+        loop {
+            match changes.recv().await {
+                Ok(event) => {
+                    if let Event::FleetChanged { gateway_mac } = event.as_ref() {
+                        cache.invalidate(gateway_mac).await;
+                    }
+                }
+                // Missed events: entries still expire by themselves.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            }
+        }
+    });
+    let (scan_db, scan_events) = (db.clone(), events.clone());
+    let scan = tokio::spawn(async move {
+        let mut every = tokio::time::interval(config.offline_scan_every);
+        loop {
+            every.tick().await;
+            if let Err(e) = crate::offline::mark_silent_gateways(
+                &scan_db,
+                &scan_events,
+                config.offline_grace,
+                Utc::now(),
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "offline scan failed");
+            }
+        }
+    });
+    let pipeline = TelemetryPipeline::start(TelemetryWriter::new(db, fleet, events));
+    let result = run_worker(&config.name, &queue, pipeline, config.concurrency, shutdown).await;
+    invalidation.abort();
+    scan.abort();
+    result
+}
