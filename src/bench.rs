@@ -186,7 +186,7 @@ async fn measure(
         }
     }
 
-    let state = crate::cli::api_state(settings, db.clone());
+    let state = crate::cli::api_state(settings, db.clone(), tds_bus::EventBus::in_process());
     let schema = tds_graphql::build_schema(state.clone());
     let (token, _) = state.keys.issue(user.id, now)?;
     let credentials = Credentials {

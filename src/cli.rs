@@ -3,11 +3,14 @@
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
+use tds_bus::{EventBus, QueueConfig, TelemetryQueue};
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::auth::TokenKeys;
 use tds_domain::config::Settings;
 use tds_domain::values::Email;
 use tds_graphql::ApiState;
+use tds_ingest::IngestConfig;
+use tds_workers::service::WorkersConfig;
 
 /// TDS: multi-tenant IoT telemetry for water, energy and gas meters.
 #[derive(Parser)]
@@ -185,7 +188,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Builds what the api needs from settings.
-pub fn api_state(settings: &Settings, db: sea_orm::DatabaseConnection) -> ApiState {
+pub fn api_state(
+    settings: &Settings,
+    db: sea_orm::DatabaseConnection,
+    events: EventBus,
+) -> ApiState {
     let ttl = chrono::Duration::hours(settings.token_ttl_hours);
     let keys = match &settings.jwt_secret {
         Some(secret) => TokenKeys::new(secret.as_bytes(), ttl),
@@ -194,35 +201,105 @@ pub fn api_state(settings: &Settings, db: sea_orm::DatabaseConnection) -> ApiSta
             TokenKeys::ephemeral(ttl)
         }
     };
-    ApiState { db, keys }
+    ApiState { db, keys, events }
 }
 
+/// The services `tds serve` can run.
+const SERVICES: [&str; 3] = ["api", "ingest", "workers"];
+
 async fn serve(only: Vec<String>) -> anyhow::Result<()> {
-    let wanted: Vec<&str> = if only.is_empty() {
-        vec!["api"]
+    let wanted: Vec<String> = if only.is_empty() {
+        SERVICES.iter().map(|s| (*s).to_owned()).collect()
     } else {
-        only.iter().map(String::as_str).collect()
+        only
     };
-    for service in &wanted {
-        match *service {
-            "api" => {}
-            "ingest" | "workers" => {
-                bail!("--only {service}: this service is not part of this build yet")
-            }
-            other => bail!("--only: unknown service '{other}' (expected api, ingest, workers)"),
+    if let Some(unknown) = wanted.iter().find(|s| !SERVICES.contains(&s.as_str())) {
+        bail!("--only: unknown service '{unknown}' (expected api, ingest, workers)");
+    }
+    let runs = |name: &str| wanted.iter().any(|s| s == name);
+    let settings = settings()?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let signal = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+
+    let needs_db = runs("api") || runs("workers");
+    let db = if needs_db {
+        Some(database(&settings).await?)
+    } else {
+        None
+    };
+    let events = if runs("api") || runs("workers") {
+        Some(EventBus::redis(&settings.redis_url, &settings.event_channel).await?)
+    } else {
+        None
+    };
+    let queue = if runs("ingest") || runs("workers") {
+        Some(
+            TelemetryQueue::connect(&QueueConfig::new(&settings.redis_url, &settings.queue_name))
+                .await?,
+        )
+    } else {
+        None
+    };
+
+    if let (true, Some(db), Some(events)) = (runs("api"), db.clone(), events.clone()) {
+        let listener = tokio::net::TcpListener::bind(&settings.http_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
+        tracing::info!(addr = %listener.local_addr()?, "api listening");
+        let state = api_state(&settings, db, events);
+        let stop = signal();
+        tasks.spawn(async move { tds_api::serve(listener, state, stop).await.context("api") });
+    }
+    if let (true, Some(queue)) = (runs("ingest"), queue.clone()) {
+        let mut config = IngestConfig::new(&settings.mqtt_url, &settings.instance);
+        config.share_group = settings.mqtt_share_group.clone();
+        tracing::info!(client_id = %config.client_id, filter = %config.topic_filter(), "ingest starting");
+        let stop = signal();
+        tasks.spawn(async move { tds_ingest::run(config, queue, stop).await.context("ingest") });
+    }
+    if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
+        let config = WorkersConfig::new(&settings.instance);
+        tracing::info!(worker = %config.name, "workers starting");
+        let stop = signal();
+        tasks.spawn(async move {
+            tds_workers::service::run(config, db, queue, events, stop)
+                .await
+                .map_err(|e| anyhow::anyhow!("workers: {e}"))
+        });
+    }
+
+    tokio::select! {
+        _ = shutdown_signal() => tracing::info!("shutting down"),
+        Some(done) = tasks.join_next() => {
+            // A service ended on its own: that is a failure of the whole process.
+            let _ = stop.send(true);
+            return match done {
+                Ok(Ok(())) => Err(anyhow::anyhow!("a service stopped unexpectedly")),
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(anyhow::anyhow!("a service panicked: {e}")),
+            };
         }
     }
-    let settings = settings()?;
-    let db = database(&settings).await?;
-    let listener = tokio::net::TcpListener::bind(&settings.http_addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
-    tracing::info!(addr = %listener.local_addr()?, "api listening");
-    let shutdown = async {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
+    let _ = stop.send(true);
+    let drain = async {
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %e, "service stopped with an error");
+            }
+        }
     };
-    tds_api::serve(listener, api_state(&settings, db), shutdown).await?;
+    if tokio::time::timeout(std::time::Duration::from_secs(20), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!("services did not stop within 20 s");
+    }
     Ok(())
 }
 

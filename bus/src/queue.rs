@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use apalis::prelude::TaskSink;
+use apalis_core::backend::Vacuum;
 use apalis_redis::{Config, RedisStorage};
 
 use crate::jobs::TelemetryBatch;
@@ -72,6 +73,50 @@ impl TelemetryQueue {
             .push(batch)
             .await
             .map_err(|e| QueueError(e.to_string()))
+    }
+
+    /// Removes finished jobs from Redis. apalis keeps every finished job's data and
+    /// metadata (and its id in a "done" set used only for statistics) until vacuumed, so
+    /// without this Redis grows with every message ever received.
+    pub async fn vacuum(&mut self) -> Result<usize, QueueError> {
+        let removed = Vacuum::vacuum(&mut self.storage)
+            .await
+            .map_err(|e| QueueError(e.to_string()))?;
+        let done = self.storage.get_config().done_jobs_set();
+        redis::cmd("UNLINK")
+            .arg(done)
+            .query_async::<i64>(self.storage.get_connection())
+            .await
+            .map_err(|e| QueueError(e.to_string()))?;
+        Ok(removed)
+    }
+
+    /// Jobs waiting or being worked on (a drained queue has none).
+    pub async fn backlog(&mut self) -> Result<u64, QueueError> {
+        let config = self.storage.get_config().clone();
+        let mut conn = self.storage.get_connection().clone();
+        let waiting: u64 = redis::cmd("LLEN")
+            .arg(config.active_jobs_list())
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| QueueError(e.to_string()))?;
+        let inflight_sets: Vec<String> = redis::cmd("ZRANGE")
+            .arg(config.workers_set())
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| QueueError(e.to_string()))?;
+        let mut inflight = 0u64;
+        for set in inflight_sets {
+            let n: u64 = redis::cmd("SCARD")
+                .arg(set)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| QueueError(e.to_string()))?;
+            inflight += n;
+        }
+        Ok(waiting + inflight)
     }
 
     /// The apalis backend, for building a worker.

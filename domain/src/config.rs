@@ -36,6 +36,14 @@ pub struct Settings {
     pub mqtt_key_file: Option<PathBuf>,
     /// Where the broker's CA, ACL and CRL files are kept current.
     pub broker_dir: Option<PathBuf>,
+    /// Name of this replica (MQTT client id, queue worker name); the host name by default.
+    pub instance: String,
+    /// Name of the telemetry queue in Redis.
+    pub queue_name: String,
+    /// Redis channel of platform events.
+    pub event_channel: String,
+    /// MQTT shared-subscription group of the ingest replicas.
+    pub mqtt_share_group: String,
 }
 
 impl Default for Settings {
@@ -54,6 +62,10 @@ impl Default for Settings {
             mqtt_cert_file: None,
             mqtt_key_file: None,
             broker_dir: None,
+            instance: default_instance(),
+            queue_name: "tds:telemetry".into(),
+            event_channel: "tds:events".into(),
+            mqtt_share_group: "tds-ingest".into(),
         }
     }
 }
@@ -73,7 +85,19 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MQTT_CERT_FILE", "mqtt_cert_file"),
     ("MQTT_KEY_FILE", "mqtt_key_file"),
     ("TDS_BROKER_DIR", "broker_dir"),
+    ("TDS_INSTANCE", "instance"),
+    ("TDS_QUEUE", "queue_name"),
+    ("TDS_EVENT_CHANNEL", "event_channel"),
+    ("TDS_MQTT_SHARE_GROUP", "mqtt_share_group"),
 ];
+
+fn default_instance() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into())
+}
 
 /// Settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +160,7 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={}",
+            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
             mask_url(&self.mqtt_url),
@@ -157,6 +181,10 @@ impl fmt::Display for Settings {
             opt(&self.mqtt_cert_file),
             opt(&self.mqtt_key_file),
             opt(&self.broker_dir),
+            self.instance,
+            self.queue_name,
+            self.event_channel,
+            self.mqtt_share_group,
         )
     }
 }

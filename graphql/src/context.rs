@@ -18,6 +18,8 @@ pub struct ApiState {
     pub db: DatabaseConnection,
     /// Signs and checks login tokens.
     pub keys: TokenKeys,
+    /// Live events (subscriptions) and fleet-change announcements.
+    pub events: tds_bus::EventBus,
 }
 
 /// Loaders batch nested fields into one query per level; they are built per request for

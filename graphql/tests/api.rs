@@ -830,6 +830,7 @@ async fn nested_fields_are_batched(backend: Backend) {
     let state = tds_graphql::ApiState {
         db,
         keys: api.state.keys.clone(),
+        events: api.state.events.clone(),
     };
     let schema = tds_graphql::build_schema(state.clone());
     let credentials = tds_domain::Credentials {

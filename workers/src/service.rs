@@ -77,9 +77,21 @@ pub async fn run(
             }
         }
     });
+    let mut vacuum_queue = queue.clone();
+    let vacuum = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            every.tick().await;
+            match vacuum_queue.vacuum().await {
+                Ok(removed) => tracing::debug!(removed, "finished jobs vacuumed"),
+                Err(e) => tracing::warn!(error = %e, "queue vacuum failed"),
+            }
+        }
+    });
     let pipeline = TelemetryPipeline::start(TelemetryWriter::new(db, fleet, events));
     let result = run_worker(&config.name, &queue, pipeline, config.concurrency, shutdown).await;
     invalidation.abort();
     scan.abort();
+    vacuum.abort();
     result
 }

@@ -12,8 +12,8 @@ use tds_bus::{Event, EventBus, QueueConfig, TelemetryQueue};
 use tds_entity::{dead_letter, reading};
 use tds_ingest::IngestConfig;
 use tds_testkit::{
-    Backend, TestDb, assert_rollups_match, eventually, payload, publish_all, seed_fleet,
-    telemetry_topic,
+    Backend, TestDb, assert_rollups_match, eventually, forget_mqtt_session, forget_redis_namespace,
+    payload, publish_all, seed_fleet, telemetry_topic,
 };
 use tds_workers::service::WorkersConfig;
 use tokio::sync::oneshot;
@@ -209,4 +209,8 @@ async fn published_readings_are_stored_once_with_rollups_and_events() {
     }
     assert_eq!(heard as u64, expected);
     stack.stop();
+    for i in &ingests {
+        forget_mqtt_session(MQTT, &i.client_id).await;
+    }
+    forget_redis_namespace(REDIS, &format!("tds-test:{tag}:")).await;
 }
