@@ -6,10 +6,12 @@
 use std::time::Duration;
 
 use async_graphql::ParseRequestError;
-use async_graphql::http::GraphiQLSource;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -39,7 +41,7 @@ pub fn router(api: ApiState) -> Router {
         api,
     };
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(graphql_get).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -121,13 +123,59 @@ async fn graphql(
     }
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .finish(),
-    )
+/// `GET /graphql`: a WebSocket upgrade for subscriptions, GraphiQL otherwise.
+async fn graphql_get(
+    State(state): State<AppState>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) else {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
+                .finish(),
+        )
+        .into_response();
+    };
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let api = state.api.clone();
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let credentials = credentials_from_init_payload(&payload);
+                    let scope = RequestScope::resolve(&api, &credentials)
+                        .await
+                        .map_err(|_| async_graphql::Error::new("internal error"))?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(scope);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// Reads the same two credentials from a `connection_init` payload (keys case-insensitive).
+pub fn credentials_from_init_payload(payload: &serde_json::Value) -> Credentials {
+    let text = |name: &str| {
+        payload
+            .as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_owned)
+    };
+    let bearer = text("authorization").and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
+    });
+    Credentials {
+        bearer,
+        account_id: text("x-account-id"),
+    }
 }
 
 async fn healthz() -> &'static str {

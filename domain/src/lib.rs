@@ -14,6 +14,7 @@ pub mod error;
 pub mod gateways;
 pub mod members;
 pub mod page;
+pub mod readings;
 pub mod rollups;
 pub mod telemetry;
 pub mod tenant;

@@ -9,7 +9,7 @@ use tds_domain::auth::TokenKeys;
 use tds_domain::{Credentials, DomainError, Session, Tenant};
 
 use crate::error::ApiResult;
-use crate::loaders::{DevicesByGateway, GatewayById};
+use crate::loaders::{DeviceById, DevicesByGateway, GatewayById};
 
 /// Shared by all requests.
 #[derive(Clone)]
@@ -29,6 +29,8 @@ pub struct Loaders {
     pub devices_by_gateway: DataLoader<DevicesByGateway>,
     /// Gateways by id.
     pub gateway_by_id: DataLoader<GatewayById>,
+    /// Devices by id.
+    pub device_by_id: DataLoader<DeviceById>,
 }
 
 /// Per-request data: who is calling, and their loaders.
@@ -56,6 +58,13 @@ impl RequestScope {
             ),
             gateway_by_id: DataLoader::new(
                 GatewayById {
+                    db: state.db.clone(),
+                    account_id: tenant.account_id,
+                },
+                tokio::spawn,
+            ),
+            device_by_id: DataLoader::new(
+                DeviceById {
                     db: state.db.clone(),
                     account_id: tenant.account_id,
                 },

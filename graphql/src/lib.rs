@@ -8,17 +8,19 @@ mod error;
 mod loaders;
 mod mutation;
 mod query;
+mod telemetry;
 mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use context::{ApiState, RequestScope};
 pub use error::{ApiError, ApiResult};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use telemetry::SubscriptionRoot;
 
 /// The executable schema.
-pub type TdsSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type TdsSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 10;
@@ -27,7 +29,7 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Builds the schema with its limits and shared state.
 pub fn build_schema(state: ApiState) -> TdsSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .data(state)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -37,7 +39,7 @@ pub fn build_schema(state: ApiState) -> TdsSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .finish()
         .sdl()
 }

@@ -48,3 +48,24 @@ impl Loader<Uuid> for GatewayById {
         Ok(rows.into_iter().map(|g| (g.id, g)).collect())
     }
 }
+
+/// Devices by id in one query.
+pub struct DeviceById {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) account_id: Uuid,
+}
+
+impl Loader<Uuid> for DeviceById {
+    type Value = device::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = device::Entity::find()
+            .filter(device::Column::AccountId.eq(self.account_id))
+            .filter(device::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        Ok(rows.into_iter().map(|d| (d.id, d)).collect())
+    }
+}

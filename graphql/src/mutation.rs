@@ -12,6 +12,26 @@ use crate::types::*;
 #[derive(Default)]
 pub struct MutationRoot;
 
+/// Tells the telemetry workers' caches that a gateway (by MAC) changed. Losing this
+/// message only delays the change until the cache entry expires.
+async fn announce_fleet_change(ctx: &Context<'_>, mac: &str) {
+    let event = tds_bus::Event::FleetChanged {
+        gateway_mac: mac.to_owned(),
+    };
+    if let Err(e) = ctx.state().events.publish(&event).await {
+        tracing::warn!(error = %e, "fleet change not announced");
+    }
+}
+
+/// The MAC of one of the caller's gateways (for announcements after device changes).
+async fn gateway_mac(ctx: &Context<'_>, gateway_id: uuid::Uuid) -> ApiResult<String> {
+    Ok(
+        gateways::get_gateway(&ctx.state().db, ctx.tenant()?, gateway_id)
+            .await?
+            .mac,
+    )
+}
+
 #[Object]
 impl MutationRoot {
     /// Signs in; send the token as `Authorization: Bearer <token>`.
@@ -193,9 +213,9 @@ impl MutationRoot {
                 .map(Into::into)
                 .unwrap_or(tds_entity::GatewayStatus::Active),
         };
-        Ok(Gateway(
-            gateways::create_gateway(&ctx.state().db, tenant, draft, Utc::now()).await?,
-        ))
+        let gateway = gateways::create_gateway(&ctx.state().db, tenant, draft, Utc::now()).await?;
+        announce_fleet_change(ctx, &gateway.mac).await;
+        Ok(Gateway(gateway))
     }
 
     /// Changes a gateway (EDITOR).
@@ -224,16 +244,23 @@ impl MutationRoot {
             reporting_interval_s: input.reporting_interval_s,
             status: input.status.map(Into::into),
         };
-        Ok(Gateway(
-            gateways::update_gateway(&ctx.state().db, tenant, id, patch, Utc::now()).await?,
-        ))
+        let before = gateways::get_gateway(&ctx.state().db, tenant, id).await?;
+        let gateway =
+            gateways::update_gateway(&ctx.state().db, tenant, id, patch, Utc::now()).await?;
+        announce_fleet_change(ctx, &before.mac).await;
+        if gateway.mac != before.mac {
+            announce_fleet_change(ctx, &gateway.mac).await;
+        }
+        Ok(Gateway(gateway))
     }
 
     /// Deletes a gateway with its devices and their data (EDITOR). Returns its id.
     async fn delete_gateway(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
         let tenant = ctx.tenant()?;
         let uuid = parse_id(&id, "gateway")?;
+        let mac = gateway_mac(ctx, uuid).await?;
         gateways::delete_gateway(&ctx.state().db, tenant, uuid).await?;
+        announce_fleet_change(ctx, &mac).await;
         Ok(id)
     }
 
@@ -255,9 +282,10 @@ impl MutationRoot {
             register: input.register,
             conversion_factor: input.conversion_factor.unwrap_or(1.0),
         };
-        Ok(Device(
-            devices::create_device(&ctx.state().db, tenant, gateway_id, draft, Utc::now()).await?,
-        ))
+        let device =
+            devices::create_device(&ctx.state().db, tenant, gateway_id, draft, Utc::now()).await?;
+        announce_fleet_change(ctx, &gateway_mac(ctx, device.gateway_id).await?).await;
+        Ok(Device(device))
     }
 
     /// Changes a device (EDITOR).
@@ -279,16 +307,18 @@ impl MutationRoot {
             register: input.register,
             conversion_factor: input.conversion_factor,
         };
-        Ok(Device(
-            devices::update_device(&ctx.state().db, tenant, id, patch, Utc::now()).await?,
-        ))
+        let device = devices::update_device(&ctx.state().db, tenant, id, patch, Utc::now()).await?;
+        announce_fleet_change(ctx, &gateway_mac(ctx, device.gateway_id).await?).await;
+        Ok(Device(device))
     }
 
     /// Deletes a device with its readings (EDITOR). Returns its id.
     async fn delete_device(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
         let tenant = ctx.tenant()?;
         let uuid = parse_id(&id, "device")?;
+        let device = devices::get_device(&ctx.state().db, tenant, uuid).await?;
         devices::delete_device(&ctx.state().db, tenant, uuid).await?;
+        announce_fleet_change(ctx, &gateway_mac(ctx, device.gateway_id).await?).await;
         Ok(id)
     }
 }

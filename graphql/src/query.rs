@@ -9,11 +9,15 @@ use crate::error::ApiResult;
 use crate::types::*;
 
 /// Queries.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(AccountQuery, crate::telemetry::TelemetryQuery);
+
+/// Accounts, members and the fleet.
 #[derive(Default)]
-pub struct QueryRoot;
+pub struct AccountQuery;
 
 #[Object]
-impl QueryRoot {
+impl AccountQuery {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<User> {
         Ok(User(ctx.scope()?.session.user()?.clone()))

@@ -34,7 +34,7 @@ pub(crate) fn decode_cursor(cursor: Option<&str>) -> ApiResult<Option<Uuid>> {
         .ok_or_else(|| DomainError::invalid("after", "not a cursor from this API").into())
 }
 
-fn loader_error(e: std::sync::Arc<DomainError>) -> ApiError {
+pub(crate) fn loader_error(e: std::sync::Arc<DomainError>) -> ApiError {
     DomainError::Internal(e.to_string()).into()
 }
 

@@ -289,11 +289,11 @@ macro_rules! backend_tests {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::Backend::Postgres).await
+                Box::pin(super::$name($crate::Backend::Postgres)).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::Backend::Sqlite).await
+                Box::pin(super::$name($crate::Backend::Sqlite)).await
             }
         }
     )+};
