@@ -33,8 +33,31 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         iterations: u32,
     },
-    /// MQTT ingest throughput and latency.
-    Ingest,
+    /// MQTT ingest: sustained throughput, publish→committed latency, loss.
+    Ingest {
+        /// Print JSON (the only output format; accepted for the operator contract).
+        #[arg(long)]
+        json: bool,
+        /// Messages per second to publish.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+        /// Seconds to publish for.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Simulated gateways (each message is one gateway's payload).
+        #[arg(long, default_value_t = 500)]
+        gateways: u32,
+        /// Devices per gateway (readings per message).
+        #[arg(long, default_value_t = 8)]
+        devices: u32,
+        /// MQTT connections publishing.
+        #[arg(long, default_value_t = 4)]
+        publishers: usize,
+        /// Measure already-running ingest and workers (configured queue and event channel)
+        /// instead of starting them in this process.
+        #[arg(long)]
+        external: bool,
+    },
     /// Report generation.
     Report,
 }
@@ -52,9 +75,13 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
             devices,
             iterations,
         } => query(settings, gateways, devices, iterations).await,
-        BenchCommand::Ingest | BenchCommand::Report => {
-            bail!("this benchmark is not part of this build yet")
+        BenchCommand::Ingest { json: _, rate, duration, gateways, devices, publishers, external } => {
+            let scenario = crate::bench_ingest::Scenario { rate, duration, gateways, devices, publishers, external };
+            let figures = crate::bench_ingest::run(settings, scenario).await?;
+            println!("{figures}");
+            Ok(())
         }
+        BenchCommand::Report => bail!("this benchmark is not part of this build yet"),
     }
 }
 

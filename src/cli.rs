@@ -40,6 +40,24 @@ enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Publish simulated gateway telemetry over MQTT (the fleet is created if missing).
+    Simulate {
+        /// Gateways.
+        #[arg(long, default_value_t = 10)]
+        gateways: u32,
+        /// Devices per gateway.
+        #[arg(long, default_value_t = 8)]
+        devices: u32,
+        /// Seconds between two messages of one gateway.
+        #[arg(long, default_value_t = 5.0)]
+        interval: f64,
+        /// Seconds to run (until Ctrl-C when absent).
+        #[arg(long)]
+        duration: Option<u64>,
+        /// Account holding the simulated fleet.
+        #[arg(long, default_value = "Simulated fleet")]
+        account: String,
+    },
     /// Measure the platform and print one JSON object of figures.
     Bench {
         #[command(subcommand)]
@@ -183,6 +201,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", account.id);
         }
         Command::Bench { command } => crate::bench::run(command, settings()?).await?,
+        Command::Simulate { gateways, devices, interval, duration, account } => {
+            if !(interval.is_finite() && interval >= 0.01) {
+                bail!("--interval must be at least 0.01 seconds");
+            }
+            let settings = settings()?;
+            let db = database(&settings).await?;
+            let fleet = crate::simulate::ensure_fleet(&db, &account, 0, gateways, devices).await?;
+            println!("simulating {} gateways of account {} ({})", fleet.gateways.len(), account, fleet.account_id);
+            let counters = std::sync::Arc::new(crate::simulate::PublishCounters::default());
+            let run_for = std::time::Duration::from_secs(duration.unwrap_or(u64::MAX / 4));
+            let publishing = crate::simulate::publish(
+                &settings.mqtt_url,
+                &fleet,
+                std::time::Duration::from_secs_f64(interval),
+                run_for,
+                4,
+                counters.clone(),
+            );
+            tokio::select! {
+                result = publishing => result?,
+                _ = shutdown_signal() => {}
+            }
+            let sent = counters.acknowledged.load(std::sync::atomic::Ordering::Relaxed);
+            println!("published {sent} messages (acknowledged by the broker)");
+        }
     }
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! crates; every failure ends as one line on stderr and a non-zero exit.
 
 mod bench;
+mod bench_ingest;
 mod cli;
+mod simulate;
 
 use clap::Parser;
 
