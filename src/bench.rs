@@ -75,8 +75,23 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
             devices,
             iterations,
         } => query(settings, gateways, devices, iterations).await,
-        BenchCommand::Ingest { json: _, rate, duration, gateways, devices, publishers, external } => {
-            let scenario = crate::bench_ingest::Scenario { rate, duration, gateways, devices, publishers, external };
+        BenchCommand::Ingest {
+            json: _,
+            rate,
+            duration,
+            gateways,
+            devices,
+            publishers,
+            external,
+        } => {
+            let scenario = crate::bench_ingest::Scenario {
+                rate,
+                duration,
+                gateways,
+                devices,
+                publishers,
+                external,
+            };
             let figures = crate::bench_ingest::run(settings, scenario).await?;
             println!("{figures}");
             Ok(())

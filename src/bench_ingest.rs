@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tds_bus::{Event, EventBus, QueueConfig, TelemetryQueue};
@@ -50,33 +50,75 @@ pub async fn run(settings: Settings, scenario: Scenario) -> anyhow::Result<serde
     if scenario.rate == 0 || scenario.duration == 0 {
         bail!("--rate and --duration must be positive");
     }
-    let db = tds_domain::db::connect(&settings.database_url()).await.context("cannot open the database")?;
+    let db = tds_domain::db::connect(&settings.database_url())
+        .await
+        .context("cannot open the database")?;
     tds_migration::migrate(&db, Utc::now()).await?;
     let tag = Uuid::new_v4().simple().to_string();
     let (queue_name, channel, group) = if scenario.external {
-        (settings.queue_name.clone(), settings.event_channel.clone(), settings.mqtt_share_group.clone())
+        (
+            settings.queue_name.clone(),
+            settings.event_channel.clone(),
+            settings.mqtt_share_group.clone(),
+        )
     } else {
-        (format!("tds-bench:{tag}:telemetry"), format!("tds-bench:{tag}:events"), format!("tds-bench-{tag}"))
+        (
+            format!("tds-bench:{tag}:telemetry"),
+            format!("tds-bench:{tag}:events"),
+            format!("tds-bench-{tag}"),
+        )
     };
 
-    eprintln!("bench: creating {} gateways × {} devices", scenario.gateways, scenario.devices);
+    eprintln!(
+        "bench: creating {} gateways × {} devices",
+        scenario.gateways, scenario.devices
+    );
     let mut fleet = None;
     for _ in 0..8 {
         let byte: u8 = rand::random();
-        if let Ok(f) = simulate::ensure_fleet(&db, &format!("bench {tag}"), byte, scenario.gateways, scenario.devices).await {
+        if let Ok(f) = simulate::ensure_fleet(
+            &db,
+            &format!("bench {tag}"),
+            byte,
+            scenario.gateways,
+            scenario.devices,
+        )
+        .await
+        {
             fleet = Some(f);
             break;
         }
     }
     let fleet = fleet.context("could not create a bench fleet with free MACs")?;
-    let outcome = measure(&settings, &scenario, &db, &fleet, &queue_name, &channel, &group, &tag).await;
+    let outcome = measure(
+        &settings,
+        &scenario,
+        &db,
+        &fleet,
+        &queue_name,
+        &channel,
+        &group,
+        &tag,
+    )
+    .await;
 
     // Remove the scratch tenant and its data (readings carry no foreign key).
     let account = fleet.account_id;
-    tds_entity::reading::Entity::delete_many().filter(tds_entity::reading::Column::AccountId.eq(account)).exec(&db).await?;
-    tds_entity::rollup::Entity::delete_many().filter(tds_entity::rollup::Column::AccountId.eq(account)).exec(&db).await?;
-    tds_entity::dead_letter::Entity::delete_many().filter(tds_entity::dead_letter::Column::AccountId.eq(account)).exec(&db).await?;
-    tds_entity::account::Entity::delete_by_id(account).exec(&db).await?;
+    tds_entity::reading::Entity::delete_many()
+        .filter(tds_entity::reading::Column::AccountId.eq(account))
+        .exec(&db)
+        .await?;
+    tds_entity::rollup::Entity::delete_many()
+        .filter(tds_entity::rollup::Column::AccountId.eq(account))
+        .exec(&db)
+        .await?;
+    tds_entity::dead_letter::Entity::delete_many()
+        .filter(tds_entity::dead_letter::Column::AccountId.eq(account))
+        .exec(&db)
+        .await?;
+    tds_entity::account::Entity::delete_by_id(account)
+        .exec(&db)
+        .await?;
     outcome
 }
 
@@ -103,21 +145,45 @@ async fn measure(
     let mut ingest_config = IngestConfig::new(&settings.mqtt_url, &format!("bench-{tag}"));
     ingest_config.share_group = group.to_owned();
     if !scenario.external {
-        let queue = TelemetryQueue::connect(&QueueConfig::new(&settings.redis_url, queue_name)).await?;
+        let queue =
+            TelemetryQueue::connect(&QueueConfig::new(&settings.redis_url, queue_name)).await?;
         let mut workers = WorkersConfig::new(&format!("bench-{tag}"));
         workers.offline_scan_every = Duration::from_secs(3600);
         let worker_events = EventBus::redis(&settings.redis_url, channel).await?;
-        tokio::spawn(tds_workers::service::run(workers, db.clone(), queue.clone(), worker_events, signal()));
+        tokio::spawn(tds_workers::service::run(
+            workers,
+            db.clone(),
+            queue.clone(),
+            worker_events,
+            signal(),
+        ));
         tokio::spawn(tds_ingest::run(ingest_config.clone(), queue, signal()));
         // Wait until ingest's subscription is live (messages before it would be lost by design
         // of MQTT, not by the platform): probe until ingest sees one.
         let deadline = Instant::now() + Duration::from_secs(30);
-        let probe = simulate::SimFleet { account_id: fleet.account_id, gateways: vec![simulate::SimGateway { mac: "02:5e:ff:ff:ff:ff".into(), codes: vec![] }] };
+        let probe = simulate::SimFleet {
+            account_id: fleet.account_id,
+            gateways: vec![simulate::SimGateway {
+                mac: "02:5e:ff:ff:ff:ff".into(),
+                codes: vec![],
+            }],
+        };
         while ingest_config.counters.received.load(Ordering::Relaxed) == 0 {
             if Instant::now() > deadline {
-                bail!("ingest did not subscribe within 30 s (broker at {}?)", settings.mqtt_url);
+                bail!(
+                    "ingest did not subscribe within 30 s (broker at {}?)",
+                    settings.mqtt_url
+                );
             }
-            simulate::publish(&settings.mqtt_url, &probe, Duration::from_millis(50), Duration::from_millis(60), 1, Arc::default()).await?;
+            simulate::publish(
+                &settings.mqtt_url,
+                &probe,
+                Duration::from_millis(50),
+                Duration::from_millis(60),
+                1,
+                Arc::default(),
+            )
+            .await?;
         }
     }
 
@@ -142,7 +208,11 @@ async fn measure(
                 },
                 _ = collecting.changed() => break,
             };
-            if let Event::Readings { account_id, readings: list } = event.as_ref() {
+            if let Event::Readings {
+                account_id,
+                readings: list,
+            } = event.as_ref()
+            {
                 if *account_id != account {
                     continue;
                 }
@@ -151,7 +221,8 @@ async fn measure(
                 last_commit = Some(Instant::now());
                 for r in list {
                     if seen.insert((r.gateway_id, r.time.timestamp_micros())) {
-                        latencies.push((now - r.time).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+                        latencies
+                            .push((now - r.time).num_microseconds().unwrap_or(0) as f64 / 1000.0);
                     }
                 }
             }
@@ -162,8 +233,19 @@ async fn measure(
     let counters = Arc::new(PublishCounters::default());
     let interval = Duration::from_secs_f64(f64::from(scenario.gateways) / f64::from(scenario.rate));
     let started = Instant::now();
-    eprintln!("bench: publishing {} msg/s for {} s", scenario.rate, scenario.duration);
-    simulate::publish(&settings.mqtt_url, fleet, interval, Duration::from_secs(scenario.duration), scenario.publishers, counters.clone()).await?;
+    eprintln!(
+        "bench: publishing {} msg/s for {} s",
+        scenario.rate, scenario.duration
+    );
+    simulate::publish(
+        &settings.mqtt_url,
+        fleet,
+        interval,
+        Duration::from_secs(scenario.duration),
+        scenario.publishers,
+        counters.clone(),
+    )
+    .await?;
     let published = counters.acknowledged.load(Ordering::Relaxed);
     let publish_seconds = started.elapsed().as_secs_f64();
 
@@ -198,7 +280,11 @@ async fn measure(
     latencies.sort_by(f64::total_cmp);
     let stored_messages = stored_readings / u64::from(scenario.devices.max(1));
     // Sustained throughput: from the first publish to the last commit.
-    let wall = last_commit.map_or(publish_seconds, |t: Instant| t.duration_since(started).as_secs_f64()).max(publish_seconds);
+    let wall = last_commit
+        .map_or(publish_seconds, |t: Instant| {
+            t.duration_since(started).as_secs_f64()
+        })
+        .max(publish_seconds);
     let round = |v: f64| (v * 100.0).round() / 100.0;
     cleanup::forget(settings, &ingest_config.client_id, tag).await;
     Ok(serde_json::json!({
@@ -243,10 +329,14 @@ mod cleanup {
         }
         if let Ok(client) = redis::Client::open(settings.redis_url.as_str()) {
             if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-                let keys: Vec<String> =
-                    redis::cmd("KEYS").arg(format!("tds-bench:{tag}:*")).query_async(&mut conn).await.unwrap_or_default();
+                let keys: Vec<String> = redis::cmd("KEYS")
+                    .arg(format!("tds-bench:{tag}:*"))
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap_or_default();
                 for chunk in keys.chunks(500) {
-                    let _: redis::RedisResult<i64> = redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await;
+                    let _: redis::RedisResult<i64> =
+                        redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await;
                 }
             }
         }

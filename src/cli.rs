@@ -201,14 +201,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", account.id);
         }
         Command::Bench { command } => crate::bench::run(command, settings()?).await?,
-        Command::Simulate { gateways, devices, interval, duration, account } => {
+        Command::Simulate {
+            gateways,
+            devices,
+            interval,
+            duration,
+            account,
+        } => {
             if !(interval.is_finite() && interval >= 0.01) {
                 bail!("--interval must be at least 0.01 seconds");
             }
             let settings = settings()?;
             let db = database(&settings).await?;
             let fleet = crate::simulate::ensure_fleet(&db, &account, 0, gateways, devices).await?;
-            println!("simulating {} gateways of account {} ({})", fleet.gateways.len(), account, fleet.account_id);
+            println!(
+                "simulating {} gateways of account {} ({})",
+                fleet.gateways.len(),
+                account,
+                fleet.account_id
+            );
             let counters = std::sync::Arc::new(crate::simulate::PublishCounters::default());
             let run_for = std::time::Duration::from_secs(duration.unwrap_or(u64::MAX / 4));
             let publishing = crate::simulate::publish(
@@ -223,7 +234,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 result = publishing => result?,
                 _ = shutdown_signal() => {}
             }
-            let sent = counters.acknowledged.load(std::sync::atomic::Ordering::Relaxed);
+            let sent = counters
+                .acknowledged
+                .load(std::sync::atomic::Ordering::Relaxed);
             println!("published {sent} messages (acknowledged by the broker)");
         }
     }

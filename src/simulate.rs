@@ -10,11 +10,11 @@ use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use tds_domain::Tenant;
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::devices::{self, DeviceDraft};
 use tds_domain::gateways::{self, GatewayDraft};
 use tds_domain::values::Email;
-use tds_domain::Tenant;
 use tds_entity::{account, gateway, membership};
 use uuid::Uuid;
 
@@ -39,8 +39,17 @@ pub struct SimFleet {
 /// Finds or creates the account `name` (owned by a simulator user) with `gateways`
 /// gateways of `devices` energy meters each. MACs are `02:5e:<tag>:<n>`: locally
 /// administered, so they never collide with real hardware.
-pub async fn ensure_fleet(db: &DatabaseConnection, name: &str, tag: u8, gateways: u32, devices: u32) -> anyhow::Result<SimFleet> {
-    anyhow::ensure!((1..=65_535).contains(&gateways), "--gateways must be 1..=65535");
+pub async fn ensure_fleet(
+    db: &DatabaseConnection,
+    name: &str,
+    tag: u8,
+    gateways: u32,
+    devices: u32,
+) -> anyhow::Result<SimFleet> {
+    anyhow::ensure!(
+        (1..=65_535).contains(&gateways),
+        "--gateways must be 1..=65535"
+    );
     anyhow::ensure!((1..=247).contains(&devices), "--devices must be 1..=247");
     let now = Utc::now();
     let email = Email::parse("simulator@tds.invalid").map_err(anyhow::Error::msg)?;
@@ -48,7 +57,12 @@ pub async fn ensure_fleet(db: &DatabaseConnection, name: &str, tag: u8, gateways
         Some(user) => user,
         None => {
             let password = Uuid::new_v4().simple().to_string();
-            let new = NewUser { email: email.as_str().into(), password, name: "Simulator".into(), is_superuser: false };
+            let new = NewUser {
+                email: email.as_str().into(),
+                password,
+                name: "Simulator".into(),
+                is_superuser: false,
+            };
             accounts::create_user(db, new, None, now).await?
         }
     };
@@ -66,13 +80,34 @@ pub async fn ensure_fleet(db: &DatabaseConnection, name: &str, tag: u8, gateways
         .await?;
     let account = match existing {
         Some(a) => a,
-        None => accounts::create_account(db, NewAccount { name: name.into(), ..Default::default() }, user.id, None, now).await?,
+        None => {
+            accounts::create_account(
+                db,
+                NewAccount {
+                    name: name.into(),
+                    ..Default::default()
+                },
+                user.id,
+                None,
+                now,
+            )
+            .await?
+        }
     };
-    let tenant = Tenant { account_id: account.id, user_id: user.id, role: tds_entity::Role::Admin, timezone: account.timezone.clone() };
+    let tenant = Tenant {
+        account_id: account.id,
+        user_id: user.id,
+        role: tds_entity::Role::Admin,
+        timezone: account.timezone.clone(),
+    };
     let mut fleet = Vec::new();
     for g in 0..gateways {
         let mac = format!("02:5e:{tag:02x}:00:{:02x}:{:02x}", g >> 8, g & 0xff);
-        let gateway = match gateway::Entity::find().filter(gateway::Column::Mac.eq(mac.clone())).one(db).await? {
+        let gateway = match gateway::Entity::find()
+            .filter(gateway::Column::Mac.eq(mac.clone()))
+            .one(db)
+            .await?
+        {
             Some(existing) if existing.account_id == account.id => existing,
             Some(_) => anyhow::bail!("MAC {mac} belongs to another account"),
             None => {
@@ -116,7 +151,10 @@ pub async fn ensure_fleet(db: &DatabaseConnection, name: &str, tag: u8, gateways
         }
         fleet.push(SimGateway { mac, codes });
     }
-    Ok(SimFleet { account_id: account.id, gateways: fleet })
+    Ok(SimFleet {
+        account_id: account.id,
+        gateways: fleet,
+    })
 }
 
 /// Counters of a publishing run.
@@ -142,11 +180,23 @@ pub async fn publish(
     let clients = clients.clamp(1, fleet.gateways.len());
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..clients {
-        let mine: Vec<(usize, SimGateway)> =
-            fleet.gateways.iter().cloned().enumerate().filter(|(i, _)| i % clients == c).collect();
+        let mine: Vec<(usize, SimGateway)> = fleet
+            .gateways
+            .iter()
+            .cloned()
+            .enumerate()
+            .filter(|(i, _)| i % clients == c)
+            .collect();
         let total = fleet.gateways.len();
-        let mut options = MqttOptions::new(format!("tds-sim-{}-{c}", Uuid::new_v4().simple()), host.clone(), port);
-        options.set_keep_alive(Duration::from_secs(30)).set_inflight(1_000).set_request_channel_capacity(10_000);
+        let mut options = MqttOptions::new(
+            format!("tds-sim-{}-{c}", Uuid::new_v4().simple()),
+            host.clone(),
+            port,
+        );
+        options
+            .set_keep_alive(Duration::from_secs(30))
+            .set_inflight(1_000)
+            .set_request_channel_capacity(10_000);
         let (client, mut eventloop) = AsyncClient::new(options, 10_000);
         let counters = counters.clone();
         let acks = counters.clone();

@@ -66,7 +66,14 @@ async fn run(writer: TelemetryWriter, mut rx: mpsc::Receiver<Pending>) {
             }
         }
         let batches: Vec<TelemetryBatch> = pending.iter().map(|p| p.batch.clone()).collect();
+        let started = std::time::Instant::now();
         write_all(&writer, &batches).await;
+        tracing::debug!(
+            jobs = batches.len(),
+            messages,
+            write_ms = started.elapsed().as_millis() as u64,
+            "write committed"
+        );
         for p in pending {
             let _ = p.done.send(());
         }

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{ArrayType, Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 use tds_bus::{Event, EventBus, InboundMessage, ReadingEvent, TelemetryBatch};
 use tds_domain::rollups::{self, PERIODS, Point};
@@ -295,12 +295,69 @@ async fn lock_devices(
     Ok(last)
 }
 
+/// A PostgreSQL array parameter.
+fn array(ty: ArrayType, values: Vec<Value>) -> Value {
+    Value::Array(ty, Some(Box::new(values)))
+}
+
 /// Inserts rows, skipping those already stored; returns the keys actually inserted.
+///
+/// On PostgreSQL the rows travel as one array per column (`unnest`): the statement text
+/// is the same for every batch size, so it is prepared once per connection instead of
+/// once per distinct row count, and the server parses 7 parameters instead of 7 per row.
 async fn insert_readings(
     txn: &DatabaseTransaction,
     rows: &[Row],
 ) -> Result<HashSet<(Uuid, DateTime<Utc>)>, DbErr> {
     let mut inserted = HashSet::new();
+    if rows.is_empty() {
+        return Ok(inserted);
+    }
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        let statement = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "INSERT INTO readings (device_id, time, account_id, gateway_id, value, unit, raw) \
+             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::float8[], $6::varchar[], $7::jsonb[]) \
+             ON CONFLICT (device_id, time) DO NOTHING RETURNING device_id, time",
+            [
+                array(
+                    ArrayType::Uuid,
+                    rows.iter().map(|r| r.device_id.into()).collect(),
+                ),
+                array(
+                    ArrayType::ChronoDateTimeUtc,
+                    rows.iter().map(|r| r.time.into()).collect(),
+                ),
+                array(
+                    ArrayType::Uuid,
+                    rows.iter().map(|r| r.account_id.into()).collect(),
+                ),
+                array(
+                    ArrayType::Uuid,
+                    rows.iter().map(|r| r.gateway_id.into()).collect(),
+                ),
+                array(
+                    ArrayType::Double,
+                    rows.iter().map(|r| r.value.into()).collect(),
+                ),
+                array(
+                    ArrayType::String,
+                    rows.iter().map(|r| r.unit.clone().into()).collect(),
+                ),
+                array(
+                    ArrayType::Json,
+                    rows.iter().map(|r| r.raw.clone().into()).collect(),
+                ),
+            ],
+        );
+        for row in txn.query_all_raw(statement).await? {
+            inserted.insert((
+                row.try_get::<Uuid>("", "device_id")?,
+                row.try_get::<DateTime<Utc>>("", "time")?,
+            ));
+        }
+        return Ok(inserted);
+    }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut insert = Query::insert();
         insert
@@ -507,6 +564,56 @@ async fn upsert_rollups(
     deltas: &BTreeMap<BucketKey, BucketDelta>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        // One constant statement whatever the batch size (see `insert_readings`).
+        let items: Vec<(&BucketKey, &BucketDelta)> = deltas.iter().collect();
+        let column = |ty: ArrayType, f: &dyn Fn(&BucketKey, &BucketDelta) -> Value| {
+            array(ty, items.iter().map(|(k, d)| f(k, d)).collect())
+        };
+        let statement = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "INSERT INTO rollups (device_id, period, bucket_start, account_id, count, sum, min, max, \
+             first_value, first_time, last_value, last_time, consumption, updated_at) \
+             SELECT d, p, b, a, c, s, mn, mx, fv, ft, lv, lt, NULLIF(co, 'NaN'::float8), $14 FROM unnest($1::uuid[], $2::varchar[], \
+             $3::timestamptz[], $4::uuid[], $5::int8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], \
+             $10::timestamptz[], $11::float8[], $12::timestamptz[], $13::float8[]) \
+             AS u(d, p, b, a, c, s, mn, mx, fv, ft, lv, lt, co) \
+             ON CONFLICT (device_id, period, bucket_start) DO UPDATE SET \
+             count = rollups.count + excluded.count, sum = rollups.sum + excluded.sum, \
+             min = LEAST(rollups.min, excluded.min), max = GREATEST(rollups.max, excluded.max), \
+             first_value = CASE WHEN excluded.first_time < rollups.first_time THEN excluded.first_value ELSE rollups.first_value END, \
+             first_time = LEAST(rollups.first_time, excluded.first_time), \
+             last_value = CASE WHEN excluded.last_time > rollups.last_time THEN excluded.last_value ELSE rollups.last_value END, \
+             last_time = GREATEST(rollups.last_time, excluded.last_time), \
+             consumption = CASE WHEN excluded.consumption IS NULL THEN rollups.consumption \
+                           ELSE COALESCE(rollups.consumption, 0) + excluded.consumption END, \
+             updated_at = excluded.updated_at",
+            [
+                column(ArrayType::Uuid, &|k, _| k.0.into()),
+                column(ArrayType::String, &|k, _| k.1.as_str().into()),
+                column(ArrayType::ChronoDateTimeUtc, &|k, _| k.2.into()),
+                column(ArrayType::Uuid, &|_, d| d.account_id.into()),
+                column(ArrayType::BigInt, &|_, d| d.count.into()),
+                column(ArrayType::Double, &|_, d| d.sum.into()),
+                column(ArrayType::Double, &|_, d| d.min.into()),
+                column(ArrayType::Double, &|_, d| d.max.into()),
+                column(ArrayType::Double, &|_, d| d.first.value.into()),
+                column(ArrayType::ChronoDateTimeUtc, &|_, d| d.first.time.into()),
+                column(ArrayType::Double, &|_, d| d.last.value.into()),
+                column(ArrayType::ChronoDateTimeUtc, &|_, d| d.last.time.into()),
+                // Arrays cannot carry NULL here: NaN stands for "no consumption" (INSTANT).
+                column(ArrayType::Double, &|_, d| {
+                    d.consumption.unwrap_or(f64::NAN).into()
+                }),
+                now.into(),
+            ],
+        );
+        txn.execute_raw(statement).await?;
+        return Ok(());
+    }
     let backend = txn.get_database_backend();
     let (lo, hi) = (least(backend), greatest(backend));
     let cust = |sql: String| -> SimpleExpr { Expr::cust(sql) };
@@ -608,7 +715,7 @@ async fn update_last_readings(
     rows: &[&Row],
     last: &HashMap<Uuid, Option<Point>>,
 ) -> Result<(), DbErr> {
-    let mut newest: HashMap<Uuid, Point> = HashMap::new();
+    let mut newest: BTreeMap<Uuid, Point> = BTreeMap::new();
     for r in rows {
         let p = Point {
             time: r.time,
@@ -623,20 +730,27 @@ async fn update_last_readings(
             })
             .or_insert(p);
     }
-    for (device_id, point) in newest {
-        if last
-            .get(&device_id)
+    newest.retain(|id, p| {
+        !last
+            .get(id)
             .copied()
             .flatten()
-            .is_some_and(|l| l.time >= point.time)
-        {
-            continue;
+            .is_some_and(|l| l.time >= p.time)
+    });
+    let changes: Vec<(Uuid, Point)> = newest.into_iter().collect();
+    // One statement per chunk (CASE works on both backends), not one per device.
+    for chunk in changes.chunks(ROWS_PER_STATEMENT) {
+        let mut time = sea_orm::sea_query::CaseStatement::new();
+        let mut value = sea_orm::sea_query::CaseStatement::new();
+        for (id, p) in chunk {
+            time = time.case(Expr::col(device::Column::Id).eq(*id), Expr::val(p.time));
+            value = value.case(Expr::col(device::Column::Id).eq(*id), Expr::val(p.value));
         }
         let update = Query::update()
             .table(device::Entity)
-            .value(device::Column::LastReadingAt, point.time)
-            .value(device::Column::LastValue, point.value)
-            .and_where(Expr::col(device::Column::Id).eq(device_id))
+            .value(device::Column::LastReadingAt, time)
+            .value(device::Column::LastValue, value)
+            .and_where(Expr::col(device::Column::Id).is_in(chunk.iter().map(|(id, _)| *id)))
             .to_owned();
         txn.execute(&update).await?;
     }
