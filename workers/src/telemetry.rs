@@ -738,7 +738,33 @@ async fn update_last_readings(
             .is_some_and(|l| l.time >= p.time)
     });
     let changes: Vec<(Uuid, Point)> = newest.into_iter().collect();
-    // One statement per chunk (CASE works on both backends), not one per device.
+    if changes.is_empty() {
+        return Ok(());
+    }
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        let statement = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "UPDATE devices AS d SET last_reading_at = u.t, last_value = u.v \
+             FROM unnest($1::uuid[], $2::timestamptz[], $3::float8[]) AS u(id, t, v) WHERE d.id = u.id",
+            [
+                array(
+                    ArrayType::Uuid,
+                    changes.iter().map(|(id, _)| (*id).into()).collect(),
+                ),
+                array(
+                    ArrayType::ChronoDateTimeUtc,
+                    changes.iter().map(|(_, p)| p.time.into()).collect(),
+                ),
+                array(
+                    ArrayType::Double,
+                    changes.iter().map(|(_, p)| p.value.into()).collect(),
+                ),
+            ],
+        );
+        txn.execute_raw(statement).await?;
+        return Ok(());
+    }
+    // SQLite (the single-process demo): one CASE statement per chunk, not one per device.
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
         let mut time = sea_orm::sea_query::CaseStatement::new();
         let mut value = sea_orm::sea_query::CaseStatement::new();
