@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use apalis::prelude::*;
 use chrono::Utc;
+use tds_bus::queue::QueueBackend;
 use tds_bus::{TelemetryBatch, TelemetryQueue};
 use tokio::sync::{mpsc, oneshot};
 
@@ -149,20 +150,25 @@ pub async fn run_worker(
     concurrency: usize,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), WorkerError> {
-    let worker = WorkerBuilder::new(name)
-        .backend(
-            queue
-                .storage()
-                .poll_with_interval(Duration::from_millis(10)),
-        )
-        .data(pipeline)
-        .concurrency(concurrency)
-        .parallelize(spawn_job)
-        .build(handle);
-    worker
-        .run_until(async move {
-            shutdown.await;
-            Ok::<(), WorkerError>(())
-        })
-        .await
+    let until = async move {
+        shutdown.await;
+        Ok::<(), WorkerError>(())
+    };
+    // The builder chain is the same for both storages, but their types differ.
+    macro_rules! worker_on {
+        ($storage:expr) => {
+            WorkerBuilder::new(name)
+                .backend($storage.poll_with_interval(Duration::from_millis(10)))
+                .data(pipeline)
+                .concurrency(concurrency)
+                .parallelize(spawn_job)
+                .build(handle)
+                .run_until(until)
+                .await
+        };
+    }
+    match queue.backend() {
+        QueueBackend::Redis(storage) => worker_on!(storage.clone()),
+        QueueBackend::Sqlite(storage) => worker_on!(storage.clone()),
+    }
 }

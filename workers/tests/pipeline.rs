@@ -44,17 +44,27 @@ fn stopper() -> (
     })
 }
 
-/// Starts a worker and `ingests` ingest replicas on a fresh queue and event channel.
+/// Starts a worker and `ingests` ingest replicas on a fresh Redis queue and event channel.
 async fn start(db: &TestDb, tag: &str, ingests: &[IngestConfig]) -> (Stack, EventBus) {
+    let events = EventBus::redis(REDIS, &format!("tds-test:{tag}:events"))
+        .await
+        .unwrap();
+    start_on(db, tag, ingests, REDIS, events).await
+}
+
+async fn start_on(
+    db: &TestDb,
+    tag: &str,
+    ingests: &[IngestConfig],
+    queue_url: &str,
+    events: EventBus,
+) -> (Stack, EventBus) {
     let queue = TelemetryQueue::connect(&QueueConfig::new(
-        REDIS,
+        queue_url,
         &format!("tds-test:{tag}:telemetry"),
     ))
     .await
     .unwrap();
-    let events = EventBus::redis(REDIS, &format!("tds-test:{tag}:events"))
-        .await
-        .unwrap();
     let mut stops = Vec::new();
     let (stop, signal) = stopper();
     stops.push(stop);
@@ -213,4 +223,71 @@ async fn published_readings_are_stored_once_with_rollups_and_events() {
         forget_mqtt_session(MQTT, &i.client_id).await;
     }
     forget_redis_namespace(REDIS, &format!("tds-test:{tag}:")).await;
+}
+
+/// The embedded mode's parts: SQLite database, SQLite queue, in-process events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pipeline_runs_on_sqlite_queue_and_database() {
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    let tag = Uuid::new_v4().simple().to_string();
+    let (account, gateways) = seed_fleet(&db.db, "UTC", 0x31, 2, 3, false).await;
+    let queue_file = std::env::temp_dir().join(format!("tds-queue-{tag}.db"));
+    let queue_url = format!("sqlite://{}", queue_file.display());
+    let ingests = vec![ingest(&tag, 1)];
+    let (stack, _events) = start_on(&db, &tag, &ingests, &queue_url, EventBus::in_process()).await;
+    wait_subscribed(&ingests).await;
+
+    let start_time = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let messages: Vec<_> = (0..40i64)
+        .flat_map(|i| {
+            gateways.iter().map(move |g| {
+                let readings: Vec<(&str, f64)> = g
+                    .devices
+                    .iter()
+                    .map(|(c, _)| (c.as_str(), i as f64))
+                    .collect();
+                (
+                    telemetry_topic(&g.mac),
+                    payload(&g.mac, start_time + Span::minutes(i), &readings),
+                )
+            })
+        })
+        .collect();
+    publish_all(MQTT, messages).await;
+    let expected = 40 * 2 * 3;
+    eventually(Duration::from_secs(60), "all readings stored", || async {
+        reading::Entity::find()
+            .filter(reading::Column::AccountId.eq(account.id))
+            .count(&db.db)
+            .await
+            .unwrap()
+            >= expected
+    })
+    .await;
+    assert_eq!(
+        reading::Entity::find()
+            .filter(reading::Column::AccountId.eq(account.id))
+            .count(&db.db)
+            .await
+            .unwrap(),
+        expected
+    );
+    assert_rollups_match(&db.db, "UTC".parse().unwrap()).await;
+    let mut queue = TelemetryQueue::connect(&QueueConfig::new(
+        &queue_url,
+        &format!("tds-test:{tag}:telemetry"),
+    ))
+    .await
+    .unwrap();
+    eventually(Duration::from_secs(30), "the SQLite queue drained", || {
+        let mut queue = queue.clone();
+        async move { queue.backlog().await.unwrap() == 0 }
+    })
+    .await;
+    queue.vacuum().await.unwrap();
+    stack.stop();
+    for i in &ingests {
+        forget_mqtt_session(MQTT, &i.client_id).await;
+    }
+    let _ = std::fs::remove_file(queue_file);
 }
