@@ -327,8 +327,10 @@ mod cleanup {
             })
             .await;
         }
-        if let Ok(client) = redis::Client::open(settings.redis_url.as_str()) {
-            if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+        if let Ok(client) = redis::Client::open(settings.redis_url.as_str())
+            && let Ok(mut conn) = client.get_multiplexed_async_connection().await
+        {
+            {
                 let keys: Vec<String> = redis::cmd("KEYS")
                     .arg(format!("tds-bench:{tag}:*"))
                     .query_async(&mut conn)

@@ -265,3 +265,83 @@ async fn bench_query_prints_one_json_object() {
         "the scratch tenant is removed"
     );
 }
+
+#[tokio::test]
+async fn simulate_provisions_a_fleet_and_publishes() {
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .args([
+            "simulate",
+            "--gateways",
+            "2",
+            "--devices",
+            "2",
+            "--interval",
+            "0.2",
+            "--duration",
+            "1",
+            "--account",
+            "Sim test",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("MQTT_URL", "mqtt://127.0.0.1:1883")
+        .env("TDS_LOG", "warn")
+        .output()
+        .expect("tds runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let published: u64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("published ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no count in {text}"));
+    assert!(
+        (8..=10).contains(&published),
+        "2 gateways every 0.2 s for 1 s: {published}"
+    );
+    let row = db
+        .db
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "SELECT count(*) AS n FROM devices",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 4);
+    // Running again reuses the fleet.
+    let again = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .args([
+            "simulate",
+            "--gateways",
+            "2",
+            "--devices",
+            "2",
+            "--interval",
+            "0.5",
+            "--duration",
+            "1",
+            "--account",
+            "Sim test",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("TDS_LOG", "warn")
+        .output()
+        .expect("tds runs");
+    assert!(again.status.success(), "{}", stderr(&again));
+    let row = db
+        .db
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "SELECT count(*) AS n FROM gateways",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 2);
+}

@@ -125,6 +125,9 @@ pub struct ConsumptionSeries {
     pub points: Vec<ConsumptionPoint>,
 }
 
+/// Consumption, min, max, sum and count of a bucket being assembled.
+type Summary = (Option<f64>, f64, f64, f64, i64);
+
 /// Consumption (or min/avg/max) per device and bucket in `[from, to)`, from rollups.
 pub async fn consumption(
     db: &impl ConnectionTrait,
@@ -172,8 +175,7 @@ pub async fn consumption(
         .order_by_asc(rollup::Column::BucketStart)
         .all(db)
         .await?;
-    let mut by_device: BTreeMap<Uuid, BTreeMap<DateTime<Utc>, (Option<f64>, f64, f64, f64, i64)>> =
-        BTreeMap::new();
+    let mut by_device: BTreeMap<Uuid, BTreeMap<DateTime<Utc>, Summary>> = BTreeMap::new();
     for r in rows {
         let key = if granularity == Granularity::Week {
             week_start(r.bucket_start, tz)

@@ -42,10 +42,13 @@ const FOUND_TTL: Duration = Duration::from_secs(60);
 // database, yet a newly registered one is recognised within seconds.
 const MISSING_TTL: Duration = Duration::from_secs(5);
 
+/// Cached lookups by MAC: when, and what was found (None: no such gateway).
+type Entries = HashMap<String, (Instant, Option<Arc<GatewayEntry>>)>;
+
 /// MAC → gateway cache.
 #[derive(Clone, Default)]
 pub struct FleetCache {
-    entries: Arc<RwLock<HashMap<String, (Instant, Option<Arc<GatewayEntry>>)>>>,
+    entries: Arc<RwLock<Entries>>,
 }
 
 impl FleetCache {

@@ -731,11 +731,10 @@ async fn update_last_readings(
             .or_insert(p);
     }
     newest.retain(|id, p| {
-        !last
-            .get(id)
+        last.get(id)
             .copied()
             .flatten()
-            .is_some_and(|l| l.time >= p.time)
+            .is_none_or(|l| l.time < p.time)
     });
     let changes: Vec<(Uuid, Point)> = newest.into_iter().collect();
     if changes.is_empty() {

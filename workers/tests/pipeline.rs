@@ -211,10 +211,9 @@ async fn published_readings_are_stored_once_with_rollups_and_events() {
             account_id,
             readings,
         } = event.as_ref()
+            && *account_id == account.id
         {
-            if *account_id == account.id {
-                heard += readings.len();
-            }
+            heard += readings.len();
         }
     }
     assert_eq!(heard as u64, expected);

@@ -225,3 +225,65 @@ backend_tests!(
     rows_land_once_and_rollups_match,
     malformed_messages_become_dead_letters
 );
+
+async fn silent_gateways_go_offline_with_an_event(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = TestDb::migrated(backend).await;
+    let (account, gateways) = seed_fleet(&db.db, "UTC", 0x21, 2, 1, false).await;
+    let events = EventBus::in_process();
+    let mut live = events.subscribe();
+    let now = Utc::now();
+    // Reporting interval 60 s: one gateway silent for 10 minutes, one heard 30 s ago.
+    for (g, seen) in gateways
+        .iter()
+        .zip([now - Duration::minutes(10), now - Duration::seconds(30)])
+    {
+        let model = gateway::Entity::find_by_id(g.id)
+            .one(&db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut model: gateway::ActiveModel = model.into();
+        model.is_online = Set(true);
+        model.last_seen_at = Set(Some(seen));
+        model.update(&db.db).await.unwrap();
+    }
+    let changed = tds_workers::offline::mark_silent_gateways(&db.db, &events, 2.5, now)
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let silent = gateway::Entity::find_by_id(gateways[0].id)
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let heard = gateway::Entity::find_by_id(gateways[1].id)
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!silent.is_online && heard.is_online);
+    match live.try_recv().unwrap().as_ref() {
+        Event::GatewayStatus {
+            account_id,
+            gateway_id,
+            online,
+            ..
+        } => {
+            assert_eq!(
+                (*account_id, *gateway_id, *online),
+                (account.id, gateways[0].id, false)
+            );
+        }
+        other => panic!("unexpected event {other:?}"),
+    }
+    // A second scan changes nothing.
+    assert_eq!(
+        tds_workers::offline::mark_silent_gateways(&db.db, &events, 2.5, now)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+backend_tests!(silent_gateways_go_offline_with_an_event);
