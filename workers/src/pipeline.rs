@@ -34,10 +34,15 @@ pub struct TelemetryPipeline {
 pub struct PipelineClosed;
 
 impl TelemetryPipeline {
-    /// Starts the writer task.
-    pub fn start(writer: TelemetryWriter) -> Self {
+    /// Starts `writers` writer tasks. Each holds its own database connection, so writes
+    /// proceed in parallel; the writer locks the device rows it touches, so two writes of
+    /// the same device still happen one after the other.
+    pub fn start(writer: TelemetryWriter, writers: usize) -> Self {
         let (tx, rx) = mpsc::channel(1024);
-        tokio::spawn(run(writer, rx));
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(run(writer.clone(), rx.clone()));
+        }
         Self { tx }
     }
 
@@ -52,20 +57,28 @@ impl TelemetryPipeline {
     }
 }
 
-async fn run(writer: TelemetryWriter, mut rx: mpsc::Receiver<Pending>) {
-    while let Some(first) = rx.recv().await {
-        let mut messages = first.batch.messages.len();
-        let mut pending = vec![first];
-        // Take what is already waiting; never wait for more (latency stays low when idle).
-        while messages < MAX_MESSAGES_PER_WRITE {
-            match rx.try_recv() {
-                Ok(p) => {
-                    messages += p.batch.messages.len();
-                    pending.push(p);
+async fn run(
+    writer: TelemetryWriter,
+    rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+) {
+    loop {
+        let (pending, messages) = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            let mut messages = first.batch.messages.len();
+            let mut pending = vec![first];
+            // Take what is already waiting; never wait for more (latency stays low when idle).
+            while messages < MAX_MESSAGES_PER_WRITE {
+                match rx.try_recv() {
+                    Ok(p) => {
+                        messages += p.batch.messages.len();
+                        pending.push(p);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
-        }
+            (pending, messages)
+        };
         let batches: Vec<TelemetryBatch> = pending.iter().map(|p| p.batch.clone()).collect();
         let started = std::time::Instant::now();
         write_all(&writer, &batches).await;

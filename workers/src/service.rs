@@ -17,6 +17,8 @@ pub struct WorkersConfig {
     pub name: String,
     /// Jobs handled at once (they are combined into shared transactions).
     pub concurrency: usize,
+    /// Transactions written in parallel (each on its own database connection).
+    pub writers: usize,
     /// How often silent gateways are looked for.
     pub offline_scan_every: Duration,
     /// Multiple of a gateway's reporting interval it may stay silent.
@@ -29,6 +31,7 @@ impl WorkersConfig {
         Self {
             name: format!("telemetry-{instance}"),
             concurrency: 64,
+            writers: 2,
             offline_scan_every: Duration::from_secs(15),
             offline_grace: 2.5,
         }
@@ -88,7 +91,8 @@ pub async fn run(
             }
         }
     });
-    let pipeline = TelemetryPipeline::start(TelemetryWriter::new(db, fleet, events));
+    let pipeline =
+        TelemetryPipeline::start(TelemetryWriter::new(db, fleet, events), config.writers);
     let result = run_worker(&config.name, &queue, pipeline, config.concurrency, shutdown).await;
     invalidation.abort();
     scan.abort();
