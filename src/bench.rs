@@ -100,7 +100,8 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The `p`-th percentile (nearest rank) of sorted samples.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -18,6 +18,7 @@ use tds_workers::service::WorkersConfig;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::bench::percentile;
 use crate::simulate::{self, PublishCounters};
 
 /// What to run.
@@ -35,14 +36,6 @@ pub struct Scenario {
     pub publishers: usize,
     /// Use running services instead of starting them.
     pub external: bool,
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 /// Runs the scenario and returns the figures.
@@ -313,34 +306,7 @@ mod cleanup {
     use tds_domain::config::Settings;
 
     pub async fn forget(settings: &Settings, client_id: &str, tag: &str) {
-        // The ingest session (clean_session = false) would otherwise stay in the broker.
-        if let Ok((host, port)) = tds_ingest::parse_mqtt_url(&settings.mqtt_url) {
-            let mut options = rumqttc::MqttOptions::new(client_id, host, port);
-            options.set_clean_session(true);
-            let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 10);
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
-                while let Ok(event) = eventloop.poll().await {
-                    if let rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(_)) = event {
-                        let _ = client.try_disconnect();
-                    }
-                }
-            })
-            .await;
-        }
-        if let Ok(client) = redis::Client::open(settings.redis_url.as_str())
-            && let Ok(mut conn) = client.get_multiplexed_async_connection().await
-        {
-            {
-                let keys: Vec<String> = redis::cmd("KEYS")
-                    .arg(format!("tds-bench:{tag}:*"))
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap_or_default();
-                for chunk in keys.chunks(500) {
-                    let _: redis::RedisResult<i64> =
-                        redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await;
-                }
-            }
-        }
+        tds_ingest::forget_session(&settings.mqtt_url, client_id).await;
+        tds_bus::queue::forget_prefix(&settings.redis_url, &format!("tds-bench:{tag}:")).await;
     }
 }

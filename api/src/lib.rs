@@ -53,6 +53,17 @@ pub fn router(api: ApiState) -> Router {
         .with_state(state)
 }
 
+/// Credentials from the raw `Authorization` value (`Bearer …`) and account id.
+fn credentials(authorization: Option<String>, account_id: Option<String>) -> Credentials {
+    let bearer = authorization.and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
+    });
+    Credentials { bearer, account_id }
+}
+
 /// Reads `Authorization: Bearer …` and `X-Account-Id` (header names are case-insensitive).
 pub fn credentials_from_headers(headers: &HeaderMap) -> Credentials {
     let text = |name: &str| {
@@ -61,16 +72,7 @@ pub fn credentials_from_headers(headers: &HeaderMap) -> Credentials {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let bearer = text("authorization").and_then(|v| {
-        let (scheme, token) = v.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned())
-    });
-    Credentials {
-        bearer,
-        account_id: text("x-account-id"),
-    }
+    credentials(text("authorization"), text("x-account-id"))
 }
 
 /// A GraphQL-shaped error body for failures outside the schema (so it has a code too).
@@ -166,16 +168,7 @@ pub fn credentials_from_init_payload(payload: &serde_json::Value) -> Credentials
             .and_then(|(_, v)| v.as_str())
             .map(str::to_owned)
     };
-    let bearer = text("authorization").and_then(|v| {
-        let (scheme, token) = v.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned())
-    });
-    Credentials {
-        bearer,
-        account_id: text("x-account-id"),
-    }
+    credentials(text("authorization"), text("x-account-id"))
 }
 
 async fn healthz() -> &'static str {

@@ -189,3 +189,22 @@ async fn sqlx_count(
         .await
         .map_err(|e| QueueError(e.to_string()))
 }
+
+/// Deletes every Redis key starting with `prefix` (a scratch queue's leftovers).
+pub async fn forget_prefix(redis_url: &str, prefix: &str) {
+    let Ok(client) = redis::Client::open(redis_url) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
+    for chunk in keys.chunks(500) {
+        let _: redis::RedisResult<i64> =
+            redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await;
+    }
+}

@@ -206,3 +206,22 @@ async fn enqueue(
             .fetch_add(publishes.len() as u64, Ordering::Relaxed);
     }
 }
+
+/// Removes a persistent session (`clean_session = false`) from the broker: connect with a
+/// clean session under the same client id and leave. Used when a replica is retired.
+pub async fn forget_session(mqtt_url: &str, client_id: &str) {
+    let Ok((host, port)) = parse_mqtt_url(mqtt_url) else {
+        return;
+    };
+    let mut options = MqttOptions::new(client_id, host, port);
+    options.set_clean_session(true);
+    let (client, mut eventloop) = AsyncClient::new(options, 10);
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(event) = eventloop.poll().await {
+            if let Event::Incoming(Packet::ConnAck(_)) = event {
+                let _ = client.try_disconnect();
+            }
+        }
+    })
+    .await;
+}

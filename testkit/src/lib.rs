@@ -586,46 +586,12 @@ where
     }
 }
 
-/// Removes a persistent MQTT session from the broker (connect with a clean session and
-/// leave), so tests do not leave queues behind on the shared broker.
+/// Removes a persistent MQTT session from the broker, so tests leave no queues behind.
 pub async fn forget_mqtt_session(mqtt_url: &str, client_id: &str) {
-    use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
-    let rest = mqtt_url.trim_start_matches("mqtt://");
-    let (host, port) = rest
-        .rsplit_once(':')
-        .map_or((rest, 1883), |(h, p)| (h, p.parse().unwrap_or(1883)));
-    let mut options = MqttOptions::new(client_id, host, port);
-    options.set_clean_session(true);
-    let (client, mut eventloop) = AsyncClient::new(options, 10);
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    let _ = client.try_disconnect();
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-    })
-    .await;
+    tds_ingest::forget_session(mqtt_url, client_id).await;
 }
 
 /// Deletes every Redis key of a test's namespace (`prefix*`).
 pub async fn forget_redis_namespace(redis_url: &str, prefix: &str) {
-    let Ok(client) = redis::Client::open(redis_url) else {
-        return;
-    };
-    let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
-        return;
-    };
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap_or_default();
-    for chunk in keys.chunks(500) {
-        let _: redis::RedisResult<i64> =
-            redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await;
-    }
+    tds_bus::queue::forget_prefix(redis_url, prefix).await;
 }
