@@ -1,2 +1,363 @@
-//! The platform's PKI: CA, gateway / broker / service certificates, CRL and bundles.
-//! Arrives with the PKI issue.
+//! The platform's PKI: a CA, gateway certificates (CN = MAC, 10 years, RSA-2048 or
+//! ECDSA P-256), service identities (broker server, platform client) and the CRL.
+//! Private keys are returned to the caller once and never stored by this crate.
+//!
+//! Built on rcgen (ASN.1 and signing) and, for RSA keys, the `rsa` crate: ring, the
+//! crypto provider of this workspace, can sign with RSA but not generate RSA keys.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
+    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+    RevocationReason, RevokedCertParams, SerialNumber,
+};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// Gateway certificates live ten years (ADR-002); renewal starts well before.
+pub const GATEWAY_VALIDITY_DAYS: i64 = 3_650;
+/// The CA outlives every certificate it signs.
+pub const CA_VALIDITY_DAYS: i64 = 7_300;
+/// Service identities (broker, platform) are renewed by operators every two years.
+pub const SERVICE_VALIDITY_DAYS: i64 = 825;
+/// How long a CRL stays valid; it is rewritten on every revocation and by maintenance.
+pub const CRL_VALIDITY_DAYS: i64 = 30;
+
+/// Why a PKI operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PkiError {
+    /// rcgen refused (bad parameters, unreadable key …).
+    #[error("certificate: {0}")]
+    Certificate(#[from] rcgen::Error),
+    /// RSA key generation failed.
+    #[error("RSA key: {0}")]
+    Rsa(String),
+    /// Files could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// `init-ca` found an existing CA.
+    #[error("a CA already exists in {0} (refusing to overwrite it)")]
+    CaExists(PathBuf),
+    /// No CA was created yet.
+    #[error("no CA in {0}: run `tds certs init-ca` first")]
+    NoCa(PathBuf),
+}
+
+/// Key algorithm of an issued certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// RSA, 2048-bit modulus (the firmware default).
+    Rsa2048,
+    /// ECDSA on P-256.
+    P256,
+}
+
+impl Algorithm {
+    /// Parses `rsa2048` or `p256` (case-insensitive).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "rsa2048" | "rsa" => Ok(Self::Rsa2048),
+            "p256" | "ecdsa" => Ok(Self::P256),
+            other => Err(format!(
+                "unknown algorithm '{other}' (expected rsa2048 or p256)"
+            )),
+        }
+    }
+
+    fn key_pair(self) -> Result<KeyPair, PkiError> {
+        match self {
+            Algorithm::P256 => Ok(KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?),
+            Algorithm::Rsa2048 => {
+                use rsa::pkcs8::EncodePrivateKey;
+                let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+                    .map_err(|e| PkiError::Rsa(e.to_string()))?;
+                let pem = key
+                    .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+                    .map_err(|e| PkiError::Rsa(e.to_string()))?;
+                Ok(KeyPair::from_pkcs8_pem_and_sign_algo(
+                    &pem,
+                    &rcgen::PKCS_RSA_SHA256,
+                )?)
+            }
+        }
+    }
+}
+
+/// A certificate just issued, with its key (to hand over once) and what is recorded.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// Certificate, PEM.
+    pub cert_pem: String,
+    /// Private key, PKCS#8 PEM. Never stored by the platform.
+    pub key_pem: String,
+    /// Serial number, lower-case hex.
+    pub serial: String,
+    /// SHA-256 of the DER certificate, lower-case hex.
+    pub fingerprint_sha256: String,
+    /// Start of validity.
+    pub not_before: DateTime<Utc>,
+    /// End of validity.
+    pub not_after: DateTime<Utc>,
+    /// Key algorithm.
+    pub algorithm: Algorithm,
+}
+
+/// A revoked certificate as the CRL lists it.
+#[derive(Debug, Clone)]
+pub struct Revoked {
+    /// Serial number, hex.
+    pub serial: String,
+    /// When it was revoked.
+    pub revoked_at: DateTime<Utc>,
+    /// Why (RFC 5280 reason), when known.
+    pub reason: Option<RevocationReason>,
+}
+
+fn offset(t: DateTime<Utc>) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn random_serial() -> SerialNumber {
+    let mut bytes: [u8; 16] = std::array::from_fn(|_| 0);
+    getrandom_fill(&mut bytes);
+    // Positive and 16 bytes long (RFC 5280 allows up to 20).
+    bytes[0] = (bytes[0] & 0x7f) | 0x40;
+    SerialNumber::from_slice(&bytes)
+}
+
+fn getrandom_fill(bytes: &mut [u8]) {
+    use rsa::rand_core::RngCore;
+    rsa::rand_core::OsRng.fill_bytes(bytes);
+}
+
+fn serial_bytes(hex_serial: &str) -> Option<Vec<u8>> {
+    hex::decode(hex_serial.trim_start_matches("0x")).ok()
+}
+
+/// The platform CA: its certificate and signing key.
+pub struct CertificateAuthority {
+    cert_pem: String,
+    key: KeyPair,
+}
+
+impl CertificateAuthority {
+    /// A new CA (ECDSA P-256 key) named `common_name`.
+    pub fn create(common_name: &str, now: DateTime<Utc>) -> Result<Self, PkiError> {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let mut params = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, common_name);
+        dn.push(DnType::OrganizationName, "TDS");
+        params.distinguished_name = dn;
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        params.not_before = offset(now - Duration::minutes(5));
+        params.not_after = offset(now + Duration::days(CA_VALIDITY_DAYS));
+        params.serial_number = Some(random_serial());
+        params.key_identifier_method = KeyIdMethod::Sha256;
+        let cert = params.self_signed(&key)?;
+        Ok(Self {
+            cert_pem: cert.pem(),
+            key,
+        })
+    }
+
+    /// Loads a CA from its PEM certificate and key.
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, PkiError> {
+        let key = KeyPair::from_pem(key_pem)?;
+        // Fails early on a certificate rcgen cannot sign with.
+        Issuer::from_ca_cert_pem(cert_pem, &key)?;
+        Ok(Self {
+            cert_pem: cert_pem.to_owned(),
+            key,
+        })
+    }
+
+    /// The CA certificate, PEM.
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    fn issuer(&self) -> Result<Issuer<'static, &KeyPair>, PkiError> {
+        Ok(Issuer::from_ca_cert_pem(&self.cert_pem, &self.key)?)
+    }
+
+    fn sign(
+        &self,
+        mut params: CertificateParams,
+        algorithm: Algorithm,
+        now: DateTime<Utc>,
+        days: i64,
+    ) -> Result<Issued, PkiError> {
+        let key = algorithm.key_pair()?;
+        let not_before = now - Duration::minutes(5);
+        let not_after = now + Duration::days(days);
+        params.not_before = offset(not_before);
+        params.not_after = offset(not_after);
+        let serial = random_serial();
+        params.serial_number = Some(serial.clone());
+        params.use_authority_key_identifier_extension = true;
+        params.key_identifier_method = KeyIdMethod::Sha256;
+        let cert = params.signed_by(&key, &self.issuer()?)?;
+        Ok(Issued {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            serial: hex::encode(serial.as_ref()),
+            fingerprint_sha256: hex::encode(Sha256::digest(cert.der())),
+            not_before: DateTime::from_timestamp(not_before.timestamp(), 0).unwrap_or(now),
+            not_after: DateTime::from_timestamp(not_after.timestamp(), 0).unwrap_or(now),
+            algorithm,
+        })
+    }
+
+    /// A gateway's client certificate: CN = normalised MAC, ten years.
+    pub fn issue_gateway(
+        &self,
+        mac: &str,
+        algorithm: Algorithm,
+        now: DateTime<Utc>,
+    ) -> Result<Issued, PkiError> {
+        let mut params = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, mac);
+        dn.push(DnType::OrganizationName, "TDS gateways");
+        params.distinguished_name = dn;
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        self.sign(params, algorithm, now, GATEWAY_VALIDITY_DAYS)
+    }
+
+    /// A service identity: a TLS server (the broker, with its host names) or a TLS
+    /// client (the platform's own MQTT connections).
+    pub fn issue_service(
+        &self,
+        common_name: &str,
+        hosts: &[String],
+        server: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Issued, PkiError> {
+        let mut params = CertificateParams::new(hosts.to_vec())?;
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, common_name);
+        dn.push(DnType::OrganizationName, "TDS services");
+        params.distinguished_name = dn;
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![if server {
+            ExtendedKeyUsagePurpose::ServerAuth
+        } else {
+            ExtendedKeyUsagePurpose::ClientAuth
+        }];
+        self.sign(params, Algorithm::P256, now, SERVICE_VALIDITY_DAYS)
+    }
+
+    /// A CRL listing `revoked`, valid for [`CRL_VALIDITY_DAYS`].
+    pub fn crl(
+        &self,
+        revoked: &[Revoked],
+        crl_number: u64,
+        now: DateTime<Utc>,
+    ) -> Result<String, PkiError> {
+        let params = CertificateRevocationListParams {
+            this_update: offset(now),
+            next_update: offset(now + Duration::days(CRL_VALIDITY_DAYS)),
+            crl_number: SerialNumber::from(crl_number.max(1)),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .filter_map(|r| {
+                    Some(RevokedCertParams {
+                        serial_number: SerialNumber::from_slice(&serial_bytes(&r.serial)?),
+                        revocation_time: offset(r.revoked_at),
+                        reason_code: r.reason,
+                        invalidity_date: None,
+                    })
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&self.issuer()?)?.pem()?)
+    }
+}
+
+/// Where the CA lives inside the data directory.
+pub fn ca_paths(data_dir: &Path) -> (PathBuf, PathBuf) {
+    let dir = data_dir.join("pki");
+    (dir.join("ca.pem"), dir.join("ca.key"))
+}
+
+fn write(path: &Path, contents: &str, private: bool) -> Result<(), PkiError> {
+    let io = |source| PkiError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    std::fs::write(path, contents).map_err(io)?;
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Creates the CA in `data_dir`; refuses if one exists.
+pub fn init_ca(data_dir: &Path, now: DateTime<Utc>) -> Result<CertificateAuthority, PkiError> {
+    let (cert, key) = ca_paths(data_dir);
+    if cert.exists() || key.exists() {
+        return Err(PkiError::CaExists(
+            cert.parent().map(Path::to_owned).unwrap_or_default(),
+        ));
+    }
+    let ca = CertificateAuthority::create("TDS platform CA", now)?;
+    write(&key, &ca.key.serialize_pem(), true)?;
+    write(&cert, &ca.cert_pem, false)?;
+    Ok(ca)
+}
+
+/// Loads the CA of `data_dir`.
+pub fn load_ca(data_dir: &Path) -> Result<CertificateAuthority, PkiError> {
+    let (cert, key) = ca_paths(data_dir);
+    if !cert.exists() {
+        return Err(PkiError::NoCa(data_dir.to_owned()));
+    }
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|source| PkiError::Io {
+            path: p.to_owned(),
+            source,
+        })
+    };
+    CertificateAuthority::from_pem(&read(&cert)?, &read(&key)?)
+}
+
+/// Writes a certificate and its key as `<name>.pem` / `<name>.key` (0600) in `dir`.
+pub fn write_pair(dir: &Path, name: &str, issued: &Issued) -> Result<(PathBuf, PathBuf), PkiError> {
+    let cert = dir.join(format!("{name}.pem"));
+    let key = dir.join(format!("{name}.key"));
+    write(&cert, &issued.cert_pem, false)?;
+    write(&key, &issued.key_pem, true)?;
+    Ok((cert, key))
+}
+
+/// Writes any text file (CA copy, CRL) into place.
+pub fn write_file(path: &Path, contents: &str) -> Result<(), PkiError> {
+    write(path, contents, false)
+}
