@@ -58,6 +58,18 @@ pub enum BenchCommand {
         #[arg(long)]
         external: bool,
     },
+    /// Certificate issuance: N gateway certificates from a fresh in-memory CA.
+    Certs {
+        /// Print JSON (the only output format; accepted for the operator contract).
+        #[arg(long)]
+        json: bool,
+        /// Certificates to issue.
+        #[arg(long, default_value_t = 1_000)]
+        count: usize,
+        /// rsa2048 or p256.
+        #[arg(long, default_value = "p256")]
+        algorithm: String,
+    },
     /// Report generation.
     Report,
 }
@@ -94,6 +106,16 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
             };
             let figures = crate::bench_ingest::run(settings, scenario).await?;
             println!("{figures}");
+            Ok(())
+        }
+        BenchCommand::Certs {
+            json: _,
+            count,
+            algorithm,
+        } => {
+            let algorithm = tds_certs::Algorithm::parse(&algorithm)
+                .map_err(|m| anyhow::anyhow!("--algorithm: {m}"))?;
+            println!("{}", certs(count, algorithm)?);
             Ok(())
         }
         BenchCommand::Report => bail!("this benchmark is not part of this build yet"),
@@ -286,5 +308,48 @@ async fn measure(
         "mean_ms": round(mean),
         "sql_statements_per_request": per_request,
         "sql_statements_in_query": per_query,
+    }))
+}
+
+/// Issues `count` gateway certificates on every core and reports the wall time.
+fn certs(count: usize, algorithm: tds_certs::Algorithm) -> anyhow::Result<serde_json::Value> {
+    let now = Utc::now();
+    let ca = tds_certs::CertificateAuthority::create("bench CA", now)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count.max(1));
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let ca = &ca;
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || -> anyhow::Result<()> {
+                    for i in (t..count).step_by(threads) {
+                        let mac = format!(
+                            "02:be:{:02x}:{:02x}:{:02x}:{:02x}",
+                            (i >> 24) & 0xff,
+                            (i >> 16) & 0xff,
+                            (i >> 8) & 0xff,
+                            i & 0xff
+                        );
+                        ca.issue_gateway(&mac, algorithm, now)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("issuing thread panicked"))?
+        })
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(serde_json::json!({
+        "scenario": "certificate_issuance",
+        "algorithm": format!("{algorithm:?}"),
+        "count": count,
+        "threads": threads,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "per_second": ((count as f64 / seconds) * 10.0).round() / 10.0,
     }))
 }

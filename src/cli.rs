@@ -40,6 +40,11 @@ enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// The platform's PKI: CA, certificates, CRL.
+    Certs {
+        #[command(subcommand)]
+        command: crate::certs_cmd::CertsCommand,
+    },
     /// Publish simulated gateway telemetry over MQTT (the fleet is created if missing).
     Simulate {
         /// Gateways.
@@ -201,6 +206,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", account.id);
         }
         Command::Bench { command } => crate::bench::run(command, settings()?).await?,
+        Command::Certs { command } => {
+            let settings = settings()?;
+            let for_db = settings.clone();
+            crate::certs_cmd::run(command, &settings, move || {
+                Box::pin(async move { database(&for_db).await })
+            })
+            .await?
+        }
         Command::Simulate {
             gateways,
             devices,

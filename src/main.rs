@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_ingest;
+mod certs_cmd;
 mod cli;
 mod simulate;
 

@@ -345,3 +345,122 @@ async fn simulate_provisions_a_fleet_and_publishes() {
         .unwrap();
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 2);
 }
+
+#[tokio::test]
+async fn certificates_from_the_command_line() {
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    let (_, gateways) = tds_testkit::seed_fleet(&db.db, "UTC", 0x70, 1, 1, false).await;
+    let mac = gateways[0].mac.clone();
+    let dir = std::env::temp_dir().join(format!("tds-cli-pki-{}", uuid::Uuid::new_v4().simple()));
+    let data = dir.join("data");
+    let certs = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tds"))
+            .arg("certs")
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("TDS_DATA_DIR", &data)
+            .env("TDS_LOG", "warn")
+            .output()
+            .expect("tds runs")
+    };
+    assert!(certs(&["init-ca"]).status.success());
+    let again = certs(&["init-ca"]);
+    assert!(!again.status.success() && stderr(&again).contains("refusing to overwrite"));
+
+    let out = dir.join("bundle");
+    let issued = certs(&[
+        "issue",
+        "--mac",
+        &mac.to_uppercase(),
+        "--algorithm",
+        "p256",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(issued.status.success(), "{}", stderr(&issued));
+    let serial = stdout(&issued)
+        .split("serial=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let cert = out.join(format!("{}.pem", mac.replace(':', "")));
+    let ca = out.join("ca.pem");
+    let verify = |crl: Option<&std::path::Path>| {
+        let mut cmd = Command::new("openssl");
+        cmd.arg("verify").arg("-CAfile").arg(&ca);
+        if let Some(crl) = crl {
+            cmd.arg("-crl_check").arg("-CRLfile").arg(crl);
+        }
+        cmd.arg(&cert).output().unwrap()
+    };
+    assert!(verify(None).status.success());
+
+    for (args, needle) in [
+        (
+            vec!["revoke", "--serial", "deadbeef"],
+            "no certificate has serial deadbeef",
+        ),
+        (
+            vec!["revoke", "--serial", serial.as_str(), "--reason", "bored"],
+            "unknown reason",
+        ),
+        (vec!["issue", "--mac", "not-a-mac", "--out", "/tmp"], "mac"),
+        (
+            vec!["issue", "--mac", "02:99:99:99:99:99", "--out", "/tmp"],
+            "register it first",
+        ),
+        (
+            vec![
+                "issue",
+                "--mac",
+                mac.as_str(),
+                "--algorithm",
+                "dsa",
+                "--out",
+                "/tmp",
+            ],
+            "--algorithm",
+        ),
+    ] {
+        let r = certs(&args);
+        assert!(!r.status.success(), "{args:?}");
+        assert_eq!(stderr(&r).lines().count(), 1, "{args:?}: {}", stderr(&r));
+        assert!(stderr(&r).contains(needle), "{args:?}: {}", stderr(&r));
+    }
+
+    let revoked = certs(&[
+        "revoke",
+        "--serial",
+        &serial.to_uppercase(),
+        "--reason",
+        "key-compromise",
+    ]);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let crl = data.join("pki").join("crl.pem");
+    let check = verify(Some(&crl));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        !check.status.success() && said.contains("revoked"),
+        "{said}"
+    );
+    let row = db
+        .db
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "SELECT status, revocation_reason FROM certificates",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "status").unwrap(), "REVOKED");
+    let twice = certs(&["revoke", "--serial", &serial]);
+    assert!(!twice.status.success() && stderr(&twice).contains("already revoked"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -11,10 +11,12 @@ use chrono::{DateTime, Duration, Utc};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
     DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    RevocationReason, RevokedCertParams, SerialNumber,
+    RevokedCertParams, SerialNumber,
 };
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+
+pub use rcgen::RevocationReason;
 
 /// Gateway certificates live ten years (ADR-002); renewal starts well before.
 pub const GATEWAY_VALIDITY_DAYS: i64 = 3_650;

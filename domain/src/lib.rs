@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod certificates;
 pub mod config;
 pub mod db;
 pub mod devices;

@@ -1,0 +1,194 @@
+//! Certificates the platform issues, as records: serial, fingerprint, validity, status.
+//! The PKI itself (keys, signatures, CRL encoding) is `tds-certs`; keys never reach the
+//! database.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use tds_certs::{Algorithm, CertificateAuthority, Issued, RevocationReason, Revoked};
+use tds_entity::{CertificatePurpose, CertificateStatus, KeyAlgorithm, certificate, gateway};
+use uuid::Uuid;
+
+use crate::error::{DomainError, DomainResult};
+use crate::values::Mac;
+
+fn key_algorithm(a: Algorithm) -> KeyAlgorithm {
+    match a {
+        Algorithm::Rsa2048 => KeyAlgorithm::Rsa2048,
+        Algorithm::P256 => KeyAlgorithm::P256,
+    }
+}
+
+/// Issues a certificate for the registered gateway with this MAC and records it ACTIVE.
+/// Returns the record and the issued material (key included, to hand over once).
+pub async fn issue_for_gateway(
+    db: &impl ConnectionTrait,
+    ca: &CertificateAuthority,
+    mac: &str,
+    algorithm: Algorithm,
+    issued_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> DomainResult<(certificate::Model, Issued)> {
+    let mac = Mac::parse(mac).map_err(|m| DomainError::invalid("mac", m))?;
+    let gateway = gateway::Entity::find()
+        .filter(gateway::Column::Mac.eq(mac.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "mac",
+                format!("no gateway has MAC {mac}: register it first"),
+            )
+        })?;
+    let issued = ca
+        .issue_gateway(mac.as_str(), algorithm, now)
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+    let record = record(
+        db,
+        &issued,
+        Some(gateway.account_id),
+        Some(gateway.id),
+        CertificatePurpose::Gateway,
+        mac.as_str(),
+        issued_by,
+        now,
+    )
+    .await?;
+    Ok((record, issued))
+}
+
+/// Records an issued certificate (ACTIVE).
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    db: &impl ConnectionTrait,
+    issued: &Issued,
+    account_id: Option<Uuid>,
+    gateway_id: Option<Uuid>,
+    purpose: CertificatePurpose,
+    common_name: &str,
+    issued_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    Ok(certificate::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account_id),
+        gateway_id: Set(gateway_id),
+        purpose: Set(purpose),
+        serial: Set(issued.serial.clone()),
+        common_name: Set(common_name.to_owned()),
+        fingerprint_sha256: Set(issued.fingerprint_sha256.clone()),
+        not_before: Set(issued.not_before),
+        not_after: Set(issued.not_after),
+        key_algorithm: Set(key_algorithm(issued.algorithm)),
+        status: Set(CertificateStatus::Active),
+        revoked_at: Set(None),
+        revocation_reason: Set(None),
+        successor_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(issued_by),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Parses an RFC 5280 revocation reason: `key-compromise`, `superseded` … (dashes,
+/// underscores and case ignored).
+pub fn parse_reason(text: &str) -> Result<RevocationReason, String> {
+    let t: String = text
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Ok(match t.as_str() {
+        "unspecified" => RevocationReason::Unspecified,
+        "keycompromise" => RevocationReason::KeyCompromise,
+        "cacompromise" => RevocationReason::CaCompromise,
+        "affiliationchanged" => RevocationReason::AffiliationChanged,
+        "superseded" => RevocationReason::Superseded,
+        "cessationofoperation" => RevocationReason::CessationOfOperation,
+        "certificatehold" => RevocationReason::CertificateHold,
+        "privilegewithdrawn" => RevocationReason::PrivilegeWithdrawn,
+        _ => {
+            return Err(format!(
+                "unknown reason '{text}' (unspecified, key-compromise, ca-compromise, affiliation-changed, \
+                 superseded, cessation-of-operation, certificate-hold, privilege-withdrawn)"
+            ));
+        }
+    })
+}
+
+/// Marks the certificate with this serial REVOKED.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    serial: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    parse_reason(reason).map_err(|m| DomainError::invalid("reason", m))?;
+    let serial = serial
+        .trim()
+        .trim_start_matches("0x")
+        .to_ascii_lowercase()
+        .replace(':', "");
+    let cert = certificate::Entity::find()
+        .filter(certificate::Column::Serial.eq(serial.clone()))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid("serial", format!("no certificate has serial {serial}"))
+        })?;
+    if cert.status == CertificateStatus::Revoked {
+        return Err(DomainError::Conflict(format!(
+            "certificate {serial} is already revoked"
+        )));
+    }
+    let mut model: certificate::ActiveModel = cert.into();
+    model.status = Set(CertificateStatus::Revoked);
+    model.revoked_at = Set(Some(now));
+    model.revocation_reason = Set(Some(reason.to_owned()));
+    model.updated_at = Set(now);
+    Ok(model.update(db).await?)
+}
+
+/// Every revoked (or superseded-and-revoked) certificate still within its validity.
+pub async fn revoked(db: &impl ConnectionTrait, now: DateTime<Utc>) -> DomainResult<Vec<Revoked>> {
+    let rows = certificate::Entity::find()
+        .filter(certificate::Column::RevokedAt.is_not_null())
+        .filter(certificate::Column::NotAfter.gt(now))
+        .order_by_asc(certificate::Column::RevokedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| Revoked {
+            serial: c.serial,
+            revoked_at: c.revoked_at.unwrap_or(now),
+            reason: c
+                .revocation_reason
+                .as_deref()
+                .and_then(|r| parse_reason(r).ok()),
+        })
+        .collect())
+}
+
+/// Writes the current CRL to every path given (the CA directory, the broker's directory).
+pub async fn write_crl(
+    db: &impl ConnectionTrait,
+    ca: &CertificateAuthority,
+    paths: &[&Path],
+    now: DateTime<Utc>,
+) -> DomainResult<usize> {
+    let list = revoked(db, now).await?;
+    // Seconds since the epoch only grow: a valid, increasing CRL number without a counter table.
+    let pem = ca
+        .crl(&list, now.timestamp().max(1) as u64, now)
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+    for path in paths {
+        tds_certs::write_file(path, &pem).map_err(|e| DomainError::Internal(e.to_string()))?;
+    }
+    Ok(list.len())
+}

@@ -1,0 +1,163 @@
+//! `tds certs …`: the operator's PKI commands.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::Subcommand;
+use tds_certs::Algorithm;
+use tds_domain::certificates;
+use tds_domain::config::Settings;
+use tds_entity::CertificatePurpose;
+
+/// PKI commands.
+#[derive(Subcommand)]
+pub enum CertsCommand {
+    /// Create the platform CA in TDS_DATA_DIR/pki (refuses to overwrite one).
+    InitCa,
+    /// Issue a gateway certificate (the gateway must be registered) into DIR.
+    Issue {
+        /// The gateway's MAC.
+        #[arg(long)]
+        mac: String,
+        /// rsa2048 (default, the firmware's) or p256.
+        #[arg(long, default_value = "rsa2048")]
+        algorithm: String,
+        /// Directory receiving `<mac>.pem`, `<mac>.key` and `ca.pem`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Revoke a certificate and rewrite the CRL.
+    Revoke {
+        /// Serial number (hex).
+        #[arg(long)]
+        serial: String,
+        /// RFC 5280 reason (key-compromise, superseded, cessation-of-operation …).
+        #[arg(long, default_value = "unspecified")]
+        reason: String,
+    },
+    /// Write the current CRL.
+    Crl {
+        /// Destination file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Issue a service identity: the broker's server certificate or a platform client.
+    Service {
+        /// Common name (`broker`, `tds-platform` …).
+        #[arg(long)]
+        cn: String,
+        /// Host names of a server certificate (repeatable); none makes a client identity.
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// Directory receiving `<cn>.pem`, `<cn>.key` and `ca.pem`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn file_name(mac: &str) -> String {
+    mac.replace(':', "")
+}
+
+/// Runs a PKI command.
+pub async fn run(
+    command: CertsCommand,
+    settings: &Settings,
+    db: impl FnOnce() -> DbFuture,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    match command {
+        CertsCommand::InitCa => {
+            tds_certs::init_ca(&settings.data_dir, now)?;
+            let (cert, _) = tds_certs::ca_paths(&settings.data_dir);
+            println!("{}", cert.display());
+        }
+        CertsCommand::Issue {
+            mac,
+            algorithm,
+            out,
+        } => {
+            let algorithm =
+                Algorithm::parse(&algorithm).map_err(|m| anyhow::anyhow!("--algorithm: {m}"))?;
+            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let db = db().await?;
+            let (record, issued) =
+                certificates::issue_for_gateway(&db, &ca, &mac, algorithm, None, now).await?;
+            let (cert, _) = tds_certs::write_pair(&out, &file_name(&record.common_name), &issued)?;
+            tds_certs::write_file(&out.join("ca.pem"), ca.cert_pem())?;
+            println!(
+                "{} serial={} not_after={}",
+                cert.display(),
+                record.serial,
+                record.not_after.to_rfc3339()
+            );
+        }
+        CertsCommand::Revoke { serial, reason } => {
+            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let db = db().await?;
+            let record = certificates::revoke(&db, &serial, &reason, now).await?;
+            let listed = write_crls(&db, &ca, settings, None, now).await?;
+            println!(
+                "revoked {} ({}); CRL lists {listed}",
+                record.serial, record.common_name
+            );
+        }
+        CertsCommand::Crl { out } => {
+            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let db = db().await?;
+            let listed = write_crls(&db, &ca, settings, Some(&out), now).await?;
+            println!("{} ({listed} revoked)", out.display());
+        }
+        CertsCommand::Service { cn, hosts, out } => {
+            if cn.trim().is_empty() {
+                bail!("--cn must not be empty");
+            }
+            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let issued = ca.issue_service(&cn, &hosts, !hosts.is_empty(), now)?;
+            let db = db().await?;
+            certificates::record(
+                &db,
+                &issued,
+                None,
+                None,
+                if hosts.is_empty() {
+                    CertificatePurpose::Service
+                } else {
+                    CertificatePurpose::Broker
+                },
+                &cn,
+                None,
+                now,
+            )
+            .await?;
+            let (cert, _) = tds_certs::write_pair(&out, &cn, &issued)?;
+            tds_certs::write_file(&out.join("ca.pem"), ca.cert_pem())?;
+            println!("{} serial={}", cert.display(), issued.serial);
+        }
+    }
+    Ok(())
+}
+
+/// A pending database connection (opened only by the commands that need it).
+pub type DbFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = anyhow::Result<sea_orm::DatabaseConnection>> + Send>,
+>;
+
+/// Rewrites the CRL in the CA directory, the broker directory (if configured) and `extra`.
+async fn write_crls(
+    db: &sea_orm::DatabaseConnection,
+    ca: &tds_certs::CertificateAuthority,
+    settings: &Settings,
+    extra: Option<&Path>,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let own = settings.data_dir.join("pki").join("crl.pem");
+    let broker = settings.broker_dir.as_ref().map(|d| d.join("crl.pem"));
+    let mut paths: Vec<&Path> = vec![&own];
+    paths.extend(broker.as_deref());
+    paths.extend(extra);
+    certificates::write_crl(db, ca, &paths, now)
+        .await
+        .context("writing the CRL")
+}
