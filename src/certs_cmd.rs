@@ -42,6 +42,24 @@ pub enum CertsCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write a Mosquitto configuration: mTLS listener only, CA, broker certificate, CRL, ACL.
+    Mosquitto {
+        /// Directory receiving mosquitto.conf, acl, ca.pem, crl.pem, broker.pem, broker.key.
+        #[arg(long)]
+        out: PathBuf,
+        /// TLS listener port.
+        #[arg(long, default_value_t = 8883)]
+        port: u16,
+        /// Host names (or IPs) of the broker certificate (repeatable).
+        #[arg(long = "host", default_values_t = ["localhost".to_owned(), "127.0.0.1".to_owned()])]
+        hosts: Vec<String>,
+        /// Where the broker will see `--out` (e.g. a container mount); `--out` itself by default.
+        #[arg(long)]
+        broker_path: Option<PathBuf>,
+        /// Common name of the platform's client identity (gets the service ACL).
+        #[arg(long, default_value = "tds-platform")]
+        platform_cn: String,
+    },
     /// Issue a service identity: the broker's server certificate or a platform client.
     Service {
         /// Common name (`broker`, `tds-platform` …).
@@ -108,6 +126,43 @@ pub async fn run(
             let db = db().await?;
             let listed = write_crls(&db, &ca, settings, Some(&out), now).await?;
             println!("{} ({listed} revoked)", out.display());
+        }
+        CertsCommand::Mosquitto {
+            out,
+            port,
+            hosts,
+            broker_path,
+            platform_cn,
+        } => {
+            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let db = db().await?;
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let out = out
+                .canonicalize()
+                .with_context(|| format!("{}", out.display()))?;
+            let broker = ca.issue_service("broker", &hosts, true, now)?;
+            certificates::record(
+                &db,
+                &broker,
+                None,
+                None,
+                CertificatePurpose::Broker,
+                "broker",
+                None,
+                now,
+            )
+            .await?;
+            tds_certs::write_pair(&out, "broker", &broker)?;
+            tds_certs::write_file(&out.join("ca.pem"), ca.cert_pem())?;
+            write_crls(&db, &ca, settings, Some(&out.join("crl.pem")), now).await?;
+            let seen_as = broker_path.unwrap_or_else(|| out.clone());
+            tds_certs::write_file(&out.join("acl"), &tds_certs::broker::acl(&platform_cn))?;
+            tds_certs::write_file(
+                &out.join("mosquitto.conf"),
+                &tds_certs::broker::config(&seen_as, port),
+            )?;
+            println!("{}", out.join("mosquitto.conf").display());
         }
         CertsCommand::Service { cn, hosts, out } => {
             if cn.trim().is_empty() {

@@ -18,6 +18,8 @@ use time::OffsetDateTime;
 
 pub use rcgen::RevocationReason;
 
+pub mod broker;
+
 /// Gateway certificates live ten years (ADR-002); renewal starts well before.
 pub const GATEWAY_VALIDITY_DAYS: i64 = 3_650;
 /// The CA outlives every certificate it signs.

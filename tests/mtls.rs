@@ -1,0 +1,372 @@
+//! The generated broker configuration, enforced by a real Mosquitto started on a free
+//! port: who may connect, publish and read what.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use chrono::{Duration, Utc};
+use tds_testkit::{Backend, TestDb, seed_fleet};
+
+struct Broker {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn tds(env: &[(&str, &Path)], db_url: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tds"));
+    cmd.args(args)
+        .env("DATABASE_URL", db_url)
+        .env("TDS_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "tds {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Client files: (cert, key).
+fn pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    )
+}
+
+fn publish(
+    broker: &Broker,
+    ca: &Path,
+    identity: Option<&(PathBuf, PathBuf)>,
+    topic: &str,
+    message: &str,
+    retain: bool,
+) -> bool {
+    let mut cmd = Command::new("mosquitto_pub");
+    cmd.args([
+        "-h",
+        "localhost",
+        "-p",
+        &broker.port.to_string(),
+        "-q",
+        "1",
+        "-t",
+        topic,
+        "-m",
+        message,
+    ])
+    .arg("--cafile")
+    .arg(ca);
+    if retain {
+        cmd.arg("-r");
+    }
+    if let Some((cert, key)) = identity {
+        cmd.arg("--cert").arg(cert).arg("--key").arg(key);
+    }
+    cmd.output().unwrap().status.success()
+}
+
+/// Subscribes and returns the first `count` messages (or fewer after `wait_s` seconds).
+fn subscribe(
+    broker: &Broker,
+    ca: &Path,
+    identity: &(PathBuf, PathBuf),
+    topic: &str,
+    count: u32,
+    wait_s: u32,
+) -> Child {
+    Command::new("mosquitto_sub")
+        .args([
+            "-h",
+            "localhost",
+            "-p",
+            &broker.port.to_string(),
+            "-q",
+            "1",
+            "-v",
+            "-t",
+            topic,
+        ])
+        .args(["-C", &count.to_string(), "-W", &wait_s.to_string()])
+        .arg("--cafile")
+        .arg(ca)
+        .arg("--cert")
+        .arg(&identity.0)
+        .arg("--key")
+        .arg(&identity.1)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn start_broker(dir: &Path, port: u16) -> Broker {
+    // Tests run as root; the generated configuration lets Mosquitto drop to its own user.
+    let conf = dir.join("test.conf");
+    let generated = std::fs::read_to_string(dir.join("mosquitto.conf")).unwrap();
+    std::fs::write(&conf, format!("{generated}user root\n")).unwrap();
+    let child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Ready when the TLS port accepts connections.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mosquitto did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Broker {
+        child,
+        port,
+        dir: dir.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn the_broker_enforces_certificates_revocation_and_topics() {
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    let (_, gateways) = seed_fleet(&db.db, "UTC", 0x71, 2, 1, false).await;
+    let (mac0, mac1) = (gateways[0].mac.clone(), gateways[1].mac.clone());
+    let root = std::env::temp_dir().join(format!("tds-mtls-{}", uuid::Uuid::new_v4().simple()));
+    let data = root.join("data");
+    let broker_dir = root.join("broker");
+    let env = [
+        ("TDS_DATA_DIR", data.as_path()),
+        ("TDS_BROKER_DIR", broker_dir.as_path()),
+    ];
+    let port = free_port();
+    tds(&env, &db.url, &["certs", "init-ca"]);
+    for (mac, alg) in [(&mac0, "p256"), (&mac1, "rsa2048")] {
+        tds(
+            &env,
+            &db.url,
+            &[
+                "certs",
+                "issue",
+                "--mac",
+                mac,
+                "--algorithm",
+                alg,
+                "--out",
+                root.join("gw").to_str().unwrap(),
+            ],
+        );
+    }
+    tds(
+        &env,
+        &db.url,
+        &[
+            "certs",
+            "service",
+            "--cn",
+            "tds-platform",
+            "--out",
+            root.join("platform").to_str().unwrap(),
+        ],
+    );
+    tds(
+        &env,
+        &db.url,
+        &[
+            "certs",
+            "mosquitto",
+            "--out",
+            broker_dir.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+        ],
+    );
+    let broker = start_broker(&broker_dir, port);
+    let ca = broker.dir.join("ca.pem");
+    let platform = pair(&root.join("platform"), "tds-platform");
+    let gw0 = pair(&root.join("gw"), &mac0.replace(':', ""));
+    let gw1 = pair(&root.join("gw"), &mac1.replace(':', ""));
+    let telemetry = |mac: &str| format!("tds_new/devices/{mac}/telemetry");
+
+    // A provisioned gateway publishes and the platform receives it; a message on another
+    // gateway's topic is dropped (it would arrive before the marker published after it).
+    let sub = subscribe(
+        &broker,
+        &ca,
+        &platform,
+        "tds_new/devices/+/telemetry",
+        2,
+        10,
+    );
+    // mosquitto_sub gives no readiness signal we can read; 300 ms covers its TLS
+    // handshake and SUBSCRIBE on loopback, and a miss fails loudly below (not silently).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(publish(
+        &broker,
+        &ca,
+        Some(&gw0),
+        &telemetry(&mac1),
+        "forged",
+        false
+    ));
+    assert!(publish(
+        &broker,
+        &ca,
+        Some(&gw0),
+        &telemetry(&mac0),
+        "first",
+        false
+    ));
+    assert!(publish(
+        &broker,
+        &ca,
+        Some(&gw1),
+        &telemetry(&mac1),
+        "second",
+        false
+    ));
+    let got = String::from_utf8(sub.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(
+        got.lines().collect::<Vec<_>>(),
+        vec![
+            format!("{} first", telemetry(&mac0)),
+            format!("{} second", telemetry(&mac1))
+        ]
+    );
+
+    // No certificate, a certificate of another CA, an expired one: refused.
+    assert!(!publish(&broker, &ca, None, &telemetry(&mac0), "x", false));
+    let stranger = root.join("stranger");
+    std::fs::create_dir_all(&stranger).unwrap();
+    let other = tds_certs::CertificateAuthority::create("Not ours", Utc::now()).unwrap();
+    let forged = other
+        .issue_gateway(&mac0, tds_certs::Algorithm::P256, Utc::now())
+        .unwrap();
+    tds_certs::write_pair(&stranger, "forged", &forged).unwrap();
+    assert!(!publish(
+        &broker,
+        &ca,
+        Some(&pair(&stranger, "forged")),
+        &telemetry(&mac0),
+        "x",
+        false
+    ));
+    let ours = tds_certs::load_ca(&data).unwrap();
+    let expired = ours
+        .issue_gateway(
+            &mac0,
+            tds_certs::Algorithm::P256,
+            Utc::now() - Duration::days(3_700),
+        )
+        .unwrap();
+    tds_certs::write_pair(&stranger, "expired", &expired).unwrap();
+    assert!(!publish(
+        &broker,
+        &ca,
+        Some(&pair(&stranger, "expired")),
+        &telemetry(&mac0),
+        "x",
+        false
+    ));
+
+    // A gateway cannot read another's cert_update; the owner can.
+    let update = |mac: &str| format!("tds_new/devices/{mac}/cert_update");
+    assert!(publish(
+        &broker,
+        &ca,
+        Some(&platform),
+        &update(&mac1),
+        "successor",
+        true
+    ));
+    let own = subscribe(&broker, &ca, &gw1, &update(&mac1), 1, 5)
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&own.stdout).trim(),
+        format!("{} successor", update(&mac1))
+    );
+    let foreign = subscribe(&broker, &ca, &gw0, &update(&mac1), 1, 2)
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&foreign.stdout).trim().is_empty(),
+        "a retained update of another gateway leaked"
+    );
+
+    // Revoke gw1: the CRL in the broker directory is rewritten; after a reload it is refused.
+    let serial = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        tds_entity::certificate::Entity::find()
+            .filter(tds_entity::certificate::Column::CommonName.eq(mac1.clone()))
+            .one(&db.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .serial
+    };
+    assert!(publish(
+        &broker,
+        &ca,
+        Some(&gw1),
+        &telemetry(&mac1),
+        "before",
+        false
+    ));
+    tds(
+        &env,
+        &db.url,
+        &[
+            "certs",
+            "revoke",
+            "--serial",
+            &serial,
+            "--reason",
+            "key-compromise",
+        ],
+    );
+    Command::new("kill")
+        .args(["-HUP", &broker.child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while publish(&broker, &ca, Some(&gw1), &telemetry(&mac1), "after", false) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the revoked certificate still connects after reload"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(publish(
+        &broker,
+        &ca,
+        Some(&gw0),
+        &telemetry(&mac0),
+        "still fine",
+        false
+    ));
+    drop(broker);
+    let _ = std::fs::remove_dir_all(root);
+}
