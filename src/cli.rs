@@ -328,6 +328,17 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     if let (true, Some(queue)) = (runs("ingest"), queue.clone()) {
         let mut config = IngestConfig::new(&settings.mqtt_url, &settings.instance);
         config.share_group = settings.mqtt_share_group.clone();
+        if let (Some(ca), Some(cert), Some(key)) = (
+            &settings.mqtt_ca_file,
+            &settings.mqtt_cert_file,
+            &settings.mqtt_key_file,
+        ) {
+            config.tls = Some(tds_ingest::TlsFiles {
+                ca: ca.clone(),
+                cert: cert.clone(),
+                key: key.clone(),
+            });
+        }
         tracing::info!(client_id = %config.client_id, filter = %config.topic_filter(), "ingest starting");
         let stop = signal();
         tasks.spawn(async move { tds_ingest::run(config, queue, stop).await.context("ingest") });

@@ -291,6 +291,62 @@ async fn the_broker_enforces_certificates_revocation_and_topics() {
         false
     ));
 
+    // Ingest and workers over mqtts with the platform identity: a provisioned gateway's
+    // telemetry is stored.
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let mut services = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .args(["serve", "--only", "ingest,workers"])
+        .env("DATABASE_URL", &db.url)
+        .env("MQTT_URL", format!("mqtts://localhost:{}", broker.port))
+        .env("MQTT_CA_FILE", &ca)
+        .env("MQTT_CERT_FILE", &platform.0)
+        .env("MQTT_KEY_FILE", &platform.1)
+        .env("TDS_INSTANCE", &tag)
+        .env("TDS_QUEUE", format!("tds-test:{tag}:telemetry"))
+        .env("TDS_EVENT_CHANNEL", format!("tds-test:{tag}:events"))
+        .env("TDS_MQTT_SHARE_GROUP", format!("tds-test-{tag}"))
+        .env("TDS_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let reading = |n: u32| {
+        format!(
+            r#"{{"gateway_mac": "{mac0}", "timestamp": "{}", "leituras": [{{"dispositivo_codigo": "D01", "valor": {n}.5}}]}}"#,
+            (Utc::now() - Duration::seconds(i64::from(n))).to_rfc3339()
+        )
+    };
+    let stored = || async {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        tds_entity::reading::Entity::find()
+            .count(&db.db)
+            .await
+            .unwrap()
+    };
+    let mut n = 0;
+    tds_testkit::eventually(
+        std::time::Duration::from_secs(30),
+        "a reading published over mTLS is stored",
+        || {
+            n += 1;
+            // Until ingest has subscribed, a message has no subscriber; keep publishing.
+            assert!(publish(
+                &broker,
+                &ca,
+                Some(&gw0),
+                &telemetry(&mac0),
+                &reading(n),
+                false
+            ));
+            async { stored().await > 0 }
+        },
+    )
+    .await;
+    let _ = services.kill();
+    let _ = services.wait();
+    tds_testkit::forget_redis_namespace("redis://127.0.0.1:6379", &format!("tds-test:{tag}:"))
+        .await;
+
     // A gateway cannot read another's cert_update; the owner can.
     let update = |mac: &str| format!("tds_new/devices/{mac}/cert_update");
     assert!(publish(

@@ -14,11 +14,24 @@ use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
 use tds_bus::{InboundMessage, TelemetryBatch, TelemetryQueue};
 use tokio::sync::mpsc;
 
+/// The platform's client identity for `mqtts://` (PEM files).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// CA the broker's certificate must chain to.
+    pub ca: std::path::PathBuf,
+    /// Client certificate.
+    pub cert: std::path::PathBuf,
+    /// Client key (PKCS#8).
+    pub key: std::path::PathBuf,
+}
+
 /// How ingest connects and subscribes.
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
-    /// `mqtt://host:port`.
+    /// `mqtt://host:port` or `mqtts://host:port`.
     pub mqtt_url: String,
+    /// Required for `mqtts://`.
+    pub tls: Option<TlsFiles>,
     /// Stable client id: the broker keeps this session's unacknowledged messages.
     pub client_id: String,
     /// Shared-subscription group: replicas in one group split the messages.
@@ -45,6 +58,7 @@ impl IngestConfig {
     pub fn new(mqtt_url: &str, instance: &str) -> Self {
         Self {
             mqtt_url: mqtt_url.to_owned(),
+            tls: None,
             client_id: format!("tds-ingest-{instance}"),
             share_group: "tds-ingest".into(),
             max_batch: 500,
@@ -61,23 +75,28 @@ impl IngestConfig {
 /// Ingest could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The broker URL is not `mqtt://host:port`.
-    #[error("MQTT_URL '{0}': expected mqtt://host:port")]
+    /// The broker URL is not `mqtt://host:port` or `mqtts://host:port`.
+    #[error("MQTT_URL '{0}': expected mqtt://host:port or mqtts://host:port")]
     BadUrl(String),
+    /// `mqtts://` without a usable client identity.
+    #[error("mqtts: {0}")]
+    Tls(String),
 }
 
-/// Splits `mqtt://host:port` (port 1883 when absent).
+/// Splits `mqtt://host:port` (port 1883 when absent) or `mqtts://host:port` (8883).
 pub fn parse_mqtt_url(url: &str) -> Result<(String, u16), IngestError> {
-    let rest = url
-        .strip_prefix("mqtt://")
-        .ok_or_else(|| IngestError::BadUrl(url.into()))?;
+    let (rest, default_port) = match (url.strip_prefix("mqtt://"), url.strip_prefix("mqtts://")) {
+        (Some(rest), _) => (rest, 1883),
+        (_, Some(rest)) => (rest, 8883),
+        _ => return Err(IngestError::BadUrl(url.into())),
+    };
     let rest = rest.trim_end_matches('/');
     match rest.rsplit_once(':') {
         Some((host, port)) => Ok((
             host.to_owned(),
             port.parse().map_err(|_| IngestError::BadUrl(url.into()))?,
         )),
-        None if !rest.is_empty() => Ok((rest.to_owned(), 1883)),
+        None if !rest.is_empty() => Ok((rest.to_owned(), default_port)),
         None => Err(IngestError::BadUrl(url.into())),
     }
 }
@@ -98,6 +117,9 @@ pub async fn run(
         // connection (which would make the broker redeliver them forever).
         .set_max_packet_size(16 * 1024 * 1024, 64 * 1024)
         .set_request_channel_capacity(10_000);
+    if config.mqtt_url.starts_with("mqtts://") {
+        options.set_transport(tls_transport(config.tls.as_ref())?);
+    }
     let (client, eventloop) = AsyncClient::new(options, 10_000);
     // Unbounded on purpose: the broker's in-flight window bounds how many unacknowledged
     // messages can exist, and the event loop must never wait on the enqueuer.
@@ -224,4 +246,25 @@ pub async fn forget_session(mqtt_url: &str, client_id: &str) {
         }
     })
     .await;
+}
+
+/// The rustls transport with the platform's client certificate.
+pub fn tls_transport(files: Option<&TlsFiles>) -> Result<rumqttc::Transport, IngestError> {
+    let files = files.ok_or_else(|| {
+        IngestError::Tls(
+            "set MQTT_CA_FILE, MQTT_CERT_FILE and MQTT_KEY_FILE (the platform identity)".into(),
+        )
+    })?;
+    // One crypto provider for the process (ring); a second call is a harmless no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| IngestError::Tls(format!("{}: {e}", p.display())))
+    };
+    Ok(rumqttc::Transport::tls_with_config(
+        rumqttc::TlsConfiguration::Simple {
+            ca: read(&files.ca)?,
+            alpn: None,
+            client_auth: Some((read(&files.cert)?, read(&files.key)?)),
+        },
+    ))
 }
