@@ -43,6 +43,9 @@ pub enum Reason {
     UnknownGateway,
     /// The gateway is INACTIVE.
     GatewayInactive,
+    /// The gateway has certificates and none of them is valid any more (revoked):
+    /// the broker should have refused it; this is the second line of defence.
+    CertificateRevoked,
     /// The gateway has no device with this code.
     UnknownDevice,
 }
@@ -63,6 +66,7 @@ impl Reason {
             Reason::FutureTimestamp => "FUTURE_TIMESTAMP",
             Reason::UnknownGateway => "UNKNOWN_GATEWAY",
             Reason::GatewayInactive => "GATEWAY_INACTIVE",
+            Reason::CertificateRevoked => "CERTIFICATE_REVOKED",
             Reason::UnknownDevice => "UNKNOWN_DEVICE",
         }
     }

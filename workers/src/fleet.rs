@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use tds_entity::{GatewayStatus, Measurement, account, device, gateway};
+use tds_entity::{
+    CertificateStatus, GatewayStatus, Measurement, account, certificate, device, gateway,
+};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
@@ -31,6 +33,9 @@ pub struct GatewayEntry {
     pub account_id: Uuid,
     /// Operational status.
     pub status: GatewayStatus,
+    /// False when the gateway has certificates and every one is revoked or superseded;
+    /// true when one is usable or when it has none (plain MQTT, no PKI in use).
+    pub certified: bool,
     /// The account's time zone (rollup buckets).
     pub timezone: Tz,
     /// Devices by `dispositivo_codigo`.
@@ -121,6 +126,25 @@ async fn load(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    // Gateways with at least one certificate, and those with a usable one.
+    let mut with_certificates = std::collections::HashSet::new();
+    let mut usable = std::collections::HashSet::new();
+    for c in certificate::Entity::find()
+        .filter(certificate::Column::GatewayId.is_in(gateways.iter().map(|g| g.id)))
+        .all(db)
+        .await?
+    {
+        let Some(gateway_id) = c.gateway_id else {
+            continue;
+        };
+        with_certificates.insert(gateway_id);
+        if matches!(
+            c.status,
+            CertificateStatus::Active | CertificateStatus::Pending
+        ) {
+            usable.insert(gateway_id);
+        }
+    }
     let mut devices: HashMap<Uuid, HashMap<String, DeviceEntry>> = HashMap::new();
     for d in device::Entity::find()
         .filter(device::Column::GatewayId.is_in(gateways.iter().map(|g| g.id)))
@@ -147,6 +171,7 @@ async fn load(
                 id: g.id,
                 account_id: g.account_id,
                 status: g.status,
+                certified: usable.contains(&g.id) || !with_certificates.contains(&g.id),
                 timezone,
                 devices: devices.remove(&g.id).unwrap_or_default(),
             };

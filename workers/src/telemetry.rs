@@ -229,6 +229,13 @@ fn sort_out(
             }));
             continue;
         }
+        if !gateway.certified {
+            refusals.push(refuse(Rejection {
+                reason: Reason::CertificateRevoked,
+                detail: format!("every certificate of gateway {} is revoked", parsed.mac),
+            }));
+            continue;
+        }
         seen.insert(gateway.id, gateway.account_id);
         for item in parsed.items {
             let item = match item {

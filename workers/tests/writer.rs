@@ -287,3 +287,56 @@ async fn silent_gateways_go_offline_with_an_event(backend: Backend) {
 }
 
 backend_tests!(silent_gateways_go_offline_with_an_event);
+
+async fn revoked_gateways_are_refused_even_past_the_broker(backend: Backend) {
+    let db = TestDb::migrated(backend).await;
+    let (_, gateways) = seed_fleet(&db.db, "UTC", 0x22, 3, 1, false).await;
+    let now = Utc::now();
+    let ca = tds_certs::CertificateAuthority::create("test", now).unwrap();
+    // gateway 0: its only certificate revoked; gateway 1: an active one; gateway 2: none (no PKI).
+    for g in &gateways[..2] {
+        tds_domain::certificates::issue_for_gateway(
+            &db.db,
+            &ca,
+            &g.mac,
+            tds_certs::Algorithm::P256,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let serial = tds_entity::certificate::Entity::find()
+        .filter(tds_entity::certificate::Column::GatewayId.eq(gateways[0].id))
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .serial;
+    tds_domain::certificates::revoke(&db.db, &serial, "key-compromise", now)
+        .await
+        .unwrap();
+    let writer = TelemetryWriter::new(db.db.clone(), FleetCache::default(), EventBus::in_process());
+    let messages = gateways
+        .iter()
+        .map(|g| {
+            message(
+                &telemetry_topic(&g.mac),
+                payload(&g.mac, now - Duration::minutes(1), &[("D01", 1.0)]),
+            )
+        })
+        .collect();
+    let report = writer.write(&batch(messages), now).await.unwrap();
+    assert_eq!((report.stored, report.dead_letters), (2, 1));
+    let letter = dead_letter::Entity::find()
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (letter.reason.as_str(), letter.gateway_mac.as_deref()),
+        ("CERTIFICATE_REVOKED", Some(gateways[0].mac.as_str()))
+    );
+}
+
+backend_tests!(revoked_gateways_are_refused_even_past_the_broker);
