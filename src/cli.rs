@@ -270,7 +270,19 @@ pub fn api_state(
             TokenKeys::ephemeral(ttl)
         }
     };
-    ApiState { db, keys, events }
+    // The CA is optional: without one, certificate mutations explain how to create it.
+    let pki = tds_certs::load_ca(&settings.data_dir)
+        .ok()
+        .map(std::sync::Arc::new);
+    let mut crl_paths = vec![settings.data_dir.join("pki").join("crl.pem")];
+    crl_paths.extend(settings.broker_dir.as_ref().map(|d| d.join("crl.pem")));
+    ApiState {
+        db,
+        keys,
+        events,
+        pki,
+        crl_paths,
+    }
 }
 
 /// The services `tds serve` can run.

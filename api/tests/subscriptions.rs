@@ -27,6 +27,8 @@ async fn replica(db: &TestDb, channel: &str, keys: &tds_domain::auth::TokenKeys)
         db: db.db.clone(),
         keys: keys.clone(),
         events,
+        pki: None,
+        crl_paths: Vec::new(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

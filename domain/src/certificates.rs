@@ -6,7 +6,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use tds_certs::{Algorithm, CertificateAuthority, Issued, RevocationReason, Revoked};
 use tds_entity::{CertificatePurpose, CertificateStatus, KeyAlgorithm, certificate, gateway};
@@ -191,4 +192,74 @@ pub async fn write_crl(
         tds_certs::write_file(path, &pem).map_err(|e| DomainError::Internal(e.to_string()))?;
     }
     Ok(list.len())
+}
+
+/// Certificates of the caller's account, newest first: optionally one gateway's, one
+/// status, or those expiring within `expiring_within_days`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    tenant: &crate::Tenant,
+    gateway_id: Option<Uuid>,
+    status: Option<CertificateStatus>,
+    expiring_within_days: Option<i64>,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<certificate::Model>> {
+    let mut query =
+        certificate::Entity::find().filter(certificate::Column::AccountId.eq(tenant.account_id));
+    if let Some(gateway_id) = gateway_id {
+        crate::gateways::get_gateway(db, tenant, gateway_id).await?;
+        query = query.filter(certificate::Column::GatewayId.eq(gateway_id));
+    }
+    if let Some(status) = status {
+        query = query.filter(certificate::Column::Status.eq(status));
+    }
+    if let Some(days) = expiring_within_days {
+        if !(0..=36_500).contains(&days) {
+            return Err(DomainError::invalid(
+                "expiringWithinDays",
+                "between 0 and 36500",
+            ));
+        }
+        query = query.filter(certificate::Column::NotAfter.lte(now + chrono::Duration::days(days)));
+    }
+    Ok(query
+        .order_by_desc(certificate::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?)
+}
+
+/// Issues a certificate for one of the caller's gateways (EDITOR).
+pub async fn issue_for_tenant(
+    db: &impl ConnectionTrait,
+    ca: &CertificateAuthority,
+    tenant: &crate::Tenant,
+    gateway_id: Uuid,
+    algorithm: Algorithm,
+    now: DateTime<Utc>,
+) -> DomainResult<(certificate::Model, Issued)> {
+    tenant.require(tds_entity::Role::Editor)?;
+    let gateway = crate::gateways::get_gateway(db, tenant, gateway_id).await?;
+    issue_for_gateway(db, ca, &gateway.mac, algorithm, Some(tenant.user_id), now).await
+}
+
+/// Revokes one of the caller's certificates (EDITOR) and rewrites the CRL at `crl_paths`.
+pub async fn revoke_for_tenant(
+    db: &impl ConnectionTrait,
+    ca: &CertificateAuthority,
+    tenant: &crate::Tenant,
+    id: Uuid,
+    reason: &str,
+    crl_paths: &[&Path],
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    tenant.require(tds_entity::Role::Editor)?;
+    let cert = certificate::Entity::find_by_id(id)
+        .filter(certificate::Column::AccountId.eq(tenant.account_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("certificate"))?;
+    let revoked = revoke(db, &cert.serial, reason, now).await?;
+    write_crl(db, ca, crl_paths, now).await?;
+    Ok(revoked)
 }

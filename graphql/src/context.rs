@@ -20,6 +20,10 @@ pub struct ApiState {
     pub keys: TokenKeys,
     /// Live events (subscriptions) and fleet-change announcements.
     pub events: tds_bus::EventBus,
+    /// The platform CA, when one was created (`tds certs init-ca`).
+    pub pki: Option<std::sync::Arc<tds_certs::CertificateAuthority>>,
+    /// Where the CRL is rewritten after a revocation (CA directory, broker directory).
+    pub crl_paths: Vec<std::path::PathBuf>,
 }
 
 /// Loaders batch nested fields into one query per level; they are built per request for

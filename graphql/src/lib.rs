@@ -7,6 +7,7 @@ mod context;
 mod error;
 mod loaders;
 mod mutation;
+mod pki;
 mod query;
 mod telemetry;
 mod types;
@@ -29,17 +30,25 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Builds the schema with its limits and shared state.
 pub fn build_schema(state: ApiState) -> TdsSchema {
-    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
-        .data(state)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(error::ErrorCodes)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .data(state)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(error::ErrorCodes)
+    .finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .finish()
+    .sdl()
 }

@@ -9,8 +9,12 @@ use crate::error::ApiResult;
 use crate::types::*;
 
 /// Mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(AccountMutation, crate::pki::PkiMutation);
+
+/// Accounts, members and the fleet.
 #[derive(Default)]
-pub struct MutationRoot;
+pub struct AccountMutation;
 
 /// Tells the telemetry workers' caches that a gateway (by MAC) changed. Losing this
 /// message only delays the change until the cache entry expires.
@@ -33,7 +37,7 @@ async fn gateway_mac(ctx: &Context<'_>, gateway_id: uuid::Uuid) -> ApiResult<Str
 }
 
 #[Object]
-impl MutationRoot {
+impl AccountMutation {
     /// Signs in; send the token as `Authorization: Bearer <token>`.
     async fn login(
         &self,

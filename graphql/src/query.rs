@@ -10,7 +10,11 @@ use crate::types::*;
 
 /// Queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(AccountQuery, crate::telemetry::TelemetryQuery);
+pub struct QueryRoot(
+    AccountQuery,
+    crate::telemetry::TelemetryQuery,
+    crate::pki::PkiQuery,
+);
 
 /// Accounts, members and the fleet.
 #[derive(Default)]

@@ -150,6 +150,13 @@ async fn tenant_isolation(backend: Backend) {
     let carol_b = member_id(&api, &bob, "carol@b.example").await;
     let bob_b = member_id(&api, &bob, "bob@b.example").await;
     let account_b_id = account_b.id.to_string();
+    let r = api
+        .run(Some(&bob), "mutation($id: ID!) { issueCertificate(gatewayId: $id, algorithm: P256) { certificate { id } } }", json!({"id": gw_b}))
+        .await;
+    let cert_b = r.ok()["issueCertificate"]["certificate"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let probes: Vec<(&str, &str, Value)> = vec![
         (
@@ -216,6 +223,21 @@ async fn tenant_isolation(backend: Backend) {
             "consumption",
             "query($id: ID!) { consumption(deviceIds: [$id], from: \"2020-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", granularity: DAY) { points { count } } }",
             json!({"id": dev_b}),
+        ),
+        (
+            "certificates",
+            "query($id: ID!) { certificates(gatewayId: $id) { serial } }",
+            json!({"id": gw_b}),
+        ),
+        (
+            "issueCertificate",
+            "mutation($id: ID!) { issueCertificate(gatewayId: $id, algorithm: P256) { caPem } }",
+            json!({"id": gw_b}),
+        ),
+        (
+            "revokeCertificate",
+            "mutation($id: ID!) { revokeCertificate(id: $id) { status } }",
+            json!({"id": cert_b}),
         ),
         (
             "setAccountActive",
@@ -336,6 +358,10 @@ async fn roles(backend: Backend) {
             json!({"id": dev}),
         ),
         (
+            "mutation($id: ID!) { issueCertificate(gatewayId: $id, algorithm: P256) { caPem } }",
+            json!({"id": gw}),
+        ),
+        (
             "mutation { inviteMember(email: \"z@x.example\", role: VIEWER) { id } }",
             json!({}),
         ),
@@ -372,7 +398,7 @@ async fn roles(backend: Backend) {
     )
     .await
     .ok();
-    for (document, variables) in &writes[6..] {
+    for (document, variables) in &writes[7..] {
         let r = api.run(Some(&editor), document, variables.clone()).await;
         assert_eq!(r.code(), "FORBIDDEN", "editor: {document}");
     }
@@ -846,6 +872,8 @@ async fn nested_fields_are_batched(backend: Backend) {
         db,
         keys: api.state.keys.clone(),
         events: api.state.events.clone(),
+        pki: None,
+        crl_paths: Vec::new(),
     };
     let schema = tds_graphql::build_schema(state.clone());
     let credentials = tds_domain::Credentials {

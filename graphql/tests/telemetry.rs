@@ -252,3 +252,80 @@ async fn subscription_receives_stored_readings(backend: Backend) {
 }
 
 backend_tests!(telemetry_queries, subscription_receives_stored_readings);
+
+async fn certificates_through_the_api(backend: Backend) {
+    let api = TestApi::new(backend).await;
+    let (account, gateways) = seed_fleet(&api.state.db, "UTC", 0x52, 1, 1, false).await;
+    let me = caller_for(&api, &account).await;
+    let gw = gateways[0].id.to_string();
+    let r = api
+        .run(Some(&me), "mutation($g: ID!) { issueCertificate(gatewayId: $g, algorithm: P256) { certificate { id commonName status keyAlgorithm notAfter gateway { mac } } certificatePem privateKeyPem caPem } }", json!({"g": gw}))
+        .await;
+    let issued = r.ok()["issueCertificate"].clone();
+    assert_eq!(
+        issued["certificate"]["commonName"],
+        gateways[0].mac.as_str()
+    );
+    assert_eq!(
+        issued["certificate"]["gateway"]["mac"],
+        gateways[0].mac.as_str()
+    );
+    assert_eq!(
+        (
+            issued["certificate"]["status"].as_str(),
+            issued["certificate"]["keyAlgorithm"].as_str()
+        ),
+        (Some("ACTIVE"), Some("P256"))
+    );
+    assert!(
+        issued["privateKeyPem"]
+            .as_str()
+            .unwrap()
+            .contains("PRIVATE KEY")
+    );
+    assert!(
+        issued["certificatePem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE")
+    );
+    let id = issued["certificate"]["id"].as_str().unwrap().to_owned();
+
+    let r = api.run(Some(&me), "{ certificates(expiringWithinDays: 4000) { id } soon: certificates(expiringWithinDays: 30) { id } }", json!({})).await;
+    assert_eq!(r.ok()["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(r.ok()["soon"], json!([]), "ten years away");
+
+    let r = api.run(Some(&me), "mutation($id: ID!) { revokeCertificate(id: $id, reason: \"key-compromise\") { status revokedAt revocationReason } }", json!({"id": id})).await;
+    assert_eq!(r.ok()["revokeCertificate"]["status"], "REVOKED");
+    let crl = std::fs::read_to_string(&api.state.crl_paths[0]).unwrap();
+    assert!(
+        crl.starts_with("-----BEGIN X509 CRL"),
+        "the CRL was rewritten"
+    );
+    let r = api
+        .run(
+            Some(&me),
+            "mutation($id: ID!) { revokeCertificate(id: $id) { status } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r.code(), "CONFLICT");
+    let r = api
+        .run(
+            Some(&me),
+            "{ certificates(status: REVOKED) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.ok()["certificates"].as_array().unwrap().len(), 1);
+    let r = api
+        .run(
+            Some(&me),
+            "mutation($id: ID!) { revokeCertificate(id: $id, reason: \"bored\") { status } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!((r.code(), r.field()), ("VALIDATION", Some("reason")));
+}
+
+backend_tests!(certificates_through_the_api);

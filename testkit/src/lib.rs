@@ -210,6 +210,12 @@ impl TestApi {
             db: db.db.clone(),
             keys: TokenKeys::new(b"test-secret", chrono::Duration::hours(1)),
             events: tds_bus::EventBus::in_process(),
+            pki: Some(std::sync::Arc::new(
+                tds_certs::CertificateAuthority::create("test CA", Utc::now()).expect("CA"),
+            )),
+            crl_paths: vec![
+                std::env::temp_dir().join(format!("{}-crl.pem", Uuid::new_v4().simple())),
+            ],
         };
         let schema = tds_graphql::build_schema(state.clone());
         Self { db, state, schema }
