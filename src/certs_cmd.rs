@@ -27,6 +27,16 @@ pub enum CertsCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Issue one bundle per MAC of a CSV (column `mac`, optional `algorithm`) into a zip.
+    /// All or nothing: a bad row stops the batch before anything is issued.
+    Batch {
+        /// CSV file with a header row.
+        #[arg(long)]
+        csv: PathBuf,
+        /// Zip to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Revoke a certificate and rewrite the CRL.
     Revoke {
         /// Serial number (hex).
@@ -110,6 +120,24 @@ pub async fn run(
                 record.serial,
                 record.not_after.to_rfc3339()
             );
+        }
+        CertsCommand::Batch { csv, out } => {
+            let text = std::fs::read_to_string(&csv)
+                .with_context(|| format!("cannot read {}", csv.display()))?;
+            let rows = parse_csv(&text)?;
+            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let db = db().await?;
+            let issued = certificates::issue_batch(&db, &ca, &rows, now).await?;
+            let entries: Vec<tds_certs::bundle::BundleEntry<'_>> = issued
+                .iter()
+                .map(|(record, cert)| tds_certs::bundle::BundleEntry {
+                    name: file_name(&record.common_name),
+                    issued: cert,
+                })
+                .collect();
+            let zip = tds_certs::bundle::zip(&entries, ca.cert_pem())?;
+            std::fs::write(&out, zip).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{} ({} gateways)", out.display(), issued.len());
         }
         CertsCommand::Revoke { serial, reason } => {
             let ca = tds_certs::load_ca(&settings.data_dir)?;
@@ -215,4 +243,40 @@ async fn write_crls(
     certificates::write_crl(db, ca, &paths, now)
         .await
         .context("writing the CRL")
+}
+
+/// Reads `mac[,algorithm]` rows after a header naming the columns.
+fn parse_csv(text: &str) -> anyhow::Result<Vec<(usize, String, Algorithm)>> {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let Some(mac_column) = header.iter().position(|h| h == "mac") else {
+        bail!("the CSV needs a header with a `mac` column (and optionally `algorithm`)");
+    };
+    let algorithm_column = header.iter().position(|h| h == "algorithm");
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let row = i + 1;
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let mac = cells.get(mac_column).copied().unwrap_or_default();
+        if mac.is_empty() {
+            bail!("row {row}: no MAC");
+        }
+        let algorithm = match algorithm_column
+            .and_then(|c| cells.get(c))
+            .filter(|a| !a.is_empty())
+        {
+            Some(a) => Algorithm::parse(a).map_err(|m| anyhow::anyhow!("row {row}: {m}"))?,
+            None => Algorithm::Rsa2048,
+        };
+        rows.push((row, mac.to_owned(), algorithm));
+    }
+    if rows.is_empty() {
+        bail!("the CSV has no rows");
+    }
+    Ok(rows)
 }

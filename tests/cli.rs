@@ -464,3 +464,114 @@ async fn certificates_from_the_command_line() {
     assert!(!twice.status.success() && stderr(&twice).contains("already revoked"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn certificate_batches_are_all_or_nothing() {
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    let (_, gateways) = tds_testkit::seed_fleet(&db.db, "UTC", 0x72, 2, 1, false).await;
+    let dir = std::env::temp_dir().join(format!("tds-batch-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let certs = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tds"))
+            .arg("certs")
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("TDS_DATA_DIR", dir.join("data"))
+            .env("TDS_LOG", "warn")
+            .output()
+            .expect("tds runs")
+    };
+    assert!(certs(&["init-ca"]).status.success());
+    let count = || async {
+        let row = db
+            .db
+            .query_one_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "SELECT count(*) AS n FROM certificates",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "mac,algorithm\n{},p256\n02:72:ff:ff:ff:ff,p256\n",
+            gateways[0].mac
+        ),
+    )
+    .unwrap();
+    let zip = dir.join("out.zip");
+    let r = certs(&[
+        "batch",
+        "--csv",
+        bad.to_str().unwrap(),
+        "--out",
+        zip.to_str().unwrap(),
+    ]);
+    assert!(!r.status.success());
+    assert_eq!(stderr(&r).lines().count(), 1);
+    assert!(
+        stderr(&r).contains("row 2") && stderr(&r).contains("02:72:ff:ff:ff:ff"),
+        "{}",
+        stderr(&r)
+    );
+    assert_eq!(count().await, 0, "nothing recorded");
+    assert!(!zip.exists(), "nothing written");
+    let twice = dir.join("twice.csv");
+    std::fs::write(&twice, format!("mac\n{0}\n{0}\n", gateways[0].mac)).unwrap();
+    let r = certs(&[
+        "batch",
+        "--csv",
+        twice.to_str().unwrap(),
+        "--out",
+        zip.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&r).contains("row 2") && stderr(&r).contains("twice"),
+        "{}",
+        stderr(&r)
+    );
+
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "mac,algorithm\n{},p256\n{},\n",
+            gateways[0].mac.to_uppercase(),
+            gateways[1].mac
+        ),
+    )
+    .unwrap();
+    let r = certs(&[
+        "batch",
+        "--csv",
+        good.to_str().unwrap(),
+        "--out",
+        zip.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert_eq!(count().await, 2);
+    // Read the zip with Python's zipfile (not our code).
+    let listing = Command::new("python3")
+        .args(["-c", "import sys, zipfile; print('\\n'.join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))", zip.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&listing.stdout).to_string();
+    let (a, b) = (
+        gateways[0].mac.replace(':', ""),
+        gateways[1].mac.replace(':', ""),
+    );
+    let expected: Vec<String> = [&a, &b]
+        .iter()
+        .flat_map(|n| ["ca.pem", "cert.pem", "key.pem"].map(|f| format!("{n}/{f}")))
+        .collect();
+    assert_eq!(
+        names.lines().map(str::to_owned).collect::<Vec<_>>(),
+        expected
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

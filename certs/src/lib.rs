@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 pub use rcgen::RevocationReason;
 
 pub mod broker;
+pub mod bundle;
 
 /// Gateway certificates live ten years (ADR-002); renewal starts well before.
 pub const GATEWAY_VALIDITY_DAYS: i64 = 3_650;
@@ -49,6 +50,9 @@ pub enum PkiError {
     /// `init-ca` found an existing CA.
     #[error("a CA already exists in {0} (refusing to overwrite it)")]
     CaExists(PathBuf),
+    /// A bundle could not be built.
+    #[error("bundle: {0}")]
+    Bundle(String),
     /// No CA was created yet.
     #[error("no CA in {0}: run `tds certs init-ca` first")]
     NoCa(PathBuf),

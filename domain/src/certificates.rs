@@ -263,3 +263,60 @@ pub async fn revoke_for_tenant(
     write_crl(db, ca, crl_paths, now).await?;
     Ok(revoked)
 }
+
+/// Issues certificates for a list of MACs, all or nothing: every row is checked (MAC
+/// valid, gateway registered, not listed twice) before anything is issued, and the
+/// records are written in one transaction. Errors name the row (1-based, header excluded).
+pub async fn issue_batch(
+    db: &sea_orm::DatabaseConnection,
+    ca: &CertificateAuthority,
+    rows: &[(usize, String, Algorithm)],
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<(certificate::Model, Issued)>> {
+    use sea_orm::TransactionTrait;
+    let mut seen = std::collections::HashSet::new();
+    let mut gateways = Vec::new();
+    for (row, mac, algorithm) in rows {
+        let mac =
+            Mac::parse(mac).map_err(|m| DomainError::invalid("csv", format!("row {row}: {m}")))?;
+        if !seen.insert(mac.clone()) {
+            return Err(DomainError::invalid(
+                "csv",
+                format!("row {row}: {mac} is listed twice"),
+            ));
+        }
+        let gateway = gateway::Entity::find()
+            .filter(gateway::Column::Mac.eq(mac.as_str()))
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                DomainError::invalid("csv", format!("row {row}: no gateway has MAC {mac}"))
+            })?;
+        gateways.push((gateway, mac, *algorithm));
+    }
+    let mut issued = Vec::new();
+    for (gateway, mac, algorithm) in gateways {
+        let cert = ca
+            .issue_gateway(mac.as_str(), algorithm, now)
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        issued.push((gateway, mac, cert));
+    }
+    let txn = db.begin().await?;
+    let mut out = Vec::new();
+    for (gateway, mac, cert) in issued {
+        let model = record(
+            &txn,
+            &cert,
+            Some(gateway.account_id),
+            Some(gateway.id),
+            CertificatePurpose::Gateway,
+            mac.as_str(),
+            None,
+            now,
+        )
+        .await?;
+        out.push((model, cert));
+    }
+    txn.commit().await?;
+    Ok(out)
+}
