@@ -282,6 +282,7 @@ pub fn api_state(
         events,
         pki,
         crl_paths,
+        bundles: Default::default(),
     }
 }
 

@@ -9,9 +9,9 @@ use async_graphql::ParseRequestError;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -42,6 +42,7 @@ pub fn router(api: ApiState) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql))
+        .route("/certificates/bundles/{token}", get(bundle_download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -169,6 +170,53 @@ pub fn credentials_from_init_payload(payload: &serde_json::Value) -> Credentials
             .map(str::to_owned)
     };
     credentials(text("authorization"), text("x-account-id"))
+}
+
+/// `GET /certificates/bundles/{token}`: a certificate bundle, once, to its own account.
+async fn bundle_download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let scope = match RequestScope::resolve(&state.api, &credentials_from_headers(&headers)).await {
+        Ok(scope) => scope,
+        Err(_) => {
+            return error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &DomainError::Internal(String::new()),
+                "internal error",
+            );
+        }
+    };
+    let tenant = match scope.session.tenant() {
+        Ok(tenant) => tenant,
+        Err(e) => return error_response(StatusCode::UNAUTHORIZED, &e, &e.to_string()),
+    };
+    match state.api.bundles.take(&token, tenant.account_id) {
+        Some(bundle) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/zip".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", bundle.file_name),
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bundle.zip,
+        )
+            .into_response(),
+        None => {
+            let e = DomainError::NotFound("bundle");
+            error_response(
+                StatusCode::NOT_FOUND,
+                &e,
+                "bundle not found (downloaded already, expired, or another account's)",
+            )
+        }
+    }
 }
 
 async fn healthz() -> &'static str {

@@ -110,3 +110,82 @@ async fn health_readiness_graphiql_and_body_cap() {
     let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_bundle_downloads_once_to_its_own_account() {
+    let api = TestApi::new(Backend::Sqlite).await;
+    let (account, gateways) =
+        tds_testkit::seed_fleet(&api.state.db, "UTC", 0x73, 1, 1, false).await;
+    let owner = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        tds_entity::membership::Entity::find()
+            .filter(tds_entity::membership::Column::AccountId.eq(account.id))
+            .one(&api.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id
+    };
+    let (token, _) = api.state.keys.issue(owner, chrono::Utc::now()).unwrap();
+    let app = tds_api::router(api.state.clone());
+    let issue = json!({"query": format!("mutation {{ issueCertificate(gatewayId: \"{}\", algorithm: P256) {{ bundleDownloadPath }} }}", gateways[0].id)});
+    let (_, _, body) = send(
+        &app,
+        graphql(issue, Some(&token), Some(&account.id.to_string())),
+    )
+    .await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let path = body["data"]["issueCertificate"]["bundleDownloadPath"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let get = |token: Option<&str>| {
+        let mut b = Request::get(&path);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        b.body(Body::empty()).unwrap()
+    };
+
+    let (status, _, _) = send(&app, get(None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let stranger = api.user("stranger@x.example", false).await;
+    let (_, stranger) = api.account("Other", &stranger).await;
+    let (status, _, _) = send(&app, get(Some(&stranger.token))).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another account cannot take it"
+    );
+
+    let response = app.clone().oneshot(get(Some(&token))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains(&format!("{}.zip", gateways[0].mac.replace(':', ""))),
+        "{disposition}"
+    );
+    let zip = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(zip.starts_with(b"PK\x03\x04"));
+    let file = std::env::temp_dir().join(format!("bundle-{}.zip", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, &zip).unwrap();
+    let names = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&names.stdout).trim(), "3");
+    let _ = std::fs::remove_file(file);
+
+    let (status, _, body) = send(&app, get(Some(&token))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "one download only");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}

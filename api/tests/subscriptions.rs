@@ -29,6 +29,7 @@ async fn replica(db: &TestDb, channel: &str, keys: &tds_domain::auth::TokenKeys)
         events,
         pki: None,
         crl_paths: Vec::new(),
+        bundles: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

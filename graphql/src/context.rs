@@ -24,6 +24,53 @@ pub struct ApiState {
     pub pki: Option<std::sync::Arc<tds_certs::CertificateAuthority>>,
     /// Where the CRL is rewritten after a revocation (CA directory, broker directory).
     pub crl_paths: Vec<std::path::PathBuf>,
+    /// Certificate bundles waiting for their one download.
+    pub bundles: PendingBundles,
+}
+
+/// A certificate bundle (zip with the private key) waiting for its one download.
+pub struct PendingBundle {
+    /// Account allowed to download it.
+    pub account_id: uuid::Uuid,
+    /// File name offered to the browser.
+    pub file_name: String,
+    /// The zip.
+    pub zip: Vec<u8>,
+    /// After this it is discarded.
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+/// Bundles by one-time token. Kept in this process's memory only, for minutes: the key
+/// must never reach storage. (With several api replicas the download has to reach the
+/// replica that issued it: sticky sessions, or issue through the CLI.)
+#[derive(Clone, Default)]
+pub struct PendingBundles(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, PendingBundle>>>,
+);
+
+/// How long a bundle waits for its download.
+pub const BUNDLE_TTL_MINUTES: i64 = 10;
+
+impl PendingBundles {
+    /// Keeps a bundle and returns its one-time token.
+    pub fn put(&self, bundle: PendingBundle) -> String {
+        let (token, _) = tds_domain::auth::one_time_token();
+        if let Ok(mut map) = self.0.lock() {
+            let now = Utc::now();
+            map.retain(|_, b| b.expires_at > now);
+            map.insert(token.clone(), bundle);
+        }
+        token
+    }
+
+    /// Hands a bundle over once, to its own account only.
+    pub fn take(&self, token: &str, account_id: uuid::Uuid) -> Option<PendingBundle> {
+        let mut map = self.0.lock().ok()?;
+        let fresh = map
+            .get(token)
+            .is_some_and(|b| b.account_id == account_id && b.expires_at > Utc::now());
+        if fresh { map.remove(token) } else { None }
+    }
 }
 
 /// Loaders batch nested fields into one query per level; they are built per request for

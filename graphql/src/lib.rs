@@ -14,7 +14,7 @@ mod types;
 
 use async_graphql::Schema;
 
-pub use context::{ApiState, RequestScope};
+pub use context::{ApiState, PendingBundle, PendingBundles, RequestScope};
 pub use error::{ApiError, ApiResult};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;

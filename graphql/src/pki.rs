@@ -98,6 +98,9 @@ pub struct IssuedCertificate {
     pub private_key_pem: String,
     /// The platform CA, PEM.
     pub ca_pem: String,
+    /// The same three files as a zip, downloadable once within 10 minutes with the same
+    /// credentials: `GET` this path.
+    pub bundle_download_path: String,
 }
 
 fn ca<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a tds_certs::CertificateAuthority> {
@@ -171,7 +174,21 @@ impl PkiMutation {
             Utc::now(),
         )
         .await?;
+        let name = record.common_name.replace(':', "");
+        let entry = tds_certs::bundle::BundleEntry {
+            name: name.clone(),
+            issued: &issued,
+        };
+        let zip = tds_certs::bundle::zip(&[entry], ca.cert_pem())
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let token = ctx.state().bundles.put(crate::context::PendingBundle {
+            account_id: tenant.account_id,
+            file_name: format!("{name}.zip"),
+            zip,
+            expires_at: Utc::now() + chrono::Duration::minutes(crate::context::BUNDLE_TTL_MINUTES),
+        });
         Ok(IssuedCertificate {
+            bundle_download_path: format!("/certificates/bundles/{token}"),
             certificate: Certificate(record),
             certificate_pem: issued.cert_pem,
             private_key_pem: issued.key_pem,

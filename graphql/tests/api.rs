@@ -874,6 +874,7 @@ async fn nested_fields_are_batched(backend: Backend) {
         events: api.state.events.clone(),
         pki: None,
         crl_paths: Vec::new(),
+        bundles: Default::default(),
     };
     let schema = tds_graphql::build_schema(state.clone());
     let credentials = tds_domain::Credentials {

@@ -216,6 +216,7 @@ impl TestApi {
             crl_paths: vec![
                 std::env::temp_dir().join(format!("{}-crl.pem", Uuid::new_v4().simple())),
             ],
+            bundles: Default::default(),
         };
         let schema = tds_graphql::build_schema(state.clone());
         Self { db, state, schema }
