@@ -197,14 +197,15 @@ fn sort_out(
     let mut seen = HashMap::new();
     let mut keys = HashSet::new();
     for message in messages {
-        let topic_gateway = telemetry::topic_mac(&message.topic)
-            .ok()
-            .and_then(|mac| fleet.get(mac.as_str()).cloned().map(|g| (mac, g)));
+        // The topic's MAC (once per message): it names the gateway and, for refusals,
+        // the account whose dead letters they are.
+        let topic_mac = telemetry::topic_mac(&message.topic).ok();
+        let topic_gateway = topic_mac
+            .as_ref()
+            .and_then(|mac| fleet.get(mac.as_str()).cloned());
         let refuse = |rejection: Rejection| Refusal {
-            account_id: topic_gateway.as_ref().map(|(_, g)| g.account_id),
-            mac: telemetry::topic_mac(&message.topic)
-                .ok()
-                .map(|m| m.as_str().to_owned()),
+            account_id: topic_gateway.as_ref().map(|g| g.account_id),
+            mac: topic_mac.as_ref().map(|m| m.as_str().to_owned()),
             message: (*message).clone(),
             rejection,
         };
@@ -215,7 +216,7 @@ fn sort_out(
                 continue;
             }
         };
-        let Some((_, gateway)) = &topic_gateway else {
+        let Some(gateway) = &topic_gateway else {
             refusals.push(refuse(Rejection {
                 reason: Reason::UnknownGateway,
                 detail: format!("no gateway has MAC {}", parsed.mac),
