@@ -274,8 +274,7 @@ pub fn api_state(
     let pki = tds_certs::load_ca(&settings.data_dir)
         .ok()
         .map(std::sync::Arc::new);
-    let mut crl_paths = vec![settings.data_dir.join("pki").join("crl.pem")];
-    crl_paths.extend(settings.broker_dir.as_ref().map(|d| d.join("crl.pem")));
+    let crl_paths = crl_paths(settings);
     ApiState {
         db,
         keys,
@@ -283,7 +282,48 @@ pub fn api_state(
         pki,
         crl_paths,
         bundles: Default::default(),
+        renewal_policy: tds_domain::renewals::RenewalPolicy::from_settings(settings)
+            .unwrap_or_default(),
     }
+}
+
+/// The platform's client identity for `mqtts://`, when all three files are set.
+fn mqtt_identity(settings: &Settings) -> Option<tds_ingest::TlsFiles> {
+    match (
+        &settings.mqtt_ca_file,
+        &settings.mqtt_cert_file,
+        &settings.mqtt_key_file,
+    ) {
+        (Some(ca), Some(cert), Some(key)) => Some(tds_ingest::TlsFiles {
+            ca: ca.clone(),
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// Where the CRL is kept current: the CA directory and, if set, the broker's.
+fn crl_paths(settings: &Settings) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![settings.data_dir.join("pki").join("crl.pem")];
+    paths.extend(settings.broker_dir.as_ref().map(|d| d.join("crl.pem")));
+    paths
+}
+
+/// The certificate worker's configuration from the settings.
+fn renewal_config(settings: &Settings) -> anyhow::Result<tds_workers::renewals::RenewalConfig> {
+    let policy =
+        tds_domain::renewals::RenewalPolicy::from_settings(settings).map_err(anyhow::Error::msg)?;
+    let mut link = tds_workers::renewals::LinkConfig::new(&settings.mqtt_url, &settings.instance);
+    link.tls = mqtt_identity(settings);
+    Ok(tds_workers::renewals::RenewalConfig {
+        policy,
+        link,
+        data_dir: settings.data_dir.clone(),
+        crl_paths: crl_paths(settings),
+        poll: std::time::Duration::from_secs(settings.renewal_poll_s.max(1)),
+        name: format!("renewal-night-{}", settings.instance),
+    })
 }
 
 /// The services `tds serve` can run.
@@ -341,23 +381,14 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     if let (true, Some(queue)) = (runs("ingest"), queue.clone()) {
         let mut config = IngestConfig::new(&settings.mqtt_url, &settings.instance);
         config.share_group = settings.mqtt_share_group.clone();
-        if let (Some(ca), Some(cert), Some(key)) = (
-            &settings.mqtt_ca_file,
-            &settings.mqtt_cert_file,
-            &settings.mqtt_key_file,
-        ) {
-            config.tls = Some(tds_ingest::TlsFiles {
-                ca: ca.clone(),
-                cert: cert.clone(),
-                key: key.clone(),
-            });
-        }
+        config.tls = mqtt_identity(&settings);
         tracing::info!(client_id = %config.client_id, filter = %config.topic_filter(), "ingest starting");
         let stop = signal();
         tasks.spawn(async move { tds_ingest::run(config, queue, stop).await.context("ingest") });
     }
     if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
-        let config = WorkersConfig::new(&settings.instance);
+        let mut config = WorkersConfig::new(&settings.instance);
+        config.renewals = Some(renewal_config(&settings)?);
         tracing::info!(worker = %config.name, "workers starting");
         let stop = signal();
         tasks.spawn(async move {

@@ -56,6 +56,12 @@ pub enum PkiError {
     /// No CA was created yet.
     #[error("no CA in {0}: run `tds certs init-ca` first")]
     NoCa(PathBuf),
+    /// A certificate signing request was refused.
+    #[error("CSR: {0}")]
+    Csr(String),
+    /// A certificate does not check out against the CA.
+    #[error("certificate check: {0}")]
+    Check(String),
 }
 
 /// Key algorithm of an issued certificate.
@@ -103,8 +109,9 @@ impl Algorithm {
 pub struct Issued {
     /// Certificate, PEM.
     pub cert_pem: String,
-    /// Private key, PKCS#8 PEM. Never stored by the platform.
-    pub key_pem: String,
+    /// Private key, PKCS#8 PEM, when the platform generated it (never stored by the
+    /// platform); `None` for a certificate signed from the device's CSR.
+    pub key_pem: Option<String>,
     /// Serial number, lower-case hex.
     pub serial: String,
     /// SHA-256 of the DER certificate, lower-case hex.
@@ -203,12 +210,26 @@ impl CertificateAuthority {
 
     fn sign(
         &self,
-        mut params: CertificateParams,
+        params: CertificateParams,
         algorithm: Algorithm,
         now: DateTime<Utc>,
         days: i64,
     ) -> Result<Issued, PkiError> {
         let key = algorithm.key_pair()?;
+        let mut issued = self.sign_with(params, &key, algorithm, now, days)?;
+        issued.key_pem = Some(key.serialize_pem());
+        Ok(issued)
+    }
+
+    /// Signs `params` for the public key `key` (a fresh key pair, or a CSR's key).
+    fn sign_with(
+        &self,
+        mut params: CertificateParams,
+        key: &impl rcgen::PublicKeyData,
+        algorithm: Algorithm,
+        now: DateTime<Utc>,
+        days: i64,
+    ) -> Result<Issued, PkiError> {
         let not_before = now - Duration::minutes(5);
         let not_after = now + Duration::days(days);
         params.not_before = offset(not_before);
@@ -217,10 +238,10 @@ impl CertificateAuthority {
         params.serial_number = Some(serial.clone());
         params.use_authority_key_identifier_extension = true;
         params.key_identifier_method = KeyIdMethod::Sha256;
-        let cert = params.signed_by(&key, &self.issuer()?)?;
+        let cert = params.signed_by(key, &self.issuer()?)?;
         Ok(Issued {
             cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
+            key_pem: None,
             serial: hex::encode(serial.as_ref()),
             fingerprint_sha256: hex::encode(Sha256::digest(cert.der())),
             not_before: DateTime::from_timestamp(not_before.timestamp(), 0).unwrap_or(now),
@@ -236,17 +257,59 @@ impl CertificateAuthority {
         algorithm: Algorithm,
         now: DateTime<Utc>,
     ) -> Result<Issued, PkiError> {
-        let mut params = CertificateParams::default();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, mac);
-        dn.push(DnType::OrganizationName, "TDS gateways");
-        params.distinguished_name = dn;
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        self.sign(params, algorithm, now, GATEWAY_VALIDITY_DAYS)
+        self.sign(gateway_params(mac), algorithm, now, GATEWAY_VALIDITY_DAYS)
+    }
+
+    /// A gateway's client certificate for the key in its CSR (the device keeps its key).
+    /// The CSR's signature must verify and its CN must be `mac`; everything else in the
+    /// certificate (validity, usages) is the platform's, whatever the CSR asked for.
+    pub fn sign_gateway_csr(
+        &self,
+        mac: &str,
+        csr_pem: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Issued, PkiError> {
+        let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem)
+            .map_err(|e| PkiError::Csr(format!("unreadable or badly signed request ({e})")))?;
+        let cn = csr
+            .params
+            .distinguished_name
+            .get(&DnType::CommonName)
+            .and_then(dn_text)
+            .ok_or_else(|| PkiError::Csr("the request has no common name".into()))?;
+        if !cn.eq_ignore_ascii_case(mac) {
+            return Err(PkiError::Csr(format!(
+                "common name '{cn}' is not the gateway's MAC {mac}"
+            )));
+        }
+        let alg = rcgen::PublicKeyData::algorithm(&csr.public_key);
+        let algorithm = if alg == &rcgen::PKCS_ECDSA_P256_SHA256 {
+            Algorithm::P256
+        } else if alg == &rcgen::PKCS_RSA_SHA256 {
+            Algorithm::Rsa2048
+        } else {
+            return Err(PkiError::Csr(format!(
+                "key algorithm {alg:?} is not accepted (RSA-2048 or ECDSA P-256)"
+            )));
+        };
+        self.sign_with(
+            gateway_params(mac),
+            &csr.public_key,
+            algorithm,
+            now,
+            GATEWAY_VALIDITY_DAYS,
+        )
+    }
+
+    /// Checks, as a gateway's firmware does before switching, that `cert_pem` was signed
+    /// by this CA, names `mac` and is valid at `now`. Returns its hex serial.
+    pub fn check_gateway_cert(
+        &self,
+        cert_pem: &str,
+        mac: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, PkiError> {
+        check_issued_by(self.cert_pem(), cert_pem, mac, now)
     }
 
     /// A service identity: a TLS server (the broker, with its host names) or a TLS
@@ -302,6 +365,89 @@ impl CertificateAuthority {
         };
         Ok(params.signed_by(&self.issuer()?)?.pem()?)
     }
+}
+
+fn gateway_params(mac: &str) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, mac);
+    dn.push(DnType::OrganizationName, "TDS gateways");
+    params.distinguished_name = dn;
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params
+}
+
+fn dn_text(value: &rcgen::DnValue) -> Option<String> {
+    match value {
+        rcgen::DnValue::Utf8String(s) => Some(s.clone()),
+        rcgen::DnValue::PrintableString(s) => Some(s.as_str().to_owned()),
+        rcgen::DnValue::Ia5String(s) => Some(s.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+fn pem_der(pem: &str, label: &str) -> Result<Vec<u8>, PkiError> {
+    let (_, parsed) = x509_parser::pem::parse_x509_pem(pem.as_bytes())
+        .map_err(|e| PkiError::Check(format!("{label}: not PEM ({e})")))?;
+    Ok(parsed.contents)
+}
+
+/// Checks that `cert_pem` was signed by the CA certificate `ca_pem`, has CN `mac` and is
+/// valid at `now`; returns its hex serial. What a gateway's firmware does with an update
+/// before trusting it (it needs only the CA certificate, never the CA key).
+pub fn check_issued_by(
+    ca_pem: &str,
+    cert_pem: &str,
+    mac: &str,
+    now: DateTime<Utc>,
+) -> Result<String, PkiError> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let ca_der = pem_der(ca_pem, "CA")?;
+    let cert_der = pem_der(cert_pem, "certificate")?;
+    let (_, ca) = X509Certificate::from_der(&ca_der)
+        .map_err(|e| PkiError::Check(format!("CA: {e}")))?;
+    let (_, cert) = X509Certificate::from_der(&cert_der)
+        .map_err(|e| PkiError::Check(format!("certificate: {e}")))?;
+    cert.verify_signature(Some(ca.public_key()))
+        .map_err(|_| PkiError::Check("not signed by the platform CA".into()))?;
+    let cn = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !cn.eq_ignore_ascii_case(mac) {
+        return Err(PkiError::Check(format!("issued to '{cn}', not {mac}")));
+    }
+    let t = now.timestamp();
+    let validity = cert.validity();
+    if t < validity.not_before.timestamp() || t > validity.not_after.timestamp() {
+        return Err(PkiError::Check("not valid now".into()));
+    }
+    Ok(hex::encode(cert.raw_serial()))
+}
+
+/// A certificate signing request for a gateway (CN = `mac`) and its new key, as a
+/// CSR-mode firmware makes one: `(csr_pem, key_pem)`.
+pub fn gateway_csr(mac: &str, algorithm: Algorithm) -> Result<(String, String), PkiError> {
+    let key = algorithm.key_pair()?;
+    let csr = gateway_params(mac).serialize_request(&key)?;
+    Ok((csr.pem()?, key.serialize_pem()))
+}
+
+/// Whether `key_pem` is the private key of `cert_pem` (compares public keys).
+pub fn key_matches(cert_pem: &str, key_pem: &str) -> Result<bool, PkiError> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let key = KeyPair::from_pem(key_pem)?;
+    let der = pem_der(cert_pem, "certificate")?;
+    let (_, cert) = X509Certificate::from_der(&der)
+        .map_err(|e| PkiError::Check(format!("certificate: {e}")))?;
+    Ok(cert.public_key().raw == rcgen::PublicKeyData::subject_public_key_info(&key).as_slice())
 }
 
 /// Where the CA lives inside the data directory.
@@ -361,7 +507,9 @@ pub fn write_pair(dir: &Path, name: &str, issued: &Issued) -> Result<(PathBuf, P
     let cert = dir.join(format!("{name}.pem"));
     let key = dir.join(format!("{name}.key"));
     write(&cert, &issued.cert_pem, false)?;
-    write(&key, &issued.key_pem, true)?;
+    if let Some(key_pem) = &issued.key_pem {
+        write(&key, key_pem, true)?;
+    }
     Ok((cert, key))
 }
 

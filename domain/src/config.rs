@@ -44,6 +44,16 @@ pub struct Settings {
     pub event_channel: String,
     /// MQTT shared-subscription group of the ingest replicas.
     pub mqtt_share_group: String,
+    /// Local time (platform time zone) of the nightly certificate renewal, `HH:MM`.
+    pub renewal_at: String,
+    /// Most certificates one night renews.
+    pub renewal_batch: u64,
+    /// Certificates expiring within this many days are due for renewal.
+    pub renewal_horizon_days: i64,
+    /// Seconds a gateway has to acknowledge a renewal before it times out.
+    pub renewal_ack_window_s: u64,
+    /// Seconds between two looks of the workers for renewals to publish or expire.
+    pub renewal_poll_s: u64,
 }
 
 impl Default for Settings {
@@ -66,6 +76,11 @@ impl Default for Settings {
             queue_name: "tds:telemetry".into(),
             event_channel: "tds:events".into(),
             mqtt_share_group: "tds-ingest".into(),
+            renewal_at: "02:00".into(),
+            renewal_batch: 10,
+            renewal_horizon_days: 730,
+            renewal_ack_window_s: 86_400,
+            renewal_poll_s: 10,
         }
     }
 }
@@ -89,6 +104,11 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_QUEUE", "queue_name"),
     ("TDS_EVENT_CHANNEL", "event_channel"),
     ("TDS_MQTT_SHARE_GROUP", "mqtt_share_group"),
+    ("TDS_RENEWAL_AT", "renewal_at"),
+    ("TDS_RENEWAL_BATCH", "renewal_batch"),
+    ("TDS_RENEWAL_HORIZON_DAYS", "renewal_horizon_days"),
+    ("TDS_RENEWAL_ACK_WINDOW_S", "renewal_ack_window_s"),
+    ("TDS_RENEWAL_POLL_S", "renewal_poll_s"),
 ];
 
 fn default_instance() -> String {
@@ -123,6 +143,7 @@ impl Settings {
             .map_err(|e| SettingsError(e.to_string()))?;
         crate::values::parse_timezone(&settings.timezone)
             .map_err(|e| SettingsError(format!("TDS_TIMEZONE: {e}")))?;
+        crate::renewals::RenewalPolicy::from_settings(&settings).map_err(SettingsError)?;
         Ok(settings)
     }
 
@@ -160,7 +181,7 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={}",
+            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
             mask_url(&self.mqtt_url),
@@ -185,6 +206,11 @@ impl fmt::Display for Settings {
             self.queue_name,
             self.event_channel,
             self.mqtt_share_group,
+            self.renewal_at,
+            self.renewal_batch,
+            self.renewal_horizon_days,
+            self.renewal_ack_window_s,
+            self.renewal_poll_s,
         )
     }
 }

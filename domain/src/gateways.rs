@@ -61,6 +61,8 @@ pub struct GatewayPatch {
     pub reporting_interval_s: Option<i32>,
     /// New status.
     pub status: Option<GatewayStatus>,
+    /// New over-the-air renewal mode.
+    pub renewal_mode: Option<tds_entity::RenewalMode>,
 }
 
 /// Which gateways to list.
@@ -238,6 +240,8 @@ pub async fn create_gateway(
         status: Set(valid.draft.status),
         is_online: Set(false),
         last_seen_at: Set(None),
+        // The seeds' firmware takes a server-generated key; CSR is opted into per gateway.
+        renewal_mode: Set(tds_entity::RenewalMode::ServerKey),
         created_at: Set(now),
         updated_at: Set(now),
         created_by: Set(Some(tenant.user_id)),
@@ -290,6 +294,9 @@ pub async fn update_gateway(
     model.capacity = Set(valid.draft.capacity);
     model.reporting_interval_s = Set(valid.draft.reporting_interval_s);
     model.status = Set(valid.draft.status);
+    if let Some(mode) = patch.renewal_mode {
+        model.renewal_mode = Set(mode);
+    }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
     txn.commit().await?;

@@ -16,6 +16,7 @@ pub mod gateways;
 pub mod members;
 pub mod page;
 pub mod readings;
+pub mod renewals;
 pub mod rollups;
 pub mod telemetry;
 pub mod tenant;

@@ -340,3 +340,38 @@ pub async fn dead_letters(
         .await?;
     Ok(Page::from_overfetch(rows, page.first))
 }
+
+/// Keeps one refused message whole, attributed to the account of the gateway with MAC
+/// `mac` when there is one.
+pub async fn keep_dead_letter(
+    db: &impl ConnectionTrait,
+    mac: Option<&str>,
+    topic: &str,
+    payload: &[u8],
+    reason: &str,
+    detail: &str,
+    received_at: DateTime<Utc>,
+) -> DomainResult<dead_letter::Model> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let account_id = match mac {
+        Some(mac) => gateway::Entity::find()
+            .filter(gateway::Column::Mac.eq(mac))
+            .one(db)
+            .await?
+            .map(|g| g.account_id),
+        None => None,
+    };
+    Ok(dead_letter::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account_id),
+        gateway_mac: Set(mac.map(str::to_owned)),
+        topic: Set(topic.to_owned()),
+        payload: Set(payload.to_vec()),
+        reason: Set(reason.to_owned()),
+        detail: Set(detail.to_owned()),
+        received_at: Set(received_at),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}

@@ -24,6 +24,12 @@ pub struct Model {
     pub acknowledged_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub error: Option<String>,
+    /// The nightly run that picked it; none for a "renew now".
+    pub run_id: Option<Uuid>,
+    /// When it times out unless the gateway acknowledges (set once something is published).
+    pub deadline_at: Option<DateTimeUtc>,
+    /// Who asked for a "renew now".
+    pub requested_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -172,6 +172,46 @@ string_enum!(
 );
 
 string_enum!(
+    /// One entry of the renewal log: what happened to a renewal, and when.
+    RenewalStep {
+        /// Picked (by the night, or an operator's "renew now").
+        Scheduled = "SCHEDULED",
+        /// CSR mode: the request for a CSR went out on `cert_update`.
+        CsrRequested = "CSR_REQUESTED",
+        /// CSR mode: the gateway's CSR arrived and was signed.
+        CsrReceived = "CSR_RECEIVED",
+        /// Successor issued and published on the retained `cert_update` topic.
+        Published = "PUBLISHED",
+        /// The gateway acknowledged `applied`: successor ACTIVE, predecessor SUPERSEDED.
+        Applied = "APPLIED",
+        /// The gateway acknowledged `rolled_back`.
+        RolledBack = "ROLLED_BACK",
+        /// No acknowledgement within the window.
+        TimedOut = "TIMED_OUT",
+        /// The platform could not go on (bad CSR, publication impossible …).
+        Failed = "FAILED",
+        /// A successor (unused or unpublishable) was revoked into the CRL.
+        SuccessorRevoked = "SUCCESSOR_REVOKED",
+        /// The predecessor was revoked into the CRL.
+        PredecessorRevoked = "PREDECESSOR_REVOKED",
+        /// The retained `cert_update` message was cleared.
+        RetainedCleared = "RETAINED_CLEARED",
+        /// A message about this renewal was refused (wrong serial, late ack …).
+        Ignored = "IGNORED",
+    }
+);
+
+string_enum!(
+    /// What started a nightly renewal run.
+    RenewalTrigger {
+        /// The 02:00 schedule fired.
+        Schedule = "SCHEDULE",
+        /// A worker started after a missed 02:00 and caught up.
+        CatchUp = "CATCH_UP",
+    }
+);
+
+string_enum!(
     /// Which devices an alert rule watches.
     AlertScope {
         /// One device.

@@ -27,6 +27,8 @@ pub struct Model {
     pub status: GatewayStatus,
     pub is_online: bool,
     pub last_seen_at: Option<DateTimeUtc>,
+    /// How its certificate is renewed over the air (server key or CSR).
+    pub renewal_mode: RenewalMode,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<Uuid>,

@@ -10,6 +10,7 @@ pub mod alert;
 pub mod alert_rule;
 pub mod certificate;
 pub mod certificate_renewal;
+pub mod certificate_renewal_step;
 pub mod dead_letter;
 pub mod device;
 pub mod gateway;
@@ -18,6 +19,7 @@ pub mod membership;
 pub mod reading;
 pub mod report;
 pub mod report_schedule;
+pub mod renewal_run;
 pub mod rollup;
 pub mod user;
 

@@ -26,6 +26,8 @@ pub struct ApiState {
     pub crl_paths: Vec<std::path::PathBuf>,
     /// Certificate bundles waiting for their one download.
     pub bundles: PendingBundles,
+    /// The nightly renewal schedule (the certificate dashboard shows the next run).
+    pub renewal_policy: tds_domain::renewals::RenewalPolicy,
 }
 
 /// A certificate bundle (zip with the private key) waiting for its one download.

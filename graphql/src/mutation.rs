@@ -247,6 +247,7 @@ impl AccountMutation {
             capacity: input.capacity,
             reporting_interval_s: input.reporting_interval_s,
             status: input.status.map(Into::into),
+            renewal_mode: input.renewal_mode.map(Into::into),
         };
         let before = gateways::get_gateway(&ctx.state().db, tenant, id).await?;
         let gateway =

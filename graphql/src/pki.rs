@@ -3,12 +3,15 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use tds_domain::page::PageRequest;
+use tds_domain::renewals::{self, RenewalFilter};
 use tds_domain::{DomainError, certificates};
-use tds_entity::certificate;
+use tds_entity::{certificate, certificate_renewal, certificate_renewal_step, renewal_run};
+use uuid::Uuid;
 
 use crate::context::ContextExt;
 use crate::error::ApiResult;
-use crate::types::{Gateway, loader_error, parse_id};
+use crate::types::{CertificateRenewalConnection, Gateway, decode_cursor, loader_error, parse_id};
 
 /// Key algorithm of a certificate.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -32,6 +35,237 @@ pub enum CertificateStatus {
     Superseded,
     /// Revoked, listed in the CRL.
     Revoked,
+}
+
+/// How a gateway's certificate is renewed over the air.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "tds_entity::RenewalMode")]
+pub enum RenewalMode {
+    /// The platform generates the key and sends it with the certificate (the seeds' firmware).
+    ServerKey,
+    /// The gateway keeps its key and sends a CSR.
+    Csr,
+}
+
+/// State of an over-the-air renewal.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "tds_entity::RenewalState")]
+pub enum RenewalState {
+    /// Picked; the update is not published yet (or, in CSR mode, the CSR is awaited).
+    Scheduled,
+    /// Successor on the retained `cert_update` topic, waiting for the gateway's ack.
+    Published,
+    /// The gateway switched: successor ACTIVE, predecessor SUPERSEDED and revoked.
+    Applied,
+    /// Failed on the platform side (bad CSR, publication never confirmed).
+    Failed,
+    /// The gateway rolled back to its previous certificate.
+    RolledBack,
+    /// No ack within the window.
+    TimedOut,
+}
+
+/// One entry kind of the renewal log.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "tds_entity::RenewalStep")]
+pub enum RenewalStep {
+    /// Picked by the night or by "renew now".
+    Scheduled,
+    /// CSR mode: request for a CSR published.
+    CsrRequested,
+    /// CSR mode: CSR received and signed.
+    CsrReceived,
+    /// Successor published.
+    Published,
+    /// Gateway acked `applied`.
+    Applied,
+    /// Gateway acked `rolled_back`.
+    RolledBack,
+    /// No ack within the window.
+    TimedOut,
+    /// The platform could not go on.
+    Failed,
+    /// The unused successor was revoked.
+    SuccessorRevoked,
+    /// The predecessor was revoked (superseded).
+    PredecessorRevoked,
+    /// The retained update was cleared.
+    RetainedCleared,
+    /// A message about the renewal was ignored (late or duplicate).
+    Ignored,
+}
+
+/// One entry of a renewal's log.
+pub struct RenewalLogEntry(pub certificate_renewal_step::Model);
+
+#[Object]
+impl RenewalLogEntry {
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn step(&self) -> RenewalStep {
+        self.0.step.into()
+    }
+    async fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+}
+
+/// One over-the-air renewal of a gateway certificate, with its log.
+pub struct CertificateRenewal {
+    /// The renewal.
+    pub model: certificate_renewal::Model,
+    /// Its log, oldest first (loaded with the page).
+    pub steps: Vec<certificate_renewal_step::Model>,
+}
+
+async fn certificate_by_id(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Option<Certificate>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (Some(id), Ok(tenant)) = (id, ctx.tenant()) else {
+        return Ok(None);
+    };
+    Ok(certificate::Entity::find_by_id(id)
+        .filter(certificate::Column::AccountId.eq(tenant.account_id))
+        .one(&ctx.state().db)
+        .await
+        .map_err(DomainError::from)?
+        .map(Certificate))
+}
+
+#[Object]
+impl CertificateRenewal {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+    async fn mode(&self) -> RenewalMode {
+        self.model.mode.into()
+    }
+    async fn state(&self) -> RenewalState {
+        self.model.state.into()
+    }
+    /// 1 for the first renewal of this certificate, 2 for the retry after a failure …
+    async fn attempts(&self) -> i32 {
+        self.model.attempts
+    }
+    async fn scheduled_at(&self) -> DateTime<Utc> {
+        self.model.scheduled_at
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.model.published_at
+    }
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.model.acknowledged_at
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.model.completed_at
+    }
+    /// When it times out unless the gateway acknowledges.
+    async fn deadline_at(&self) -> Option<DateTime<Utc>> {
+        self.model.deadline_at
+    }
+    /// Why it failed, rolled back or timed out.
+    async fn error(&self) -> Option<&str> {
+        self.model.error.as_deref()
+    }
+    /// True when started by "renew now" rather than by the nightly run.
+    async fn on_demand(&self) -> bool {
+        self.model.run_id.is_none()
+    }
+    /// The gateway.
+    async fn gateway(&self, ctx: &Context<'_>) -> ApiResult<Option<Gateway>> {
+        Ok(ctx
+            .loaders()?
+            .gateway_by_id
+            .load_one(self.model.gateway_id)
+            .await
+            .map_err(loader_error)?
+            .map(Gateway))
+    }
+    /// The certificate being replaced.
+    async fn old_certificate(&self, ctx: &Context<'_>) -> ApiResult<Option<Certificate>> {
+        certificate_by_id(ctx, Some(self.model.old_certificate_id)).await
+    }
+    /// The successor, once issued.
+    async fn new_certificate(&self, ctx: &Context<'_>) -> ApiResult<Option<Certificate>> {
+        certificate_by_id(ctx, self.model.new_certificate_id).await
+    }
+    /// Every step, oldest first.
+    async fn log(&self) -> Vec<RenewalLogEntry> {
+        self.steps.iter().cloned().map(RenewalLogEntry).collect()
+    }
+}
+
+/// How many of the account's ACTIVE gateway certificates end within each horizon.
+#[derive(SimpleObject)]
+pub struct ExpiryHorizons {
+    /// Already past their end.
+    pub expired: u64,
+    /// Within 30 days.
+    pub within_30_days: u64,
+    /// In 31–90 days.
+    pub within_90_days: u64,
+    /// In 91–365 days.
+    pub within_365_days: u64,
+    /// In 366–730 days (the renewal horizon).
+    pub within_730_days: u64,
+    /// Later.
+    pub later: u64,
+}
+
+/// A count of certificates in one status.
+#[derive(SimpleObject)]
+pub struct CertificateStatusCount {
+    /// The status.
+    pub status: CertificateStatus,
+    /// How many.
+    pub count: u64,
+}
+
+/// A count of renewals in one state.
+#[derive(SimpleObject)]
+pub struct RenewalStateCount {
+    /// The state.
+    pub state: RenewalState,
+    /// How many.
+    pub count: u64,
+}
+
+/// One nightly renewal run (platform-wide).
+#[derive(SimpleObject)]
+pub struct RenewalRun {
+    /// Local date of the night.
+    pub night: chrono::NaiveDate,
+    /// When it ran.
+    pub started_at: DateTime<Utc>,
+    /// Renewals it scheduled (platform-wide).
+    pub scheduled: i32,
+}
+
+impl From<renewal_run::Model> for RenewalRun {
+    fn from(m: renewal_run::Model) -> Self {
+        Self {
+            night: m.night,
+            started_at: m.started_at,
+            scheduled: m.scheduled,
+        }
+    }
+}
+
+/// What a certificate dashboard shows for the current account.
+#[derive(SimpleObject)]
+pub struct CertificateDashboard {
+    /// ACTIVE gateway certificates by time left.
+    pub expiring: ExpiryHorizons,
+    /// Certificates by status.
+    pub by_status: Vec<CertificateStatusCount>,
+    /// Renewals by state, all time.
+    pub renewals_by_state: Vec<RenewalStateCount>,
+    /// Renewals scheduled or published now.
+    pub renewals_in_flight: u64,
+    /// The latest nightly run.
+    pub last_run: Option<RenewalRun>,
+    /// When the next nightly run is due.
+    pub next_run_at: DateTime<Utc>,
 }
 
 /// An X.509 certificate the platform issued (never its key).
@@ -143,6 +377,89 @@ impl PkiQuery {
         .await?;
         Ok(rows.into_iter().map(Certificate).collect())
     }
+
+    /// The renewal log of the current account, newest first: one gateway's, one state,
+    /// or those scheduled in [from, to).
+    #[allow(clippy::too_many_arguments)]
+    async fn certificate_renewals(
+        &self,
+        ctx: &Context<'_>,
+        gateway_id: Option<ID>,
+        state: Option<RenewalState>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> ApiResult<CertificateRenewalConnection> {
+        let tenant = ctx.tenant()?;
+        let filter = RenewalFilter {
+            gateway_id: gateway_id
+                .as_ref()
+                .map(|g| parse_id(g, "gateway"))
+                .transpose()?,
+            state: state.map(Into::into),
+            from,
+            to,
+        };
+        let page = PageRequest::new(Some(first), decode_cursor(after.as_deref())?)?;
+        let db = &ctx.state().db;
+        let page = renewals::list(db, tenant, filter, page).await?;
+        let ids: Vec<Uuid> = page.items.iter().map(|r| r.id).collect();
+        let mut by_renewal: std::collections::HashMap<Uuid, Vec<_>> = Default::default();
+        for step in renewals::steps(db, tenant, &ids).await? {
+            by_renewal.entry(step.renewal_id).or_default().push(step);
+        }
+        Ok(CertificateRenewalConnection::from_page(
+            page,
+            |r| r.id,
+            |model| {
+                let steps = by_renewal.remove(&model.id).unwrap_or_default();
+                CertificateRenewal { model, steps }
+            },
+        ))
+    }
+
+    /// Counts for a certificate dashboard: expiry horizons, statuses, renewals by state,
+    /// the last and next nightly runs.
+    async fn certificate_dashboard(&self, ctx: &Context<'_>) -> ApiResult<CertificateDashboard> {
+        let tenant = ctx.tenant()?;
+        let d = renewals::dashboard(
+            &ctx.state().db,
+            tenant,
+            &ctx.state().renewal_policy,
+            Utc::now(),
+        )
+        .await?;
+        Ok(CertificateDashboard {
+            expiring: ExpiryHorizons {
+                expired: d.expired,
+                within_30_days: d.within_30_days,
+                within_90_days: d.within_90_days,
+                within_365_days: d.within_365_days,
+                within_730_days: d.within_730_days,
+                later: d.later,
+            },
+            by_status: d
+                .by_status
+                .into_iter()
+                .map(|(status, count)| CertificateStatusCount {
+                    status: status.into(),
+                    count,
+                })
+                .collect(),
+            renewals_by_state: d
+                .renewals_by_state
+                .into_iter()
+                .map(|(state, count)| RenewalStateCount {
+                    state: state.into(),
+                    count,
+                })
+                .collect(),
+            renewals_in_flight: d.in_flight,
+            last_run: d.last_run.map(Into::into),
+            next_run_at: d.next_run_at,
+        })
+    }
 }
 
 /// Certificate mutations.
@@ -191,9 +508,24 @@ impl PkiMutation {
             bundle_download_path: format!("/certificates/bundles/{token}"),
             certificate: Certificate(record),
             certificate_pem: issued.cert_pem,
-            private_key_pem: issued.key_pem,
+            private_key_pem: issued.key_pem.unwrap_or_default(),
             ca_pem: ca.cert_pem().to_owned(),
         })
+    }
+
+    /// Renews a gateway's active certificate over the air now (EDITOR), outside the
+    /// nightly run: the workers publish the update within their poll interval.
+    async fn renew_certificate_now(
+        &self,
+        ctx: &Context<'_>,
+        gateway_id: ID,
+    ) -> ApiResult<CertificateRenewal> {
+        let tenant = ctx.tenant()?;
+        let gateway_id = parse_id(&gateway_id, "gateway")?;
+        let db = &ctx.state().db;
+        let model = renewals::renew_now(db, tenant, gateway_id, Utc::now()).await?;
+        let steps = renewals::steps(db, tenant, &[model.id]).await?;
+        Ok(CertificateRenewal { model, steps })
     }
 
     /// Revokes a certificate (EDITOR) and rewrites the CRL; the broker refuses it once reloaded.

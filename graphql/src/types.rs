@@ -9,6 +9,7 @@ use tds_entity::{account, device, gateway, user};
 use uuid::Uuid;
 
 use crate::context::ContextExt;
+use crate::pki::CertificateRenewal;
 use crate::error::{ApiError, ApiResult};
 
 /// Parses an id argument; anything that is not one of our ids is simply not found.
@@ -252,6 +253,10 @@ impl Gateway {
     async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_seen_at
     }
+    /// How its certificate is renewed over the air.
+    async fn renewal_mode(&self) -> crate::pki::RenewalMode {
+        self.0.renewal_mode.into()
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -377,7 +382,7 @@ macro_rules! connection {
             pub(crate) fn from_page<M>(
                 page: tds_domain::page::Page<M>,
                 id: impl Fn(&M) -> Uuid,
-                wrap: impl Fn(M) -> $node,
+                mut wrap: impl FnMut(M) -> $node,
             ) -> Self {
                 let end_cursor = page.items.last().map(|m| encode_cursor(id(m)));
                 let edges = page
@@ -407,6 +412,12 @@ connection!(
     "A page of gateways."
 );
 connection!(DeviceConnection, DeviceEdge, Device, "A page of devices.");
+connection!(
+    CertificateRenewalConnection,
+    CertificateRenewalEdge,
+    CertificateRenewal,
+    "A page of the renewal log."
+);
 
 /// Gateway list filter.
 #[derive(InputObject, Default)]
@@ -467,6 +478,8 @@ pub struct UpdateGatewayInput {
     pub capacity: Option<i32>,
     pub reporting_interval_s: Option<i32>,
     pub status: Option<GatewayStatus>,
+    /// How the gateway's certificate is renewed over the air.
+    pub renewal_mode: Option<crate::pki::RenewalMode>,
 }
 
 /// A new device.

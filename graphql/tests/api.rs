@@ -875,6 +875,7 @@ async fn nested_fields_are_batched(backend: Backend) {
         pki: None,
         crl_paths: Vec::new(),
         bundles: Default::default(),
+        renewal_policy: Default::default(),
     };
     let schema = tds_graphql::build_schema(state.clone());
     let credentials = tds_domain::Credentials {

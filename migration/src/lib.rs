@@ -16,6 +16,7 @@ mod m20261124_000004_create_pki;
 mod m20261124_000005_create_alerts;
 mod m20261124_000006_create_reports;
 mod m20261124_000007_device_last_reading;
+mod m20261124_000008_renewal_runs;
 pub mod partitions;
 
 pub use partitions::{ReadingsLayout, ensure_reading_partitions, readings_layout};
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_alerts::Migration),
             Box::new(m20261124_000006_create_reports::Migration),
             Box::new(m20261124_000007_device_last_reading::Migration),
+            Box::new(m20261124_000008_renewal_runs::Migration),
         ]
     }
 }

@@ -217,6 +217,7 @@ impl TestApi {
                 std::env::temp_dir().join(format!("{}-crl.pem", Uuid::new_v4().simple())),
             ],
             bundles: Default::default(),
+            renewal_policy: Default::default(),
         };
         let schema = tds_graphql::build_schema(state.clone());
         Self { db, state, schema }

@@ -4,5 +4,6 @@
 pub mod fleet;
 pub mod offline;
 pub mod pipeline;
+pub mod renewals;
 pub mod service;
 pub mod telemetry;

@@ -1,4 +1,5 @@
-//! The workers deployable: telemetry consumer, offline scan, cache invalidation.
+//! The workers deployable: telemetry consumer, offline scan, cache invalidation, and the
+//! certificate worker (nightly renewal).
 
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ pub struct WorkersConfig {
     pub offline_scan_every: Duration,
     /// Multiple of a gateway's reporting interval it may stay silent.
     pub offline_grace: f64,
+    /// The certificate worker (nightly renewal, acks, CSRs); none without a broker.
+    pub renewals: Option<crate::renewals::RenewalConfig>,
 }
 
 impl WorkersConfig {
@@ -34,6 +37,7 @@ impl WorkersConfig {
             writers: 2,
             offline_scan_every: Duration::from_secs(15),
             offline_grace: 2.5,
+            renewals: None,
         }
     }
 }
@@ -91,11 +95,27 @@ pub async fn run(
             }
         }
     });
+    let (stop_renewals, renewals_stopped) = tokio::sync::oneshot::channel::<()>();
+    let renewals = config.renewals.clone().map(|renewals| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let stopped = async {
+                let _ = renewals_stopped.await;
+            };
+            if let Err(e) = crate::renewals::run(renewals, db, stopped).await {
+                tracing::error!(error = %e, "certificate worker stopped");
+            }
+        })
+    });
     let pipeline =
         TelemetryPipeline::start(TelemetryWriter::new(db, fleet, events), config.writers);
     let result = run_worker(&config.name, &queue, pipeline, config.concurrency, shutdown).await;
     invalidation.abort();
     scan.abort();
     vacuum.abort();
+    let _ = stop_renewals.send(());
+    if let Some(renewals) = renewals {
+        let _ = renewals.await;
+    }
     result
 }

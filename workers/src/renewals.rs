@@ -1,0 +1,514 @@
+//! The certificate worker: the nightly over-the-air renewal (ADR-004) on an apalis cron
+//! schedule, the publication of successors on the retained `cert_update` topics, and the
+//! handling of what gateways answer on `cert_update/ack` and `cert_update/csr`.
+//!
+//! It holds its own MQTT session as the platform identity (persistent, manual acks,
+//! shared subscription across replicas): a gateway's message is acknowledged to the
+//! broker only after its outcome is committed, so a crash makes the broker deliver it
+//! again, and every handler in `tds_domain::renewals` is idempotent for that reason.
+//! Decisions live in `tds_domain::renewals`; this module only moves messages.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder};
+use apalis_cron::{CronScheduler, Schedule, Tick};
+use chrono::{DateTime, Utc};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, Publish, QoS};
+use sea_orm::DatabaseConnection;
+use tds_certs::CertificateAuthority;
+use tds_domain::renewals::{self, Effects, Outbound, RenewalPolicy};
+use tds_domain::values::Mac;
+use tds_domain::{DomainError, DomainResult};
+use tds_entity::{RenewalStep, RenewalTrigger};
+use tds_ingest::TlsFiles;
+use tokio::sync::{Mutex, broadcast, mpsc};
+
+/// How the certificate worker reaches the broker.
+#[derive(Debug, Clone)]
+pub struct LinkConfig {
+    /// `mqtt://host:port` or `mqtts://host:port`.
+    pub mqtt_url: String,
+    /// The platform identity, required for `mqtts://`.
+    pub tls: Option<TlsFiles>,
+    /// Stable client id (persistent session).
+    pub client_id: String,
+    /// Shared-subscription group of the worker replicas.
+    pub share_group: String,
+}
+
+impl LinkConfig {
+    /// Defaults for replica `instance`.
+    pub fn new(mqtt_url: &str, instance: &str) -> Self {
+        Self {
+            mqtt_url: mqtt_url.to_owned(),
+            tls: None,
+            client_id: format!("tds-renewals-{instance}"),
+            share_group: "tds-renewals".into(),
+        }
+    }
+
+    /// The subscriptions: every gateway's acks and CSRs.
+    pub fn filters(&self) -> [String; 2] {
+        [
+            format!(
+                "$share/{}/tds_new/devices/+/cert_update/ack",
+                self.share_group
+            ),
+            format!(
+                "$share/{}/tds_new/devices/+/cert_update/csr",
+                self.share_group
+            ),
+        ]
+    }
+}
+
+/// Everything the certificate worker needs.
+#[derive(Debug, Clone)]
+pub struct RenewalConfig {
+    /// When and how much to renew.
+    pub policy: RenewalPolicy,
+    /// The broker.
+    pub link: LinkConfig,
+    /// Where the CA lives (`<data_dir>/pki`).
+    pub data_dir: PathBuf,
+    /// Where the CRL is rewritten (CA directory, broker directory).
+    pub crl_paths: Vec<PathBuf>,
+    /// How often scheduled renewals are published and overdue ones ended.
+    pub poll: Duration,
+    /// Name of this replica's cron worker.
+    pub name: String,
+}
+
+/// The certificate worker could not start or lost its broker.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewalError {
+    /// The MQTT settings are unusable.
+    #[error(transparent)]
+    Link(#[from] tds_ingest::IngestError),
+    /// The broker did not confirm a publication in time.
+    #[error("the broker did not confirm the publication on {0}")]
+    Unconfirmed(String),
+    /// The MQTT client refused the request (its queue is closed).
+    #[error("MQTT client: {0}")]
+    Client(String),
+    /// The cron worker stopped with an error.
+    #[error("cron worker: {0}")]
+    Cron(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Confirmation {
+    Sent(u16),
+    Acked(u16),
+}
+
+/// The platform's MQTT session for certificate traffic.
+pub struct DeviceLink {
+    client: AsyncClient,
+    confirmations: broadcast::Sender<Confirmation>,
+    // One publication at a time, so the next packet id the event loop reports is ours.
+    publishing: Mutex<()>,
+    poller: tokio::task::JoinHandle<()>,
+}
+
+/// How long the broker may take to acknowledge one publication.
+const CONFIRM_WITHIN: Duration = Duration::from_secs(10);
+
+impl DeviceLink {
+    /// Connects (in the background, reconnecting forever) and subscribes to acks and
+    /// CSRs; returns the link and the stream of gateways' messages.
+    pub fn connect(
+        config: &LinkConfig,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Publish>), RenewalError> {
+        let (host, port) = tds_ingest::parse_mqtt_url(&config.mqtt_url)?;
+        let mut options = MqttOptions::new(config.client_id.clone(), host, port);
+        options
+            .set_clean_session(false)
+            .set_manual_acks(true)
+            .set_keep_alive(Duration::from_secs(30))
+            .set_max_packet_size(1024 * 1024, 1024 * 1024);
+        if config.mqtt_url.starts_with("mqtts://") {
+            options.set_transport(tds_ingest::tls_transport(config.tls.as_ref())?);
+        }
+        let (client, eventloop) = AsyncClient::new(options, 1_000);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (confirmations, _) = broadcast::channel(1_024);
+        let poller = tokio::spawn(poll(
+            eventloop,
+            client.clone(),
+            config.filters(),
+            tx,
+            confirmations.clone(),
+        ));
+        Ok((
+            Self {
+                client,
+                confirmations,
+                publishing: Mutex::new(()),
+                poller,
+            },
+            rx,
+        ))
+    }
+
+    /// Publishes QoS 1 and returns once the broker acknowledged it.
+    pub async fn publish_confirmed(
+        &self,
+        topic: &str,
+        payload: Vec<u8>,
+        retain: bool,
+    ) -> Result<(), RenewalError> {
+        let _turn = self.publishing.lock().await;
+        let mut confirmations = self.confirmations.subscribe();
+        self.client
+            .publish(topic, QoS::AtLeastOnce, retain, payload)
+            .await
+            .map_err(|e| RenewalError::Client(e.to_string()))?;
+        let wait = async {
+            let mut ours = None;
+            loop {
+                match confirmations.recv().await {
+                    Ok(Confirmation::Sent(pkid)) if ours.is_none() => ours = Some(pkid),
+                    Ok(Confirmation::Acked(pkid)) if Some(pkid) == ours => return true,
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                }
+            }
+        };
+        match tokio::time::timeout(CONFIRM_WITHIN, wait).await {
+            Ok(true) => Ok(()),
+            _ => Err(RenewalError::Unconfirmed(topic.to_owned())),
+        }
+    }
+
+    /// Tells the broker a gateway's message is handled (it will not come again).
+    pub async fn ack(&self, publish: &Publish) {
+        if let Err(e) = self.client.ack(publish).await {
+            tracing::warn!(error = %e, "ack not sent; the message will come again (handled idempotently)");
+        }
+    }
+
+    /// Leaves the broker.
+    pub async fn close(&self) {
+        let _ = self.client.disconnect().await;
+        self.poller.abort();
+    }
+}
+
+async fn poll(
+    mut eventloop: EventLoop,
+    client: AsyncClient,
+    filters: [String; 2],
+    tx: mpsc::UnboundedSender<Publish>,
+    confirmations: broadcast::Sender<Confirmation>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                if tx.send(publish).is_err() {
+                    return;
+                }
+            }
+            Ok(Event::Incoming(Packet::PubAck(ack))) => {
+                let _ = confirmations.send(Confirmation::Acked(ack.pkid));
+            }
+            Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
+                let _ = confirmations.send(Confirmation::Sent(pkid));
+            }
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                backoff = Duration::from_millis(100);
+                tracing::info!(
+                    session_present = ack.session_present,
+                    "certificate worker connected to the broker"
+                );
+                for filter in &filters {
+                    if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
+                        tracing::error!(error = %e, "subscribe failed");
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "certificate worker lost the broker");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+/// The certificate worker's state: database, CA, policy, broker link.
+pub struct RenewalWorker {
+    db: DatabaseConnection,
+    ca: Arc<CertificateAuthority>,
+    policy: RenewalPolicy,
+    link: DeviceLink,
+    crl_paths: Vec<PathBuf>,
+}
+
+/// What a gateway sent about a renewal.
+enum Incoming {
+    Ack(Mac),
+    Csr(Mac),
+}
+
+fn classify(topic: &str) -> Option<Incoming> {
+    let rest = topic.strip_prefix("tds_new/devices/")?;
+    let (mac, kind) = rest.split_once('/')?;
+    let mac = Mac::parse(mac).ok()?;
+    match kind {
+        "cert_update/ack" => Some(Incoming::Ack(mac)),
+        "cert_update/csr" => Some(Incoming::Csr(mac)),
+        _ => None,
+    }
+}
+
+impl RenewalWorker {
+    /// A worker over an open link.
+    pub fn new(
+        db: DatabaseConnection,
+        ca: Arc<CertificateAuthority>,
+        policy: RenewalPolicy,
+        link: DeviceLink,
+        crl_paths: Vec<PathBuf>,
+    ) -> Self {
+        Self {
+            db,
+            ca,
+            policy,
+            link,
+            crl_paths,
+        }
+    }
+
+    /// Runs the night due at `now` (if it has not run) and publishes what it scheduled.
+    pub async fn run_night(
+        &self,
+        now: DateTime<Utc>,
+        trigger: RenewalTrigger,
+    ) -> DomainResult<renewals::NightOutcome> {
+        let outcome = renewals::run_night(&self.db, &self.policy, now, trigger).await?;
+        if outcome.started {
+            tracing::info!(night = %outcome.run.night, scheduled = outcome.renewals.len(), "renewal night");
+        }
+        self.publish_scheduled(Utc::now()).await?;
+        Ok(outcome)
+    }
+
+    /// Publishes every scheduled renewal not yet handed to the broker.
+    pub async fn publish_scheduled(&self, now: DateTime<Utc>) -> DomainResult<usize> {
+        let mut published = 0;
+        for renewal in renewals::awaiting_publication(&self.db, 100).await? {
+            let Some(outbound) =
+                renewals::prepare(&self.db, &self.ca, &self.policy, renewal.id, now).await?
+            else {
+                continue;
+            };
+            if self.send(&outbound).await? {
+                published += 1;
+            }
+        }
+        Ok(published)
+    }
+
+    /// Publishes one update retained and records it; a publication the broker does not
+    /// confirm is left to the deadline (the gateway may have it).
+    async fn send(&self, outbound: &Outbound) -> DomainResult<bool> {
+        match self
+            .link
+            .publish_confirmed(&outbound.topic, outbound.payload.clone(), true)
+            .await
+        {
+            Ok(()) => {
+                renewals::mark_sent(&self.db, &self.policy, outbound, Utc::now()).await?;
+                Ok(true)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, renewal = %outbound.renewal.id, "update not confirmed; the renewal ends at its deadline unless acknowledged");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Ends overdue renewals.
+    pub async fn expire(&self, now: DateTime<Utc>) -> DomainResult<usize> {
+        let ended = renewals::expire_overdue(&self.db, now).await?;
+        let n = ended.len();
+        for effects in ended {
+            self.carry_out(effects, now).await?;
+        }
+        Ok(n)
+    }
+
+    /// Handles one gateway message; `Err` only when it must be retried (storage down).
+    pub async fn handle(&self, topic: &str, payload: &[u8], now: DateTime<Utc>) -> DomainResult<()> {
+        let effects = match classify(topic) {
+            Some(Incoming::Ack(mac)) => {
+                renewals::apply_ack(&self.db, mac.as_str(), payload, now).await?
+            }
+            Some(Incoming::Csr(mac)) => {
+                renewals::accept_csr(&self.db, &self.ca, mac.as_str(), payload, now).await?
+            }
+            None => Effects {
+                refusal: Some(renewals::Refusal {
+                    reason: "BAD_TOPIC",
+                    detail: "expected tds_new/devices/{mac}/cert_update/ack or …/csr".into(),
+                }),
+                ..Effects::default()
+            },
+        };
+        if let Some(refusal) = &effects.refusal {
+            let mac = classify(topic).map(|i| match i {
+                Incoming::Ack(m) | Incoming::Csr(m) => m,
+            });
+            tds_domain::readings::keep_dead_letter(
+                &self.db,
+                mac.as_ref().map(Mac::as_str),
+                topic,
+                payload,
+                refusal.reason,
+                &refusal.detail,
+                now,
+            )
+            .await?;
+            tracing::warn!(topic, reason = refusal.reason, detail = %refusal.detail, "renewal message refused");
+        }
+        self.carry_out(effects, now).await
+    }
+
+    async fn carry_out(&self, effects: Effects, now: DateTime<Utc>) -> DomainResult<()> {
+        if effects.crl_changed {
+            let paths: Vec<&std::path::Path> = self.crl_paths.iter().map(PathBuf::as_path).collect();
+            tds_domain::certificates::write_crl(&self.db, &self.ca, &paths, now).await?;
+        }
+        if let Some(outbound) = &effects.publish {
+            self.send(outbound).await?;
+        }
+        if let Some(topic) = &effects.clear_retained {
+            match self.link.publish_confirmed(topic, Vec::new(), true).await {
+                Ok(()) => {
+                    if let Some(renewal) = &effects.renewal {
+                        renewals::log_step(
+                            &self.db,
+                            renewal,
+                            RenewalStep::RetainedCleared,
+                            Some(topic),
+                            now,
+                        )
+                        .await?;
+                    }
+                }
+                // Redelivery of the gateway's message (not acked) clears it again.
+                Err(e) => return Err(DomainError::Internal(e.to_string())),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The nightly schedule as apalis-cron sees it: the next run of the policy (02:00 local,
+/// daylight-saving jumps handled as the domain defines them).
+#[derive(Debug, Clone)]
+pub struct NightSchedule(pub RenewalPolicy);
+
+impl Schedule<chrono_tz::Tz> for NightSchedule {
+    fn next_tick(&mut self, _: &chrono_tz::Tz) -> Option<Tick<chrono_tz::Tz>> {
+        let next = self.0.next_run_after(Utc::now());
+        Some(Tick::new(next.timestamp().max(0) as u64))
+    }
+}
+
+async fn night_tick(
+    tick: Tick<chrono_tz::Tz>,
+    worker: Data<Arc<RenewalWorker>>,
+) -> Result<(), BoxDynError> {
+    // The tick's own instant decides the night, so a late or early wake-up still runs
+    // the night it was scheduled for.
+    let at = DateTime::from_timestamp(tick.get_timestamp() as i64, 0).unwrap_or_else(Utc::now);
+    worker.run_night(at, RenewalTrigger::Schedule).await?;
+    Ok(())
+}
+
+/// Runs the certificate worker until `shutdown` resolves. Without a CA (no PKI in use)
+/// it only waits.
+pub async fn run(
+    config: RenewalConfig,
+    db: DatabaseConnection,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), RenewalError> {
+    let ca = match tds_certs::load_ca(&config.data_dir) {
+        Ok(ca) => Arc::new(ca),
+        Err(e) => {
+            tracing::warn!(error = %e, "certificate renewal disabled");
+            shutdown.await;
+            return Ok(());
+        }
+    };
+    let (link, mut incoming) = DeviceLink::connect(&config.link)?;
+    let worker = Arc::new(RenewalWorker::new(
+        db,
+        ca,
+        config.policy.clone(),
+        link,
+        config.crl_paths.clone(),
+    ));
+    tracing::info!(
+        next_run = %config.policy.next_run_after(Utc::now()),
+        cron = %config.policy.cron_expression(),
+        timezone = %config.policy.timezone,
+        "certificate renewal scheduled"
+    );
+    // A night missed while no worker ran is caught up now (a night never runs twice).
+    if let Err(e) = worker.run_night(Utc::now(), RenewalTrigger::CatchUp).await {
+        tracing::warn!(error = %e, "catch-up renewal run failed; the poll retries publication");
+    }
+    let cron = {
+        let worker = worker.clone();
+        let schedule = CronScheduler::new(NightSchedule(config.policy.clone()))
+            .with_timezone(config.policy.timezone);
+        let name = config.name.clone();
+        tokio::spawn(async move {
+            WorkerBuilder::new(name)
+                .backend(schedule)
+                .data(worker)
+                .build(night_tick)
+                .run()
+                .await
+        })
+    };
+    let mut every = tokio::time::interval(config.poll);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            message = incoming.recv() => {
+                let Some(message) = message else { break };
+                let mut backoff = Duration::from_millis(200);
+                // Retried until handled: the broker keeps it unacknowledged meanwhile.
+                while let Err(e) = worker.handle(&message.topic, &message.payload, Utc::now()).await {
+                    tracing::warn!(error = %e, topic = %message.topic, retry_in = ?backoff, "renewal message not handled yet");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+                worker.link.ack(&message).await;
+            }
+            _ = every.tick() => {
+                let now = Utc::now();
+                if let Err(e) = worker.expire(now).await {
+                    tracing::warn!(error = %e, "expiring overdue renewals failed");
+                }
+                if let Err(e) = worker.publish_scheduled(now).await {
+                    tracing::warn!(error = %e, "publishing scheduled renewals failed");
+                }
+            }
+        }
+    }
+    cron.abort();
+    worker.link.close().await;
+    Ok(())
+}
