@@ -22,7 +22,10 @@ pub fn zip(entries: &[BundleEntry<'_>], ca_pem: &str) -> Result<Vec<u8>, PkiErro
     for entry in entries {
         for (file, contents) in [
             ("cert.pem", entry.issued.cert_pem.as_str()),
-            ("key.pem", entry.issued.key_pem.as_deref().unwrap_or_default()),
+            (
+                "key.pem",
+                entry.issued.key_pem.as_deref().unwrap_or_default(),
+            ),
             ("ca.pem", ca_pem),
         ] {
             writer

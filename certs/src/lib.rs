@@ -408,8 +408,8 @@ pub fn check_issued_by(
     use x509_parser::prelude::{FromDer, X509Certificate};
     let ca_der = pem_der(ca_pem, "CA")?;
     let cert_der = pem_der(cert_pem, "certificate")?;
-    let (_, ca) = X509Certificate::from_der(&ca_der)
-        .map_err(|e| PkiError::Check(format!("CA: {e}")))?;
+    let (_, ca) =
+        X509Certificate::from_der(&ca_der).map_err(|e| PkiError::Check(format!("CA: {e}")))?;
     let (_, cert) = X509Certificate::from_der(&cert_der)
         .map_err(|e| PkiError::Check(format!("certificate: {e}")))?;
     cert.verify_signature(Some(ca.public_key()))

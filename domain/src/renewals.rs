@@ -24,9 +24,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tds_certs::{Algorithm, CertificateAuthority, Issued};
 use tds_entity::{
-    CertificatePurpose, CertificateStatus, GatewayStatus, KeyAlgorithm, RenewalMode,
-    RenewalState, RenewalStep, RenewalTrigger, Role, certificate, certificate_renewal,
-    certificate_renewal_step, gateway, renewal_run,
+    CertificatePurpose, CertificateStatus, GatewayStatus, KeyAlgorithm, RenewalMode, RenewalState,
+    RenewalStep, RenewalTrigger, Role, certificate, certificate_renewal, certificate_renewal_step,
+    gateway, renewal_run,
 };
 use uuid::Uuid;
 
@@ -212,7 +212,9 @@ async fn due_certificates(
         .filter(certificate::Column::Purpose.eq(CertificatePurpose::Gateway))
         .filter(certificate::Column::Status.eq(CertificateStatus::Active))
         .filter(certificate::Column::RevokedAt.is_null())
-        .filter(certificate::Column::NotAfter.lte(now + chrono::Duration::days(policy.horizon_days)))
+        .filter(
+            certificate::Column::NotAfter.lte(now + chrono::Duration::days(policy.horizon_days)),
+        )
         .filter(certificate::Column::Id.not_in_subquery(in_flight))
         .filter(certificate::Column::GatewayId.in_subquery(live_gateways))
         .order_by_asc(certificate::Column::NotAfter)
@@ -228,7 +230,10 @@ async fn due_certificates(
     Ok(certs
         .into_iter()
         .filter_map(|c| {
-            let g = gateways.iter().find(|g| Some(g.id) == c.gateway_id)?.clone();
+            let g = gateways
+                .iter()
+                .find(|g| Some(g.id) == c.gateway_id)?
+                .clone();
             Some((c, g))
         })
         .collect())
@@ -274,12 +279,15 @@ async fn schedule(
     .insert(db)
     .await
     .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::Conflict(
-            "a renewal of this certificate is already in flight".into(),
-        ),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            DomainError::Conflict("a renewal of this certificate is already in flight".into())
+        }
         _ => e.into(),
     })?;
-    let detail = format!("{detail}; attempt {}; mode {}", renewal.attempts, renewal.mode);
+    let detail = format!(
+        "{detail}; attempt {}; mode {}",
+        renewal.attempts, renewal.mode
+    );
     log_step(db, &renewal, RenewalStep::Scheduled, Some(&detail), now).await?;
     Ok(renewal)
 }
@@ -464,7 +472,10 @@ pub async fn prepare(
     let mac = old.common_name.clone();
     let deadline = now + policy.ack_window;
     let claimed = certificate_renewal::Entity::update_many()
-        .col_expr(certificate_renewal::Column::DeadlineAt, Expr::value(deadline))
+        .col_expr(
+            certificate_renewal::Column::DeadlineAt,
+            Expr::value(deadline),
+        )
         .col_expr(certificate_renewal::Column::UpdatedAt, Expr::value(now))
         .filter(certificate_renewal::Column::Id.eq(renewal.id))
         .filter(certificate_renewal::Column::DeadlineAt.is_null())
@@ -703,7 +714,10 @@ pub async fn apply_ack(
         return Ok(Effects {
             refusal: Some(refuse(
                 "MAC_MISMATCH",
-                format!("serial {serial} belongs to {}, not {mac}", successor.common_name),
+                format!(
+                    "serial {serial} belongs to {}, not {mac}",
+                    successor.common_name
+                ),
             )),
             ..Effects::default()
         });
@@ -852,7 +866,10 @@ pub async fn accept_csr(
         Ok(m) => m,
         Err(e) => {
             return Ok(Effects {
-                refusal: Some(refuse("BAD_CSR", format!("expected {{renewal_id, csr}}: {e}"))),
+                refusal: Some(refuse(
+                    "BAD_CSR",
+                    format!("expected {{renewal_id, csr}}: {e}"),
+                )),
                 ..Effects::default()
             });
         }
@@ -864,7 +881,10 @@ pub async fn accept_csr(
         .await?
     else {
         return Ok(Effects {
-            refusal: Some(refuse("UNEXPECTED_CSR", format!("no gateway has MAC {mac}"))),
+            refusal: Some(refuse(
+                "UNEXPECTED_CSR",
+                format!("no gateway has MAC {mac}"),
+            )),
             ..Effects::default()
         });
     };
@@ -894,8 +914,14 @@ pub async fn accept_csr(
         // A CSR delivered again after a crash between signing and publishing: the earlier
         // successor may never have left; a fresh one replaces it.
         if let Some(previous) = certificate::Entity::find_by_id(previous).one(&txn).await? {
-            revoke_successor(&txn, &renewal, &previous, "replaced by a re-signed CSR", now)
-                .await?;
+            revoke_successor(
+                &txn,
+                &renewal,
+                &previous,
+                "replaced by a re-signed CSR",
+                now,
+            )
+            .await?;
             revoked_previous = true;
         }
     }

@@ -17,9 +17,9 @@ pub mod gateway;
 pub mod invitation;
 pub mod membership;
 pub mod reading;
+pub mod renewal_run;
 pub mod report;
 pub mod report_schedule;
-pub mod renewal_run;
 pub mod rollup;
 pub mod user;
 

@@ -9,8 +9,8 @@ use tds_entity::{account, device, gateway, user};
 use uuid::Uuid;
 
 use crate::context::ContextExt;
-use crate::pki::CertificateRenewal;
 use crate::error::{ApiError, ApiResult};
+use crate::pki::CertificateRenewal;
 
 /// Parses an id argument; anything that is not one of our ids is simply not found.
 pub(crate) fn parse_id(id: &ID, what: &'static str) -> ApiResult<Uuid> {

@@ -153,7 +153,12 @@ impl MigrationTrait for Migration {
         }
         for table in ["certificate_renewal_steps", "renewal_runs"] {
             manager
-                .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(table))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

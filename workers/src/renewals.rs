@@ -345,7 +345,12 @@ impl RenewalWorker {
     }
 
     /// Handles one gateway message; `Err` only when it must be retried (storage down).
-    pub async fn handle(&self, topic: &str, payload: &[u8], now: DateTime<Utc>) -> DomainResult<()> {
+    pub async fn handle(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        now: DateTime<Utc>,
+    ) -> DomainResult<()> {
         let effects = match classify(topic) {
             Some(Incoming::Ack(mac)) => {
                 renewals::apply_ack(&self.db, mac.as_str(), payload, now).await?
@@ -382,7 +387,8 @@ impl RenewalWorker {
 
     async fn carry_out(&self, effects: Effects, now: DateTime<Utc>) -> DomainResult<()> {
         if effects.crl_changed {
-            let paths: Vec<&std::path::Path> = self.crl_paths.iter().map(PathBuf::as_path).collect();
+            let paths: Vec<&std::path::Path> =
+                self.crl_paths.iter().map(PathBuf::as_path).collect();
             tds_domain::certificates::write_crl(&self.db, &self.ca, &paths, now).await?;
         }
         if let Some(outbound) = &effects.publish {
