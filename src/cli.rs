@@ -62,6 +62,14 @@ enum Command {
         /// Account holding the simulated fleet.
         #[arg(long, default_value = "Simulated fleet")]
         account: String,
+        /// Run each gateway as its firmware does: its own mTLS connection with the
+        /// certificate in DIR/<mac>/ (issued from the CA of TDS_DATA_DIR when missing), and
+        /// over-the-air renewal. Needs an mqtts:// MQTT_URL.
+        #[arg(long, value_name = "DIR")]
+        certs: Option<std::path::PathBuf>,
+        /// Make every renewal fail after the switch, so the firmware rolls back.
+        #[arg(long, requires = "certs")]
+        renewal_fault: Option<crate::firmware::RenewalFault>,
     },
     /// Measure the platform and print one JSON object of figures.
     Bench {
@@ -220,6 +228,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             interval,
             duration,
             account,
+            certs,
+            renewal_fault,
         } => {
             if !(interval.is_finite() && interval >= 0.01) {
                 bail!("--interval must be at least 0.01 seconds");
@@ -233,8 +243,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 account,
                 fleet.account_id
             );
-            let counters = std::sync::Arc::new(crate::simulate::PublishCounters::default());
             let run_for = std::time::Duration::from_secs(duration.unwrap_or(u64::MAX / 4));
+            if let Some(root) = certs {
+                let firmware = crate::simulate::provision(
+                    &db,
+                    &settings,
+                    &fleet,
+                    &root,
+                    std::time::Duration::from_secs_f64(interval),
+                    renewal_fault,
+                )
+                .await?;
+                let counters = std::sync::Arc::new(crate::firmware::FirmwareCounters::default());
+                let mut tasks = tokio::task::JoinSet::new();
+                for gateway in firmware {
+                    tasks.spawn(gateway.run(run_for, counters.clone()));
+                }
+                tokio::select! {
+                    _ = async { while tasks.join_next().await.is_some() {} } => {}
+                    _ = shutdown_signal() => {}
+                }
+                let load =
+                    |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+                println!(
+                    "published {} messages; renewals applied {}, rolled back {}",
+                    load(&counters.published),
+                    load(&counters.applied),
+                    load(&counters.rolled_back)
+                );
+                return Ok(());
+            }
+            let counters = std::sync::Arc::new(crate::simulate::PublishCounters::default());
             let publishing = crate::simulate::publish(
                 &settings.mqtt_url,
                 &fleet,

@@ -5,6 +5,7 @@ mod bench;
 mod bench_ingest;
 mod certs_cmd;
 mod cli;
+mod firmware;
 mod simulate;
 
 use clap::Parser;

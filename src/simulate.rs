@@ -261,3 +261,63 @@ pub async fn publish(
     }
     Ok(())
 }
+
+/// Prepares `tds simulate --certs ROOT`: every gateway of the fleet gets its files in
+/// `ROOT/<mac>/` (a P-256 certificate issued from the CA in the data directory when it has
+/// none yet: quick to make, and the renewal keeps the algorithm) and a firmware to run.
+pub async fn provision(
+    db: &DatabaseConnection,
+    settings: &tds_domain::config::Settings,
+    fleet: &SimFleet,
+    root: &std::path::Path,
+    interval: Duration,
+    fault: Option<crate::firmware::RenewalFault>,
+) -> anyhow::Result<Vec<crate::firmware::Firmware>> {
+    anyhow::ensure!(
+        settings.mqtt_url.starts_with("mqtts://"),
+        "--certs needs MQTT_URL=mqtts://host:port (gateways connect with mutual TLS)"
+    );
+    let (host, port) = tds_ingest::parse_mqtt_url(&settings.mqtt_url)?;
+    let mut ca = None;
+    let mut out = Vec::new();
+    for g in &fleet.gateways {
+        let dir = crate::firmware::gateway_dir(root, &g.mac);
+        if !dir.join("cert.pem").exists() {
+            if ca.is_none() {
+                ca = Some(tds_certs::load_ca(&settings.data_dir)?);
+            }
+            let ca = ca.as_ref().context("CA")?;
+            let (_, issued) = tds_domain::certificates::issue_for_gateway(
+                db,
+                ca,
+                &g.mac,
+                tds_certs::Algorithm::P256,
+                None,
+                Utc::now(),
+            )
+            .await?;
+            tds_certs::write_file(&dir.join("cert.pem"), &issued.cert_pem)?;
+            tds_certs::write_file(&dir.join("ca.pem"), ca.cert_pem())?;
+            let key = issued.key_pem.as_deref().context("a fresh key")?;
+            tds_certs::write_file(&dir.join("key.pem"), key)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(
+                    dir.join("key.pem"),
+                    std::fs::Permissions::from_mode(0o600),
+                )?;
+            }
+        }
+        out.push(crate::firmware::Firmware {
+            mac: g.mac.clone(),
+            codes: g.codes.clone(),
+            dir,
+            host: host.clone(),
+            port,
+            interval,
+            fault,
+        });
+    }
+    Ok(out)
+}

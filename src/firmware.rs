@@ -1,0 +1,360 @@
+//! A gateway's firmware as the seeds describe it (ADR-002/004), for `tds simulate
+//! --certs`: one mTLS connection with its own certificate, telemetry at its interval, and
+//! the over-the-air renewal — receive the update on the retained `cert_update` topic,
+//! check it against the CA it trusts, back up, reconnect with the new certificate, ack
+//! `applied`; or restore the backup and ack `rolled_back`.
+//!
+//! Files of one gateway, in `<dir>/<mac without colons>/` (the layout of a bundle):
+//! `cert.pem`, `key.pem`, `ca.pem`; during a switch `cert.pem.bak` / `key.pem.bak`; in
+//! CSR mode the key waiting for its certificate is `key.next.pem`.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{SecondsFormat, Utc};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use tds_domain::renewals::{CertificateUpdate, CsrRequest};
+
+/// What makes a renewal fail on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RenewalFault {
+    /// The new certificate "fails its self-test": restore the backup, ack `rolled_back`.
+    Rollback,
+}
+
+/// What the simulated fleet did, for the operator and the tests.
+#[derive(Debug, Default)]
+pub struct FirmwareCounters {
+    /// Telemetry messages published.
+    pub published: AtomicU64,
+    /// Renewals applied (switched to a successor).
+    pub applied: AtomicU64,
+    /// Renewals rolled back.
+    pub rolled_back: AtomicU64,
+}
+
+/// One simulated gateway.
+#[derive(Debug, Clone)]
+pub struct Firmware {
+    /// Normalised MAC (the certificate's CN).
+    pub mac: String,
+    /// Device codes it reads.
+    pub codes: Vec<String>,
+    /// Its files.
+    pub dir: PathBuf,
+    /// Broker host.
+    pub host: String,
+    /// Broker TLS port.
+    pub port: u16,
+    /// Seconds between telemetry messages.
+    pub interval: Duration,
+    /// Fault to inject into renewals.
+    pub fault: Option<RenewalFault>,
+}
+
+/// The directory of one gateway's files under `root`.
+pub fn gateway_dir(root: &Path, mac: &str) -> PathBuf {
+    root.join(mac.replace(':', ""))
+}
+
+fn file(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    tds_certs::write_file(path, contents)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// What the firmware does with one message on its `cert_update` topic.
+enum Decision {
+    /// Nothing (cleared retained message, an update already applied or refused).
+    Ignore,
+    /// CSR mode: send this CSR.
+    SendCsr(Vec<u8>),
+    /// Refuse without switching: ack `rolled_back` with this detail.
+    Refuse(String, String),
+    /// Switch to this certificate and key.
+    Switch {
+        serial: String,
+        cert: String,
+        key: String,
+    },
+}
+
+impl Firmware {
+    fn topic(&self, suffix: &str) -> String {
+        format!("tds_new/devices/{}/{suffix}", self.mac)
+    }
+
+    fn current_serial(&self) -> Option<String> {
+        let ca = std::fs::read_to_string(file(&self.dir, "ca.pem")).ok()?;
+        let cert = std::fs::read_to_string(file(&self.dir, "cert.pem")).ok()?;
+        tds_certs::check_issued_by(&ca, &cert, &self.mac, Utc::now()).ok()
+    }
+
+    async fn connect(&self) -> anyhow::Result<(AsyncClient, EventLoop)> {
+        let (host, port) = (self.host.clone(), self.port);
+        let mut options = MqttOptions::new(self.mac.clone(), host, port);
+        options
+            .set_keep_alive(Duration::from_secs(30))
+            .set_clean_session(true);
+        let files = tds_ingest::TlsFiles {
+            ca: file(&self.dir, "ca.pem"),
+            cert: file(&self.dir, "cert.pem"),
+            key: file(&self.dir, "key.pem"),
+        };
+        options.set_transport(tds_ingest::tls_transport(Some(&files))?);
+        let (client, mut eventloop) = AsyncClient::new(options, 100);
+        let connected = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok(()),
+                    Ok(_) => {}
+                    Err(e) => return Err(anyhow::anyhow!("{e}")),
+                }
+            }
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("no CONNACK within 10 s"))?;
+        connected?;
+        Ok((client, eventloop))
+    }
+
+    fn decide(&self, payload: &[u8], refused: &HashSet<String>) -> Decision {
+        if payload.is_empty() {
+            return Decision::Ignore;
+        }
+        if let Ok(request) = serde_json::from_slice::<CsrRequest>(payload)
+            && request.action == "csr_request"
+        {
+            // The device keeps its key: a fresh one, kept until its certificate arrives.
+            let (csr, key) = match tds_certs::gateway_csr(&self.mac, tds_certs::Algorithm::P256) {
+                Ok(pair) => pair,
+                Err(e) => {
+                    return Decision::Refuse(request.serial, format!("cannot make a CSR: {e}"));
+                }
+            };
+            if let Err(e) = write_private(&file(&self.dir, "key.next.pem"), &key) {
+                return Decision::Refuse(request.serial, format!("cannot keep the new key: {e}"));
+            }
+            let body = serde_json::json!({"renewal_id": request.renewal_id, "csr": csr});
+            return Decision::SendCsr(body.to_string().into_bytes());
+        }
+        let update: CertificateUpdate = match serde_json::from_slice(payload) {
+            Ok(update) => update,
+            Err(e) => {
+                tracing::warn!(mac = %self.mac, error = %e, "unreadable cert_update ignored");
+                return Decision::Ignore;
+            }
+        };
+        if refused.contains(&update.serial)
+            || self.current_serial().as_deref() == Some(&update.serial)
+        {
+            return Decision::Ignore;
+        }
+        // Trust only the CA the gateway already has, never the one in the message.
+        let ca = match std::fs::read_to_string(file(&self.dir, "ca.pem")) {
+            Ok(ca) => ca,
+            Err(e) => return Decision::Refuse(update.serial, format!("no CA on the device: {e}")),
+        };
+        match tds_certs::check_issued_by(&ca, &update.certificate, &self.mac, Utc::now()) {
+            Ok(serial) if serial == update.serial => {}
+            Ok(serial) => {
+                return Decision::Refuse(
+                    update.serial,
+                    format!("the certificate's serial is {serial}"),
+                );
+            }
+            Err(e) => return Decision::Refuse(update.serial, e.to_string()),
+        }
+        let key = match update.private_key.clone() {
+            Some(key) => key,
+            None => match std::fs::read_to_string(file(&self.dir, "key.next.pem")) {
+                Ok(key) => key,
+                Err(_) => {
+                    return Decision::Refuse(update.serial, "no key for this certificate".into());
+                }
+            },
+        };
+        match tds_certs::key_matches(&update.certificate, &key) {
+            Ok(true) => Decision::Switch {
+                serial: update.serial,
+                cert: update.certificate,
+                key,
+            },
+            _ => Decision::Refuse(
+                update.serial,
+                "the key does not match the certificate".into(),
+            ),
+        }
+    }
+
+    /// Backs up, installs the successor and tries it. Returns the ack to send.
+    async fn switch(&self, serial: &str, cert: &str, key: &str) -> (String, String) {
+        let (cert_path, key_path) = (file(&self.dir, "cert.pem"), file(&self.dir, "key.pem"));
+        let (cert_bak, key_bak) = (
+            file(&self.dir, "cert.pem.bak"),
+            file(&self.dir, "key.pem.bak"),
+        );
+        let backed_up = std::fs::copy(&cert_path, &cert_bak)
+            .and_then(|_| std::fs::copy(&key_path, &key_bak))
+            .is_ok();
+        if !backed_up {
+            return (
+                "rolled_back".into(),
+                "could not back up the current certificate".into(),
+            );
+        }
+        let installed = tds_certs::write_file(&cert_path, cert).is_ok()
+            && write_private(&key_path, key).is_ok();
+        let outcome = if !installed {
+            Err("could not install the new certificate".to_owned())
+        } else {
+            match self.connect().await {
+                Ok((client, mut eventloop)) => {
+                    let _ = client.disconnect().await;
+                    let _ = tokio::time::timeout(Duration::from_secs(1), eventloop.poll()).await;
+                    match self.fault {
+                        Some(RenewalFault::Rollback) => {
+                            Err("fault injected: the new certificate failed its self-test".into())
+                        }
+                        None => Ok(()),
+                    }
+                }
+                Err(e) => Err(format!("the broker refused the new certificate: {e}")),
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&cert_bak);
+                let _ = std::fs::remove_file(&key_bak);
+                let _ = std::fs::remove_file(file(&self.dir, "key.next.pem"));
+                tracing::info!(mac = %self.mac, serial, "renewal applied");
+                ("applied".into(), format!("connected with serial {serial}"))
+            }
+            Err(detail) => {
+                let _ = std::fs::rename(&cert_bak, &cert_path);
+                let _ = std::fs::rename(&key_bak, &key_path);
+                tracing::warn!(mac = %self.mac, serial, %detail, "renewal rolled back");
+                ("rolled_back".into(), detail)
+            }
+        }
+    }
+
+    fn reading(&self, step: u64) -> Vec<u8> {
+        let stamp = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+        let items: Vec<serde_json::Value> = self
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(d, code)| {
+                serde_json::json!({"dispositivo_codigo": code, "valor": 1000.0 * d as f64 + 0.25 * step as f64, "unidade": "kWh"})
+            })
+            .collect();
+        serde_json::json!({"gateway_mac": self.mac, "timestamp": stamp, "leituras": items})
+            .to_string()
+            .into_bytes()
+    }
+
+    /// Runs until `duration` has passed: connects (again after every loss or switch),
+    /// publishes telemetry, and renews when told to.
+    pub async fn run(
+        self,
+        duration: Duration,
+        counters: Arc<FirmwareCounters>,
+    ) -> anyhow::Result<()> {
+        let until = tokio::time::Instant::now() + duration;
+        let mut pending_ack: Option<Vec<u8>> = None;
+        let mut refused: HashSet<String> = HashSet::new();
+        let mut step = 0u64;
+        while tokio::time::Instant::now() < until {
+            let (client, mut eventloop) = match self.connect().await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(mac = %self.mac, error = %e, "cannot connect; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            client
+                .subscribe(self.topic("cert_update"), QoS::AtLeastOnce)
+                .await
+                .context("subscribe")?;
+            if let Some(ack) = pending_ack.take() {
+                client
+                    .publish(self.topic("cert_update/ack"), QoS::AtLeastOnce, false, ack)
+                    .await
+                    .context("ack")?;
+            }
+            let mut tick = tokio::time::interval(self.interval);
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => {
+                        let _ = client.disconnect().await;
+                        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                            while eventloop.poll().await.is_ok() {}
+                        }).await;
+                        return Ok(());
+                    }
+                    _ = tick.tick() => {
+                        step += 1;
+                        if client.try_publish(self.topic("telemetry"), QoS::AtLeastOnce, false, self.reading(step)).is_ok() {
+                            counters.published.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    event = eventloop.poll() => match event {
+                        Ok(Event::Incoming(Packet::Publish(p))) if p.topic == self.topic("cert_update") => {
+                            match self.decide(&p.payload, &refused) {
+                                Decision::Ignore => {}
+                                Decision::SendCsr(body) => {
+                                    let _ = client.try_publish(self.topic("cert_update/csr"), QoS::AtLeastOnce, false, body);
+                                }
+                                Decision::Refuse(serial, detail) => {
+                                    tracing::warn!(mac = %self.mac, serial, %detail, "update refused");
+                                    let ack = serde_json::json!({"serial": serial, "status": "rolled_back", "detail": detail});
+                                    let _ = client.try_publish(self.topic("cert_update/ack"), QoS::AtLeastOnce, false, ack.to_string());
+                                    refused.insert(serial);
+                                    counters.rolled_back.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Decision::Switch { serial, cert, key } => {
+                                    // Leave with the current certificate, then try the new one.
+                                    let _ = client.disconnect().await;
+                                    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                                        while eventloop.poll().await.is_ok() {}
+                                    }).await;
+                                    let (status, detail) = self.switch(&serial, &cert, &key).await;
+                                    if status == "applied" {
+                                        counters.applied.fetch_add(1, Ordering::Relaxed);
+                                    } else {
+                                        refused.insert(serial.clone());
+                                        counters.rolled_back.fetch_add(1, Ordering::Relaxed);
+                                    }
+                                    let ack = serde_json::json!({"serial": serial, "status": status, "detail": detail});
+                                    pending_ack = Some(ack.to_string().into_bytes());
+                                    break;
+                                }
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(mac = %self.mac, error = %e, "connection lost");
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

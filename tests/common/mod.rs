@@ -1,0 +1,151 @@
+//! Helpers the broker tests share: a Mosquitto from the generated configuration on a
+//! free port, the `tds` binary, and the Mosquitto command-line clients.
+
+#![allow(dead_code, clippy::unwrap_used)] // each test binary uses some of them
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// A Mosquitto started for one test; killed when dropped.
+pub struct Broker {
+    /// The mosquitto process.
+    pub child: Child,
+    /// Its TLS port.
+    pub port: u16,
+    /// Its configuration directory.
+    pub dir: PathBuf,
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn tds(env: &[(&str, &Path)], db_url: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tds"));
+    cmd.args(args)
+        .env("DATABASE_URL", db_url)
+        .env("TDS_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "tds {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Client files: (cert, key).
+pub fn pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    )
+}
+
+pub fn publish(
+    broker: &Broker,
+    ca: &Path,
+    identity: Option<&(PathBuf, PathBuf)>,
+    topic: &str,
+    message: &str,
+    retain: bool,
+) -> bool {
+    let mut cmd = Command::new("mosquitto_pub");
+    cmd.args([
+        "-h",
+        "localhost",
+        "-p",
+        &broker.port.to_string(),
+        "-q",
+        "1",
+        "-t",
+        topic,
+        "-m",
+        message,
+    ])
+    .arg("--cafile")
+    .arg(ca);
+    if retain {
+        cmd.arg("-r");
+    }
+    if let Some((cert, key)) = identity {
+        cmd.arg("--cert").arg(cert).arg("--key").arg(key);
+    }
+    cmd.output().unwrap().status.success()
+}
+
+/// Subscribes and returns the first `count` messages (or fewer after `wait_s` seconds).
+pub fn subscribe(
+    broker: &Broker,
+    ca: &Path,
+    identity: &(PathBuf, PathBuf),
+    topic: &str,
+    count: u32,
+    wait_s: u32,
+) -> Child {
+    Command::new("mosquitto_sub")
+        .args([
+            "-h",
+            "localhost",
+            "-p",
+            &broker.port.to_string(),
+            "-q",
+            "1",
+            "-v",
+            "-t",
+            topic,
+        ])
+        .args(["-C", &count.to_string(), "-W", &wait_s.to_string()])
+        .arg("--cafile")
+        .arg(ca)
+        .arg("--cert")
+        .arg(&identity.0)
+        .arg("--key")
+        .arg(&identity.1)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+pub fn start_broker(dir: &Path, port: u16) -> Broker {
+    // Tests run as root; the generated configuration lets Mosquitto drop to its own user.
+    let conf = dir.join("test.conf");
+    let generated = std::fs::read_to_string(dir.join("mosquitto.conf")).unwrap();
+    std::fs::write(&conf, format!("{generated}user root\n")).unwrap();
+    let child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Ready when the TLS port accepts connections.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mosquitto did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Broker {
+        child,
+        port,
+        dir: dir.to_owned(),
+    }
+}
