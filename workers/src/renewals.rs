@@ -439,6 +439,24 @@ async fn night_tick(
     Ok(())
 }
 
+/// Starts the apalis cron worker that runs each night at the policy's local time.
+pub fn schedule_nights(
+    worker: Arc<RenewalWorker>,
+    policy: &RenewalPolicy,
+    name: &str,
+) -> tokio::task::JoinHandle<Result<(), apalis::prelude::WorkerError>> {
+    let schedule = CronScheduler::new(NightSchedule(policy.clone())).with_timezone(policy.timezone);
+    let name = name.to_owned();
+    tokio::spawn(async move {
+        WorkerBuilder::new(name)
+            .backend(schedule)
+            .data(worker)
+            .build(night_tick)
+            .run()
+            .await
+    })
+}
+
 /// Runs the certificate worker until `shutdown` resolves. Without a CA (no PKI in use)
 /// it only waits.
 pub async fn run(
@@ -472,20 +490,7 @@ pub async fn run(
     if let Err(e) = worker.run_night(Utc::now(), RenewalTrigger::CatchUp).await {
         tracing::warn!(error = %e, "catch-up renewal run failed; the poll retries publication");
     }
-    let cron = {
-        let worker = worker.clone();
-        let schedule = CronScheduler::new(NightSchedule(config.policy.clone()))
-            .with_timezone(config.policy.timezone);
-        let name = config.name.clone();
-        tokio::spawn(async move {
-            WorkerBuilder::new(name)
-                .backend(schedule)
-                .data(worker)
-                .build(night_tick)
-                .run()
-                .await
-        })
-    };
+    let cron = schedule_nights(worker.clone(), &config.policy, &config.name);
     let mut every = tokio::time::interval(config.poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = std::pin::pin!(shutdown);

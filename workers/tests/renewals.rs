@@ -621,6 +621,56 @@ async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
     assert!(r2.new_certificate_id.is_none());
 }
 
+/// The apalis cron worker fires at the policy's local time and runs that night: with the
+/// time of day set two seconds ahead, no one waits for 02:00.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cron_worker_runs_the_night_at_its_time() {
+    use std::sync::Arc;
+    use tds_workers::renewals::{DeviceLink, LinkConfig, RenewalWorker, schedule_nights};
+    let db = TestDb::migrated(Backend::Postgres).await;
+    let tz: chrono_tz::Tz = "America/Sao_Paulo".parse().unwrap();
+    // Run instants are whole seconds (02:00:00 in production; cron ticks carry seconds).
+    let fire_at = DateTime::from_timestamp(Utc::now().timestamp() + 3, 0).unwrap();
+    let policy = RenewalPolicy {
+        timezone: tz,
+        at: fire_at.with_timezone(&tz).time(),
+        ..RenewalPolicy::default()
+    };
+    let tag = Uuid::new_v4().simple().to_string();
+    let link_config = LinkConfig::new("mqtt://127.0.0.1:1883", &tag);
+    let (link, _incoming) = DeviceLink::connect(&link_config).unwrap();
+    let ca = CertificateAuthority::create("test CA", Utc::now()).unwrap();
+    let worker = Arc::new(RenewalWorker::new(
+        db.db.clone(),
+        Arc::new(ca),
+        policy.clone(),
+        link,
+        Vec::new(),
+    ));
+    let cron = schedule_nights(worker, &policy, &format!("renewal-night-{tag}"));
+    let runs = || async {
+        tds_entity::renewal_run::Entity::find()
+            .all(&db.db)
+            .await
+            .unwrap()
+    };
+    tds_testkit::eventually(
+        std::time::Duration::from_secs(15),
+        "the cron worker runs the night",
+        || async { !runs().await.is_empty() },
+    )
+    .await;
+    let run = runs().await.remove(0);
+    assert_eq!(run.trigger, RenewalTrigger::Schedule);
+    assert_eq!(run.night, fire_at.with_timezone(&tz).date_naive());
+    assert!(
+        run.started_at >= fire_at - Duration::seconds(1),
+        "not before its time"
+    );
+    cron.abort();
+    tds_testkit::forget_mqtt_session("mqtt://127.0.0.1:1883", &link_config.client_id).await;
+}
+
 backend_tests!(
     each_night_renews_the_ten_earliest,
     rollback_and_timeout_keep_the_old_certificate,
