@@ -38,7 +38,10 @@ pub fn config(dir: &Path, port: u16) -> String {
          # and ingest acknowledges in batches, so allow many messages in flight.\n\
          max_queued_messages 1000000\n\
          max_inflight_messages 1000\n\
-         persistence false\n\
+         # Retained certificate updates and the platform's persistent sessions (messages\n\
+         # not yet acknowledged by ingest) must survive a broker restart.\n\
+         persistence true\n\
+         persistence_location {data}/\n\
          \n\
          listener {port}\n\
          cafile {ca}\n\
@@ -53,5 +56,6 @@ pub fn config(dir: &Path, port: u16) -> String {
         cert = file("broker.pem"),
         key = file("broker.key"),
         crl = file("crl.pem"),
+        data = dir.display(),
     )
 }
