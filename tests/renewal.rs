@@ -185,7 +185,8 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
             .env("TDS_QUEUE", format!("tds-test:{tag}:telemetry"))
             .env("TDS_EVENT_CHANNEL", format!("tds-test:{tag}:events"))
             .env("TDS_MQTT_SHARE_GROUP", format!("tds-test-{tag}"))
-            .env("TDS_RENEWAL_POLL_S", "1")
+            // No poll during the test: "renew now" must wake the workers through the event bus.
+            .env("TDS_RENEWAL_POLL_S", "3600")
             .env("TDS_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -202,7 +203,10 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
     )
     .await;
     // The workers caught up the night that was due when they started (nothing was due).
-    let runs = tds_entity::renewal_run::Entity::find().all(&db.db).await.unwrap();
+    let runs = tds_entity::renewal_run::Entity::find()
+        .all(&db.db)
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].trigger, tds_entity::RenewalTrigger::CatchUp);
     assert_eq!(runs[0].scheduled, 0, "a ten-year certificate is not due");
@@ -233,11 +237,24 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
         role: Role::Admin,
         timezone: "America/Sao_Paulo".into(),
     };
+    // What `renewCertificateNow` does: schedule, then tell the workers.
+    let events =
+        tds_bus::EventBus::redis("redis://127.0.0.1:6379", &format!("tds-test:{tag}:events"))
+            .await
+            .unwrap();
+    let renew_now = || async {
+        let r = tds_domain::renewals::renew_now(&db.db, &tenant, gw.id, Utc::now())
+            .await
+            .unwrap();
+        events
+            .publish(&tds_bus::Event::RenewalScheduled { renewal_id: r.id })
+            .await
+            .unwrap();
+        r
+    };
 
     // 1. Server-key renewal: applied, old certificate superseded and refused once the broker reloads.
-    let r1 = tds_domain::renewals::renew_now(&db.db, &tenant, gw.id, Utc::now())
-        .await
-        .unwrap();
+    let r1 = renew_now().await;
     let r1 = wait_state(&db.db, r1.id, RenewalState::Applied).await;
     let successor = cert(&db.db, r1.new_certificate_id.unwrap()).await;
     assert_eq!(successor.status, CertificateStatus::Active);
@@ -320,9 +337,7 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
     // 2. The firmware rolls back: it stays on its certificate, the successor is revoked.
     drop(sim);
     let sim = simulator(&db.url, &env, &mqtt, &fleet_dir, true);
-    let r2 = tds_domain::renewals::renew_now(&db.db, &tenant, gw.id, Utc::now())
-        .await
-        .unwrap();
+    let r2 = renew_now().await;
     let r2 = wait_state(&db.db, r2.id, RenewalState::RolledBack).await;
     assert!(r2.error.unwrap().contains("fault injected"));
     assert_eq!(
@@ -350,9 +365,7 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
         .await
         .unwrap();
     let _sim = simulator(&db.url, &env, &mqtt, &fleet_dir, false);
-    let r3 = tds_domain::renewals::renew_now(&db.db, &tenant, gw.id, Utc::now())
-        .await
-        .unwrap();
+    let r3 = renew_now().await;
     let r3 = wait_state(&db.db, r3.id, RenewalState::Applied).await;
     let third = cert(&db.db, r3.new_certificate_id.unwrap()).await;
     assert_eq!(serial_on_disk(&dir, &gw.mac), third.serial);

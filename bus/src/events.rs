@@ -54,6 +54,12 @@ pub enum Event {
         /// MAC of the gateway concerned.
         gateway_mac: String,
     },
+    /// A certificate renewal was scheduled outside the night ("renew now"): the
+    /// certificate workers publish it now instead of at their next poll.
+    RenewalScheduled {
+        /// The renewal.
+        renewal_id: Uuid,
+    },
 }
 
 impl Event {
@@ -63,7 +69,7 @@ impl Event {
             Event::Readings { account_id, .. } | Event::GatewayStatus { account_id, .. } => {
                 Some(*account_id)
             }
-            Event::FleetChanged { .. } => None,
+            Event::FleetChanged { .. } | Event::RenewalScheduled { .. } => None,
         }
     }
 }

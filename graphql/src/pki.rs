@@ -522,8 +522,17 @@ impl PkiMutation {
     ) -> ApiResult<CertificateRenewal> {
         let tenant = ctx.tenant()?;
         let gateway_id = parse_id(&gateway_id, "gateway")?;
+        // Without a CA no worker could issue the successor: refuse rather than queue forever.
+        ca(ctx)?;
         let db = &ctx.state().db;
         let model = renewals::renew_now(db, tenant, gateway_id, Utc::now()).await?;
+        let event = tds_bus::Event::RenewalScheduled {
+            renewal_id: model.id,
+        };
+        // Losing this only delays publication until the workers' next poll.
+        if let Err(e) = ctx.state().events.publish(&event).await {
+            tracing::warn!(error = %e, "renewal not announced to the workers");
+        }
         let steps = renewals::steps(db, tenant, &[model.id]).await?;
         Ok(CertificateRenewal { model, steps })
     }

@@ -457,11 +457,12 @@ pub fn schedule_nights(
     })
 }
 
-/// Runs the certificate worker until `shutdown` resolves. Without a CA (no PKI in use)
-/// it only waits.
+/// Runs the certificate worker until `shutdown` resolves; `requests` wakes it when a
+/// renewal was scheduled elsewhere. Without a CA (no PKI in use) it only waits.
 pub async fn run(
     config: RenewalConfig,
     db: DatabaseConnection,
+    requests: Arc<tokio::sync::Notify>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), RenewalError> {
     let ca = match tds_certs::load_ca(&config.data_dir) {
@@ -507,6 +508,12 @@ pub async fn run(
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
                 worker.link.ack(&message).await;
+            }
+            // "Renew now" from the api: publish without waiting for the poll.
+            _ = requests.notified() => {
+                if let Err(e) = worker.publish_scheduled(Utc::now()).await {
+                    tracing::warn!(error = %e, "publishing requested renewals failed");
+                }
             }
             _ = every.tick() => {
                 let now = Utc::now();

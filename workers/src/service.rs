@@ -53,14 +53,16 @@ pub async fn run(
     let fleet = FleetCache::default();
     let mut changes = events.subscribe();
     let cache = fleet.clone();
+    let renewal_requests = std::sync::Arc::new(tokio::sync::Notify::new());
+    let requested = renewal_requests.clone();
     let invalidation = tokio::spawn(async move {
         loop {
             match changes.recv().await {
-                Ok(event) => {
-                    if let Event::FleetChanged { gateway_mac } = event.as_ref() {
-                        cache.invalidate(gateway_mac).await;
-                    }
-                }
+                Ok(event) => match event.as_ref() {
+                    Event::FleetChanged { gateway_mac } => cache.invalidate(gateway_mac).await,
+                    Event::RenewalScheduled { .. } => requested.notify_one(),
+                    _ => {}
+                },
                 // Missed events: entries still expire by themselves.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(_) => return,
@@ -102,7 +104,7 @@ pub async fn run(
             let stopped = async {
                 let _ = renewals_stopped.await;
             };
-            if let Err(e) = crate::renewals::run(renewals, db, stopped).await {
+            if let Err(e) = crate::renewals::run(renewals, db, renewal_requests, stopped).await {
                 tracing::error!(error = %e, "certificate worker stopped");
             }
         })
