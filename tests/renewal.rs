@@ -16,9 +16,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 use tds_domain::Tenant;
 use tds_entity::{
     CertificateStatus, RenewalMode, RenewalState, RenewalStep, Role, certificate,
-    certificate_renewal, certificate_renewal_step, dead_letter, gateway, membership, reading,
+    certificate_renewal, dead_letter, gateway, membership, reading,
 };
-use tds_testkit::{Backend, TestDb, eventually};
+use tds_testkit::{Backend, TestDb, eventually, renewal_log};
 use uuid::Uuid;
 
 struct Running(Child);
@@ -110,20 +110,6 @@ fn serial_on_disk(dir: &Path, mac: &str) -> String {
     let ca = std::fs::read_to_string(dir.join("ca.pem")).unwrap();
     let cert = std::fs::read_to_string(dir.join("cert.pem")).unwrap();
     tds_certs::check_issued_by(&ca, &cert, mac, Utc::now()).unwrap()
-}
-
-async fn steps(db: &DatabaseConnection, id: Uuid) -> Vec<RenewalStep> {
-    use sea_orm::QueryOrder;
-    certificate_renewal_step::Entity::find()
-        .filter(certificate_renewal_step::Column::RenewalId.eq(id))
-        .order_by_asc(certificate_renewal_step::Column::At)
-        .order_by_asc(certificate_renewal_step::Column::Id)
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.step)
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,7 +261,7 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
         Duration::from_secs(10),
         "the retained update is cleared",
         || async {
-            steps(&db.db, r1.id)
+            renewal_log(&db.db, r1.id)
                 .await
                 .contains(&RenewalStep::RetainedCleared)
         },
@@ -373,7 +359,7 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
     let key = std::fs::read_to_string(dir.join("key.pem")).unwrap();
     assert!(tds_certs::key_matches(&on_disk, &key).unwrap());
     assert!(
-        steps(&db.db, r3.id)
+        renewal_log(&db.db, r3.id)
             .await
             .contains(&RenewalStep::CsrReceived)
     );

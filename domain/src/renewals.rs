@@ -619,13 +619,6 @@ pub struct Refusal {
     pub detail: String,
 }
 
-fn refuse(reason: &'static str, detail: impl Into<String>) -> Refusal {
-    Refusal {
-        reason,
-        detail: detail.into(),
-    }
-}
-
 /// What the worker must do after handling a gateway's message.
 #[derive(Debug, Clone, Default)]
 pub struct Effects {
@@ -639,6 +632,19 @@ pub struct Effects {
     pub renewal: Option<certificate_renewal::Model>,
     /// The message was refused; keep it as a dead letter.
     pub refusal: Option<Refusal>,
+}
+
+impl Effects {
+    /// Nothing to do but keep the message as a dead letter.
+    fn refused(reason: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            refusal: Some(Refusal {
+                reason,
+                detail: detail.into(),
+            }),
+            ..Self::default()
+        }
+    }
 }
 
 /// A gateway's acknowledgement on `cert_update/ack`.
@@ -673,26 +679,20 @@ pub async fn apply_ack(
     let ack: Ack = match serde_json::from_slice(payload) {
         Ok(ack) => ack,
         Err(e) => {
-            return Ok(Effects {
-                refusal: Some(refuse(
-                    "BAD_ACK",
-                    format!("expected {{serial, status, detail}}: {e}"),
-                )),
-                ..Effects::default()
-            });
+            return Ok(Effects::refused(
+                "BAD_ACK",
+                format!("expected {{serial, status, detail}}: {e}"),
+            ));
         }
     };
     let applied = match ack.status.as_str() {
         "applied" => true,
         "rolled_back" => false,
         other => {
-            return Ok(Effects {
-                refusal: Some(refuse(
-                    "BAD_ACK",
-                    format!("status '{other}' is neither applied nor rolled_back"),
-                )),
-                ..Effects::default()
-            });
+            return Ok(Effects::refused(
+                "BAD_ACK",
+                format!("status '{other}' is neither applied nor rolled_back"),
+            ));
         }
     };
     let serial = normalise_serial(&ack.serial);
@@ -702,38 +702,29 @@ pub async fn apply_ack(
         .one(&txn)
         .await?
     else {
-        return Ok(Effects {
-            refusal: Some(refuse(
-                "UNKNOWN_RENEWAL",
-                format!("no certificate has serial {serial}"),
-            )),
-            ..Effects::default()
-        });
+        return Ok(Effects::refused(
+            "UNKNOWN_RENEWAL",
+            format!("no certificate has serial {serial}"),
+        ));
     };
     if !successor.common_name.eq_ignore_ascii_case(mac) {
-        return Ok(Effects {
-            refusal: Some(refuse(
-                "MAC_MISMATCH",
-                format!(
-                    "serial {serial} belongs to {}, not {mac}",
-                    successor.common_name
-                ),
-            )),
-            ..Effects::default()
-        });
+        return Ok(Effects::refused(
+            "MAC_MISMATCH",
+            format!(
+                "serial {serial} belongs to {}, not {mac}",
+                successor.common_name
+            ),
+        ));
     }
     let Some(renewal) = certificate_renewal::Entity::find()
         .filter(certificate_renewal::Column::NewCertificateId.eq(successor.id))
         .one(&txn)
         .await?
     else {
-        return Ok(Effects {
-            refusal: Some(refuse(
-                "UNKNOWN_RENEWAL",
-                format!("certificate {serial} is not the successor of any renewal"),
-            )),
-            ..Effects::default()
-        });
+        return Ok(Effects::refused(
+            "UNKNOWN_RENEWAL",
+            format!("certificate {serial} is not the successor of any renewal"),
+        ));
     };
     let detail = ack.detail.clone().unwrap_or_default();
     let topic = update_topic(&successor.common_name);
@@ -865,13 +856,10 @@ pub async fn accept_csr(
     let message: CsrMessage = match serde_json::from_slice(payload) {
         Ok(m) => m,
         Err(e) => {
-            return Ok(Effects {
-                refusal: Some(refuse(
-                    "BAD_CSR",
-                    format!("expected {{renewal_id, csr}}: {e}"),
-                )),
-                ..Effects::default()
-            });
+            return Ok(Effects::refused(
+                "BAD_CSR",
+                format!("expected {{renewal_id, csr}}: {e}"),
+            ));
         }
     };
     let txn = db.begin().await?;
@@ -880,13 +868,10 @@ pub async fn accept_csr(
         .one(&txn)
         .await?
     else {
-        return Ok(Effects {
-            refusal: Some(refuse(
-                "UNEXPECTED_CSR",
-                format!("no gateway has MAC {mac}"),
-            )),
-            ..Effects::default()
-        });
+        return Ok(Effects::refused(
+            "UNEXPECTED_CSR",
+            format!("no gateway has MAC {mac}"),
+        ));
     };
     let mut query = certificate_renewal::Entity::find()
         .filter(certificate_renewal::Column::GatewayId.eq(gw.id))
@@ -901,13 +886,10 @@ pub async fn accept_csr(
         .one(&txn)
         .await?
     else {
-        return Ok(Effects {
-            refusal: Some(refuse(
-                "UNEXPECTED_CSR",
-                "no CSR renewal of this gateway is waiting for a CSR",
-            )),
-            ..Effects::default()
-        });
+        return Ok(Effects::refused(
+            "UNEXPECTED_CSR",
+            "no CSR renewal of this gateway is waiting for a CSR",
+        ));
     };
     let mut revoked_previous = false;
     if let Some(previous) = renewal.new_certificate_id {
@@ -941,9 +923,8 @@ pub async fn accept_csr(
             return Ok(Effects {
                 clear_retained: Some(update_topic(&gw.mac)),
                 renewal: Some(renewal),
-                refusal: Some(refuse("BAD_CSR", detail)),
                 crl_changed: revoked_previous,
-                publish: None,
+                ..Effects::refused("BAD_CSR", detail)
             });
         }
     };

@@ -603,3 +603,22 @@ pub async fn forget_mqtt_session(mqtt_url: &str, client_id: &str) {
 pub async fn forget_redis_namespace(redis_url: &str, prefix: &str) {
     tds_bus::queue::forget_prefix(redis_url, prefix).await;
 }
+
+/// The steps of one certificate renewal's log, oldest first.
+pub async fn renewal_log(
+    db: &DatabaseConnection,
+    renewal_id: Uuid,
+) -> Vec<tds_entity::RenewalStep> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use tds_entity::certificate_renewal_step as step;
+    step::Entity::find()
+        .filter(step::Column::RenewalId.eq(renewal_id))
+        .order_by_asc(step::Column::At)
+        .order_by_asc(step::Column::Id)
+        .all(db)
+        .await
+        .expect("renewal log")
+        .into_iter()
+        .map(|s| s.step)
+        .collect()
+}

@@ -4,15 +4,15 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tds_certs::{Algorithm, CertificateAuthority};
 use tds_domain::renewals::{self, CertificateUpdate, CsrRequest, RenewalPolicy, Sent};
 use tds_domain::{DomainError, Tenant};
 use tds_entity::{
     CertificateStatus, RenewalMode, RenewalState, RenewalStep, RenewalTrigger, Role, certificate,
-    certificate_renewal, certificate_renewal_step,
+    certificate_renewal,
 };
-use tds_testkit::{Backend, TestDb, backend_tests, seed_fleet};
+use tds_testkit::{Backend, TestDb, backend_tests, renewal_log, seed_fleet};
 use uuid::Uuid;
 
 fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -55,19 +55,6 @@ async fn cert(db: &sea_orm::DatabaseConnection, id: Uuid) -> certificate::Model 
         .await
         .unwrap()
         .unwrap()
-}
-
-async fn log(db: &sea_orm::DatabaseConnection, id: Uuid) -> Vec<RenewalStep> {
-    certificate_renewal_step::Entity::find()
-        .filter(certificate_renewal_step::Column::RenewalId.eq(id))
-        .order_by_asc(certificate_renewal_step::Column::At)
-        .order_by_asc(certificate_renewal_step::Column::Id)
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.step)
-        .collect()
 }
 
 fn ack(serial: &str, status: &str) -> Vec<u8> {
@@ -379,7 +366,7 @@ async fn rollback_and_timeout_keep_the_old_certificate(backend: Backend) {
     );
     assert_eq!(cert(&db.db, old.id).await.status, CertificateStatus::Active);
     assert_eq!(
-        log(&db.db, r1.id).await,
+        renewal_log(&db.db, r1.id).await,
         [
             RenewalStep::Scheduled,
             RenewalStep::Published,
@@ -429,7 +416,10 @@ async fn rollback_and_timeout_keep_the_old_certificate(backend: Backend) {
     .await
     .unwrap();
     assert_eq!(renewal(&db.db, r2.id).await.state, RenewalState::TimedOut);
-    assert_eq!(log(&db.db, r2.id).await.last(), Some(&RenewalStep::Ignored));
+    assert_eq!(
+        renewal_log(&db.db, r2.id).await.last(),
+        Some(&RenewalStep::Ignored)
+    );
 
     // 3. Applied: successor ACTIVE, old SUPERSEDED and in the CRL; a redelivered ack is harmless.
     let later = now + Duration::days(3);
@@ -582,7 +572,7 @@ async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
         .unwrap();
     assert_eq!(renewal(&db.db, r.id).await.state, RenewalState::Applied);
     assert_eq!(
-        log(&db.db, r.id).await,
+        renewal_log(&db.db, r.id).await,
         [
             RenewalStep::Scheduled,
             RenewalStep::CsrRequested,
