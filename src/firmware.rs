@@ -130,6 +130,21 @@ impl Firmware {
         Ok((client, eventloop))
     }
 
+    /// CSR mode: a fresh key per renewal, kept until its certificate arrives; a request
+    /// delivered again (after a reconnect) gets a CSR for the same key.
+    fn csr_for(&self, renewal_id: uuid::Uuid) -> anyhow::Result<String> {
+        let key_file = file(&self.dir, "key.next.pem");
+        let for_file = file(&self.dir, "key.next.renewal");
+        let same = std::fs::read_to_string(&for_file).ok() == Some(renewal_id.to_string());
+        if same && let Ok(key) = std::fs::read_to_string(&key_file) {
+            return Ok(tds_certs::gateway_csr_with_key(&self.mac, &key)?);
+        }
+        let (csr, key) = tds_certs::gateway_csr(&self.mac, tds_certs::Algorithm::P256)?;
+        write_private(&key_file, &key)?;
+        std::fs::write(&for_file, renewal_id.to_string())?;
+        Ok(csr)
+    }
+
     fn decide(&self, payload: &[u8], refused: &HashSet<String>) -> Decision {
         if payload.is_empty() {
             return Decision::Ignore;
@@ -137,16 +152,12 @@ impl Firmware {
         if let Ok(request) = serde_json::from_slice::<CsrRequest>(payload)
             && request.action == "csr_request"
         {
-            // The device keeps its key: a fresh one, kept until its certificate arrives.
-            let (csr, key) = match tds_certs::gateway_csr(&self.mac, tds_certs::Algorithm::P256) {
-                Ok(pair) => pair,
+            let csr = match self.csr_for(request.renewal_id) {
+                Ok(csr) => csr,
                 Err(e) => {
                     return Decision::Refuse(request.serial, format!("cannot make a CSR: {e}"));
                 }
             };
-            if let Err(e) = write_private(&file(&self.dir, "key.next.pem"), &key) {
-                return Decision::Refuse(request.serial, format!("cannot keep the new key: {e}"));
-            }
             let body = serde_json::json!({"renewal_id": request.renewal_id, "csr": csr});
             return Decision::SendCsr(body.to_string().into_bytes());
         }
@@ -239,6 +250,7 @@ impl Firmware {
                 let _ = std::fs::remove_file(&cert_bak);
                 let _ = std::fs::remove_file(&key_bak);
                 let _ = std::fs::remove_file(file(&self.dir, "key.next.pem"));
+                let _ = std::fs::remove_file(file(&self.dir, "key.next.renewal"));
                 tracing::info!(mac = %self.mac, serial, "renewal applied");
                 ("applied".into(), format!("connected with serial {serial}"))
             }

@@ -440,6 +440,12 @@ pub fn gateway_csr(mac: &str, algorithm: Algorithm) -> Result<(String, String), 
     Ok((csr.pem()?, key.serialize_pem()))
 }
 
+/// A certificate signing request for a gateway (CN = `mac`) with a key it already has.
+pub fn gateway_csr_with_key(mac: &str, key_pem: &str) -> Result<String, PkiError> {
+    let key = KeyPair::from_pem(key_pem)?;
+    Ok(gateway_params(mac).serialize_request(&key)?.pem()?)
+}
+
 /// Whether `key_pem` is the private key of `cert_pem` (compares public keys).
 pub fn key_matches(cert_pem: &str, key_pem: &str) -> Result<bool, PkiError> {
     use x509_parser::prelude::{FromDer, X509Certificate};

@@ -190,6 +190,19 @@ pub async fn run_night(
     })
 }
 
+/// Whether the night due at `now` has not run yet (a failed or missed run).
+pub async fn night_pending(
+    db: &impl ConnectionTrait,
+    policy: &RenewalPolicy,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    Ok(renewal_run::Entity::find()
+        .filter(renewal_run::Column::Night.eq(policy.night_due(now)))
+        .one(db)
+        .await?
+        .is_none())
+}
+
 /// The certificates the next run would pick, earliest expiry first (at most `limit`).
 async fn due_certificates(
     db: &impl ConnectionTrait,
@@ -734,48 +747,41 @@ pub async fn apply_ack(
     };
     match renewal.state {
         RenewalState::Scheduled | RenewalState::Published => {
-            let next = if applied {
-                RenewalState::Applied
-            } else {
-                RenewalState::RolledBack
+            // An operator may have revoked the successor meanwhile: it cannot become ACTIVE.
+            let successor_revoked = successor.revoked_at.is_some();
+            let (next, error) = match (applied, successor_revoked) {
+                (true, false) => (RenewalState::Applied, None),
+                (true, true) => (
+                    RenewalState::Failed,
+                    Some(
+                        "the gateway applied a successor revoked meanwhile; it falls back to its \
+                         previous certificate once the broker reloads the CRL"
+                            .to_owned(),
+                    ),
+                ),
+                (false, _) => (RenewalState::RolledBack, Some(detail.clone())),
             };
             let mut model: certificate_renewal::ActiveModel = renewal.clone().into();
             model.state = Set(next);
             model.acknowledged_at = Set(Some(now));
             model.completed_at = Set(Some(now));
             model.deadline_at = Set(None);
-            model.error = Set((!applied).then(|| detail.clone()));
+            model.error = Set(error.clone());
             model.updated_at = Set(now);
             let renewal = model.update(&txn).await?;
-            if applied {
-                log_step(&txn, &renewal, RenewalStep::Applied, Some(&detail), now).await?;
-                let old = certificate::Entity::find_by_id(renewal.old_certificate_id)
-                    .one(&txn)
-                    .await?
-                    .ok_or(DomainError::NotFound("certificate"))?;
-                let mut new: certificate::ActiveModel = successor.clone().into();
-                new.status = Set(CertificateStatus::Active);
-                new.updated_at = Set(now);
-                new.update(&txn).await?;
-                let old_serial = old.serial.clone();
-                let mut model: certificate::ActiveModel = old.into();
-                model.status = Set(CertificateStatus::Superseded);
-                model.revoked_at = Set(Some(now));
-                model.revocation_reason = Set(Some("superseded".into()));
-                model.successor_id = Set(Some(successor.id));
-                model.updated_at = Set(now);
-                model.update(&txn).await?;
-                log_step(
-                    &txn,
-                    &renewal,
-                    RenewalStep::PredecessorRevoked,
-                    Some(&format!("serial {old_serial} superseded by {serial}")),
-                    now,
-                )
-                .await?;
-            } else {
-                log_step(&txn, &renewal, RenewalStep::RolledBack, Some(&detail), now).await?;
-                revoke_successor(&txn, &renewal, &successor, "gateway rolled back", now).await?;
+            match next {
+                RenewalState::Applied => {
+                    log_step(&txn, &renewal, RenewalStep::Applied, Some(&detail), now).await?;
+                    supersede(&txn, &renewal, &successor, now).await?;
+                }
+                RenewalState::Failed => {
+                    log_step(&txn, &renewal, RenewalStep::Failed, error.as_deref(), now).await?;
+                }
+                _ => {
+                    log_step(&txn, &renewal, RenewalStep::RolledBack, Some(&detail), now).await?;
+                    revoke_successor(&txn, &renewal, &successor, "gateway rolled back", now)
+                        .await?;
+                }
             }
             effects.crl_changed = true;
             effects.renewal = Some(renewal);
@@ -804,6 +810,47 @@ pub async fn apply_ack(
     }
     txn.commit().await?;
     Ok(effects)
+}
+
+/// The gateway switched: successor ACTIVE, predecessor SUPERSEDED and revoked (unless an
+/// operator revoked it already: that revocation and its reason stand).
+async fn supersede(
+    db: &impl ConnectionTrait,
+    renewal: &certificate_renewal::Model,
+    successor: &certificate::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let mut new: certificate::ActiveModel = successor.clone().into();
+    new.status = Set(CertificateStatus::Active);
+    new.updated_at = Set(now);
+    new.update(db).await?;
+    let old = certificate::Entity::find_by_id(renewal.old_certificate_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("certificate"))?;
+    let detail = if old.revoked_at.is_some() {
+        format!("serial {} was already revoked ({})", old.serial, old.status)
+    } else {
+        format!("serial {} superseded by {}", old.serial, successor.serial)
+    };
+    let already_revoked = old.revoked_at.is_some();
+    let mut model: certificate::ActiveModel = old.into();
+    if !already_revoked {
+        model.status = Set(CertificateStatus::Superseded);
+        model.revoked_at = Set(Some(now));
+        model.revocation_reason = Set(Some("superseded".into()));
+    }
+    model.successor_id = Set(Some(successor.id));
+    model.updated_at = Set(now);
+    model.update(db).await?;
+    log_step(
+        db,
+        renewal,
+        RenewalStep::PredecessorRevoked,
+        Some(&detail),
+        now,
+    )
+    .await
 }
 
 async fn revoke_successor(

@@ -487,10 +487,8 @@ pub async fn run(
         timezone = %config.policy.timezone,
         "certificate renewal scheduled"
     );
-    // A night missed while no worker ran is caught up now (a night never runs twice).
-    if let Err(e) = worker.run_night(Utc::now(), RenewalTrigger::CatchUp).await {
-        tracing::warn!(error = %e, "catch-up renewal run failed; the poll retries publication");
-    }
+    // A night missed while no worker ran is caught up at the first poll (now), since a
+    // night never runs twice.
     let cron = schedule_nights(worker.clone(), &config.policy, &config.name);
     let mut every = tokio::time::interval(config.poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -517,6 +515,17 @@ pub async fn run(
             }
             _ = every.tick() => {
                 let now = Utc::now();
+                // The cron tick is the trigger; this heals a night whose run failed
+                // (database down at 02:00) within one poll.
+                match renewals::night_pending(&worker.db, &worker.policy, now).await {
+                    Ok(true) => {
+                        if let Err(e) = worker.run_night(now, RenewalTrigger::CatchUp).await {
+                            tracing::warn!(error = %e, "renewal night failed; retried at the next poll");
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "renewal night check failed"),
+                }
                 if let Err(e) = worker.expire(now).await {
                     tracing::warn!(error = %e, "expiring overdue renewals failed");
                 }

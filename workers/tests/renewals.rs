@@ -497,6 +497,78 @@ async fn rollback_and_timeout_keep_the_old_certificate(backend: Backend) {
     );
 }
 
+/// An operator's revocation during a renewal stands: a revoked successor never becomes
+/// ACTIVE, and a predecessor revoked for key compromise keeps that reason.
+async fn operator_revocations_stand(backend: Backend) {
+    let db = TestDb::migrated(backend).await;
+    let (account, gateways) = seed_fleet(&db.db, "America/Sao_Paulo", 0x54, 1, 0, false).await;
+    let tenant = admin(&db.db, account.id).await;
+    let g = &gateways[0];
+    let now = at(2026, 11, 24, 12, 0);
+    let ca = CertificateAuthority::create("test CA", now - Duration::days(1)).unwrap();
+    let policy = policy("America/Sao_Paulo");
+    let (old, _) = tds_domain::certificates::issue_for_gateway(
+        &db.db,
+        &ca,
+        &g.mac,
+        Algorithm::P256,
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    let published = |id| {
+        let (db, ca, policy) = (&db.db, &ca, &policy);
+        async move {
+            let out = renewals::prepare(db, ca, policy, id, now)
+                .await
+                .unwrap()
+                .unwrap();
+            renewals::mark_sent(db, policy, &out, now).await.unwrap();
+            serde_json::from_slice::<CertificateUpdate>(&out.payload)
+                .unwrap()
+                .serial
+        }
+    };
+
+    let r1 = renewals::renew_now(&db.db, &tenant, g.id, now)
+        .await
+        .unwrap();
+    let serial = published(r1.id).await;
+    tds_domain::certificates::revoke(&db.db, &serial, "key-compromise", now)
+        .await
+        .unwrap();
+    renewals::apply_ack(&db.db, &g.mac, &ack(&serial, "applied"), now)
+        .await
+        .unwrap();
+    let r1 = renewal(&db.db, r1.id).await;
+    assert_eq!(r1.state, RenewalState::Failed);
+    let s1 = cert(&db.db, r1.new_certificate_id.unwrap()).await;
+    assert_eq!(
+        (s1.status, s1.revocation_reason.as_deref()),
+        (CertificateStatus::Revoked, Some("key-compromise"))
+    );
+    assert_eq!(cert(&db.db, old.id).await.status, CertificateStatus::Active);
+
+    let r2 = renewals::renew_now(&db.db, &tenant, g.id, now)
+        .await
+        .unwrap();
+    let serial = published(r2.id).await;
+    tds_domain::certificates::revoke(&db.db, &old.serial, "key-compromise", now)
+        .await
+        .unwrap();
+    renewals::apply_ack(&db.db, &g.mac, &ack(&serial, "applied"), now)
+        .await
+        .unwrap();
+    assert_eq!(renewal(&db.db, r2.id).await.state, RenewalState::Applied);
+    let old = cert(&db.db, old.id).await;
+    assert_eq!(
+        (old.status, old.revocation_reason.as_deref()),
+        (CertificateStatus::Revoked, Some("key-compromise"))
+    );
+    assert!(old.successor_id.is_some());
+}
+
 /// CSR mode: the platform asks, the gateway keeps its key, the certificate carries the
 /// gateway's public key; a CSR for another MAC fails the renewal.
 async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
@@ -664,5 +736,6 @@ async fn the_cron_worker_runs_the_night_at_its_time() {
 backend_tests!(
     each_night_renews_the_ten_earliest,
     rollback_and_timeout_keep_the_old_certificate,
+    operator_revocations_stand,
     csr_mode_signs_the_gateways_own_key
 );
