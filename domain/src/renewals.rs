@@ -1173,8 +1173,9 @@ pub struct CertificateDashboard {
     pub renewals_by_state: Vec<(RenewalState, u64)>,
     /// Renewals scheduled or published right now.
     pub in_flight: u64,
-    /// The latest nightly run (platform-wide).
-    pub last_run: Option<renewal_run::Model>,
+    /// The latest nightly run, with how many of this account's certificates it picked
+    /// (the platform-wide count belongs to no tenant).
+    pub last_run: Option<(renewal_run::Model, u64)>,
     /// When the next nightly run is due.
     pub next_run_at: DateTime<Utc>,
 }
@@ -1237,9 +1238,17 @@ pub async fn dashboard(
         .sum();
     out.renewals_by_state = states.into_iter().map(|(s, n)| (s, n as u64)).collect();
     out.renewals_by_state.sort();
-    out.last_run = renewal_run::Entity::find()
+    if let Some(run) = renewal_run::Entity::find()
         .order_by_desc(renewal_run::Column::Night)
         .one(db)
-        .await?;
+        .await?
+    {
+        let mine = certificate_renewal::Entity::find()
+            .filter(certificate_renewal::Column::RunId.eq(run.id))
+            .filter(certificate_renewal::Column::AccountId.eq(tenant.account_id))
+            .count(db)
+            .await?;
+        out.last_run = Some((run, mine));
+    }
     Ok(out)
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use tds_domain::page::PageRequest;
 use tds_domain::renewals::{self, RenewalFilter};
 use tds_domain::{DomainError, certificates};
-use tds_entity::{certificate, certificate_renewal, certificate_renewal_step, renewal_run};
+use tds_entity::{certificate, certificate_renewal, certificate_renewal_step};
 use uuid::Uuid;
 
 use crate::context::ContextExt;
@@ -230,25 +230,15 @@ pub struct RenewalStateCount {
     pub count: u64,
 }
 
-/// One nightly renewal run (platform-wide).
+/// One nightly renewal run.
 #[derive(SimpleObject)]
 pub struct RenewalRun {
     /// Local date of the night.
     pub night: chrono::NaiveDate,
     /// When it ran.
     pub started_at: DateTime<Utc>,
-    /// Renewals it scheduled (platform-wide).
-    pub scheduled: i32,
-}
-
-impl From<renewal_run::Model> for RenewalRun {
-    fn from(m: renewal_run::Model) -> Self {
-        Self {
-            night: m.night,
-            started_at: m.started_at,
-            scheduled: m.scheduled,
-        }
-    }
+    /// Renewals of this account it scheduled.
+    pub scheduled: u64,
 }
 
 /// What a certificate dashboard shows for the current account.
@@ -456,7 +446,11 @@ impl PkiQuery {
                 })
                 .collect(),
             renewals_in_flight: d.in_flight,
-            last_run: d.last_run.map(Into::into),
+            last_run: d.last_run.map(|(run, scheduled)| RenewalRun {
+                night: run.night,
+                started_at: run.started_at,
+                scheduled,
+            }),
             next_run_at: d.next_run_at,
         })
     }

@@ -102,7 +102,8 @@ fn the_night_follows_local_time_and_daylight_saving() {
 /// that have no renewal in flight; a second run the same night renews nobody.
 async fn each_night_renews_the_ten_earliest(backend: Backend) {
     let db = TestDb::migrated(backend).await;
-    let (_, gateways) = seed_fleet(&db.db, "America/Sao_Paulo", 0x51, 25, 0, false).await;
+    let (account, gateways) = seed_fleet(&db.db, "America/Sao_Paulo", 0x51, 25, 0, false).await;
+    let (other_account, _) = seed_fleet(&db.db, "America/Sao_Paulo", 0x55, 1, 0, false).await;
     let start = at(2026, 11, 24, 12, 0);
     let ca = CertificateAuthority::create("test CA", start - Duration::days(4_000)).unwrap();
     // Issued ~8 years ago in a shuffled order, so expiry order ≠ gateway or insert order.
@@ -148,6 +149,23 @@ async fn each_night_renews_the_ten_earliest(backend: Backend) {
         NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
     );
     assert_eq!(first.run.scheduled, 10);
+    // Each account's dashboard counts its own renewals of the night, nobody else's.
+    let mine = renewals::dashboard(&db.db, &admin(&db.db, account.id).await, &policy, night1)
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.last_run.map(|(run, n)| (run.id, n)),
+        Some((first.run.id, 10))
+    );
+    let theirs = renewals::dashboard(
+        &db.db,
+        &admin(&db.db, other_account.id).await,
+        &policy,
+        night1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(theirs.last_run.map(|(_, n)| n), Some(0));
     let picked: Vec<Uuid> = first
         .renewals
         .iter()
