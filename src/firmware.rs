@@ -5,8 +5,10 @@
 //! `applied`; or restore the backup and ack `rolled_back`.
 //!
 //! Files of one gateway, in `<dir>/<mac without colons>/` (the layout of a bundle):
-//! `cert.pem`, `key.pem`, `ca.pem`; during a switch `cert.pem.bak` / `key.pem.bak`; in
-//! CSR mode the key waiting for its certificate is `key.next.pem`.
+//! `cert.pem`, `key.pem`, `ca.pem`; from a switch until the broker has its ack,
+//! `cert.pem.bak` / `key.pem.bak` (the way back if the new certificate stops connecting)
+//! and `ack.pending.json` (sent first thing on every connection until delivered); in CSR
+//! mode the key waiting for its certificate, `key.next.pem`, and its renewal id.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -81,8 +83,8 @@ enum Decision {
     Ignore,
     /// CSR mode: send this CSR.
     SendCsr(Vec<u8>),
-    /// Refuse without switching: ack `rolled_back` with this detail.
-    Refuse(String, String),
+    /// Refuse without switching: ack `rolled_back` for (serial, renewal id) with this detail.
+    Refuse(String, Option<uuid::Uuid>, String),
     /// Switch to this certificate and key.
     Switch {
         serial: String,
@@ -155,7 +157,11 @@ impl Firmware {
             let csr = match self.csr_for(request.renewal_id) {
                 Ok(csr) => csr,
                 Err(e) => {
-                    return Decision::Refuse(request.serial, format!("cannot make a CSR: {e}"));
+                    return Decision::Refuse(
+                        request.serial,
+                        Some(request.renewal_id),
+                        format!("cannot make a CSR: {e}"),
+                    );
                 }
             };
             let body = serde_json::json!({"renewal_id": request.renewal_id, "csr": csr});
@@ -176,24 +182,31 @@ impl Firmware {
         // Trust only the CA the gateway already has, never the one in the message.
         let ca = match std::fs::read_to_string(file(&self.dir, "ca.pem")) {
             Ok(ca) => ca,
-            Err(e) => return Decision::Refuse(update.serial, format!("no CA on the device: {e}")),
+            Err(e) => {
+                return Decision::Refuse(update.serial, None, format!("no CA on the device: {e}"));
+            }
         };
         match tds_certs::check_issued_by(&ca, &update.certificate, &self.mac, Utc::now()) {
             Ok(serial) if serial == update.serial => {}
             Ok(serial) => {
                 return Decision::Refuse(
                     update.serial,
+                    None,
                     format!("the certificate's serial is {serial}"),
                 );
             }
-            Err(e) => return Decision::Refuse(update.serial, e.to_string()),
+            Err(e) => return Decision::Refuse(update.serial, None, e.to_string()),
         }
         let key = match update.private_key.clone() {
             Some(key) => key,
             None => match std::fs::read_to_string(file(&self.dir, "key.next.pem")) {
                 Ok(key) => key,
                 Err(_) => {
-                    return Decision::Refuse(update.serial, "no key for this certificate".into());
+                    return Decision::Refuse(
+                        update.serial,
+                        None,
+                        "no key for this certificate".into(),
+                    );
                 }
             },
         };
@@ -205,13 +218,16 @@ impl Firmware {
             },
             _ => Decision::Refuse(
                 update.serial,
+                None,
                 "the key does not match the certificate".into(),
             ),
         }
     }
 
-    /// Backs up, installs the successor and tries it. Returns the ack to send.
-    async fn switch(&self, serial: &str, cert: &str, key: &str) -> (String, String) {
+    /// Backs up, installs the successor and tries it; writes the ack to send. The backup
+    /// stays until the broker has the ack, so the gateway can still fall back to it.
+    /// Returns whether the successor was applied.
+    async fn switch(&self, serial: &str, cert: &str, key: &str) -> bool {
         let (cert_path, key_path) = (file(&self.dir, "cert.pem"), file(&self.dir, "key.pem"));
         let (cert_bak, key_bak) = (
             file(&self.dir, "cert.pem.bak"),
@@ -221,10 +237,13 @@ impl Firmware {
             .and_then(|_| std::fs::copy(&key_path, &key_bak))
             .is_ok();
         if !backed_up {
-            return (
-                "rolled_back".into(),
-                "could not back up the current certificate".into(),
+            self.keep_ack(
+                serial,
+                None,
+                "rolled_back",
+                "could not back up the current certificate",
             );
+            return false;
         }
         let installed = tds_certs::write_file(&cert_path, cert).is_ok()
             && write_private(&key_path, key).is_ok();
@@ -247,20 +266,98 @@ impl Firmware {
         };
         match outcome {
             Ok(()) => {
-                let _ = std::fs::remove_file(&cert_bak);
-                let _ = std::fs::remove_file(&key_bak);
                 let _ = std::fs::remove_file(file(&self.dir, "key.next.pem"));
                 let _ = std::fs::remove_file(file(&self.dir, "key.next.renewal"));
                 tracing::info!(mac = %self.mac, serial, "renewal applied");
-                ("applied".into(), format!("connected with serial {serial}"))
+                self.keep_ack(
+                    serial,
+                    None,
+                    "applied",
+                    &format!("connected with serial {serial}"),
+                );
+                true
             }
             Err(detail) => {
-                let _ = std::fs::rename(&cert_bak, &cert_path);
-                let _ = std::fs::rename(&key_bak, &key_path);
+                self.restore_backup();
                 tracing::warn!(mac = %self.mac, serial, %detail, "renewal rolled back");
-                ("rolled_back".into(), detail)
+                self.keep_ack(serial, None, "rolled_back", &detail);
+                false
             }
         }
+    }
+
+    /// Writes the ack to send at the next connection (kept until the broker has it).
+    fn keep_ack(&self, serial: &str, renewal_id: Option<uuid::Uuid>, status: &str, detail: &str) {
+        let mut ack = serde_json::json!({"serial": serial, "status": status, "detail": detail});
+        if let Some(id) = renewal_id {
+            ack["renewal_id"] = serde_json::json!(id);
+        }
+        if let Err(e) = std::fs::write(file(&self.dir, "ack.pending.json"), ack.to_string()) {
+            tracing::error!(mac = %self.mac, error = %e, "ack not kept");
+        }
+    }
+
+    /// Puts the backed-up certificate back; false when there is no backup.
+    fn restore_backup(&self) -> bool {
+        let (cert_bak, key_bak) = (
+            file(&self.dir, "cert.pem.bak"),
+            file(&self.dir, "key.pem.bak"),
+        );
+        if !cert_bak.exists() || !key_bak.exists() {
+            return false;
+        }
+        std::fs::rename(&cert_bak, file(&self.dir, "cert.pem")).is_ok()
+            && std::fs::rename(&key_bak, file(&self.dir, "key.pem")).is_ok()
+    }
+
+    /// The new certificate does not connect any more (before its ack got through): go
+    /// back to the backup and report the renewal rolled back.
+    fn fall_back(&self, why: &str) -> bool {
+        let serial = self.current_serial().unwrap_or_default();
+        if !self.restore_backup() {
+            return false;
+        }
+        tracing::warn!(mac = %self.mac, serial, why, "fell back to the previous certificate");
+        self.keep_ack(
+            &serial,
+            None,
+            "rolled_back",
+            &format!("could not reconnect with the new certificate: {why}"),
+        );
+        true
+    }
+
+    /// Sends the kept ack first thing on a fresh connection and waits for the broker to
+    /// take it; then the ack file and the backup go.
+    async fn deliver_kept_ack(
+        &self,
+        client: &AsyncClient,
+        eventloop: &mut EventLoop,
+    ) -> anyhow::Result<()> {
+        let path = file(&self.dir, "ack.pending.json");
+        let Ok(ack) = std::fs::read(&path) else {
+            return Ok(());
+        };
+        client
+            .publish(self.topic("cert_update/ack"), QoS::AtLeastOnce, false, ack)
+            .await
+            .context("ack")?;
+        let delivered = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::PubAck(_))) => return true,
+                    Ok(_) => {}
+                    Err(_) => return false,
+                }
+            }
+        })
+        .await
+        .unwrap_or(false);
+        anyhow::ensure!(delivered, "the broker did not take the ack");
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(file(&self.dir, "cert.pem.bak"));
+        let _ = std::fs::remove_file(file(&self.dir, "key.pem.bak"));
+        Ok(())
     }
 
     fn reading(&self, step: u64) -> Vec<u8> {
@@ -286,7 +383,6 @@ impl Firmware {
         counters: Arc<FirmwareCounters>,
     ) -> anyhow::Result<()> {
         let until = tokio::time::Instant::now() + duration;
-        let mut pending_ack: Option<Vec<u8>> = None;
         let mut refused: HashSet<String> = HashSet::new();
         let mut step = 0u64;
         while tokio::time::Instant::now() < until {
@@ -294,20 +390,20 @@ impl Firmware {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(mac = %self.mac, error = %e, "cannot connect; retrying");
+                    self.fall_back(&e.to_string());
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
             };
+            if let Err(e) = self.deliver_kept_ack(&client, &mut eventloop).await {
+                tracing::warn!(mac = %self.mac, error = %e, "ack not delivered; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
             client
                 .subscribe(self.topic("cert_update"), QoS::AtLeastOnce)
                 .await
                 .context("subscribe")?;
-            if let Some(ack) = pending_ack.take() {
-                client
-                    .publish(self.topic("cert_update/ack"), QoS::AtLeastOnce, false, ack)
-                    .await
-                    .context("ack")?;
-            }
             let mut tick = tokio::time::interval(self.interval);
             loop {
                 tokio::select! {
@@ -331,12 +427,14 @@ impl Firmware {
                                 Decision::SendCsr(body) => {
                                     let _ = client.try_publish(self.topic("cert_update/csr"), QoS::AtLeastOnce, false, body);
                                 }
-                                Decision::Refuse(serial, detail) => {
+                                Decision::Refuse(serial, renewal_id, detail) => {
                                     tracing::warn!(mac = %self.mac, serial, %detail, "update refused");
-                                    let ack = serde_json::json!({"serial": serial, "status": "rolled_back", "detail": detail});
-                                    let _ = client.try_publish(self.topic("cert_update/ack"), QoS::AtLeastOnce, false, ack.to_string());
-                                    refused.insert(serial);
+                                    refused.insert(serial.clone());
                                     counters.rolled_back.fetch_add(1, Ordering::Relaxed);
+                                    self.keep_ack(&serial, renewal_id, "rolled_back", &detail);
+                                    // Reconnecting delivers the kept ack before anything else.
+                                    let _ = client.disconnect().await;
+                                    break;
                                 }
                                 Decision::Switch { serial, cert, key } => {
                                     // Leave with the current certificate, then try the new one.
@@ -344,15 +442,12 @@ impl Firmware {
                                     let _ = tokio::time::timeout(Duration::from_secs(2), async {
                                         while eventloop.poll().await.is_ok() {}
                                     }).await;
-                                    let (status, detail) = self.switch(&serial, &cert, &key).await;
-                                    if status == "applied" {
+                                    if self.switch(&serial, &cert, &key).await {
                                         counters.applied.fetch_add(1, Ordering::Relaxed);
                                     } else {
                                         refused.insert(serial.clone());
                                         counters.rolled_back.fetch_add(1, Ordering::Relaxed);
                                     }
-                                    let ack = serde_json::json!({"serial": serial, "status": status, "detail": detail});
-                                    pending_ack = Some(ack.to_string().into_bytes());
                                     break;
                                 }
                             }

@@ -282,16 +282,7 @@ impl CertificateAuthority {
                 "common name '{cn}' is not the gateway's MAC {mac}"
             )));
         }
-        let alg = rcgen::PublicKeyData::algorithm(&csr.public_key);
-        let algorithm = if alg == &rcgen::PKCS_ECDSA_P256_SHA256 {
-            Algorithm::P256
-        } else if alg == &rcgen::PKCS_RSA_SHA256 {
-            Algorithm::Rsa2048
-        } else {
-            return Err(PkiError::Csr(format!(
-                "key algorithm {alg:?} is not accepted (RSA-2048 or ECDSA P-256)"
-            )));
-        };
+        let algorithm = csr_key_algorithm(csr_pem)?;
         self.sign_with(
             gateway_params(mac),
             &csr.public_key,
@@ -430,6 +421,50 @@ pub fn check_issued_by(
         return Err(PkiError::Check("not valid now".into()));
     }
     Ok(hex::encode(cert.raw_serial()))
+}
+
+/// The key algorithm of a CSR's public key, from the key itself (not from the CSR's
+/// signature algorithm): RSA with a 2048-bit modulus or ECDSA on P-256, nothing else.
+fn csr_key_algorithm(csr_pem: &str) -> Result<Algorithm, PkiError> {
+    use x509_parser::prelude::FromDer;
+    use x509_parser::public_key::PublicKey;
+    let der = pem_der(csr_pem, "CSR").map_err(|e| PkiError::Csr(e.to_string()))?;
+    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
+        .map_err(|e| PkiError::Csr(format!("unreadable request ({e})")))?;
+    let spki = &csr.certification_request_info.subject_pki;
+    let p256 = x509_parser::oid_registry::OID_EC_P256;
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) if rsa.key_size() == 2048 => Ok(Algorithm::Rsa2048),
+        Ok(PublicKey::RSA(rsa)) => Err(PkiError::Csr(format!(
+            "an RSA key of {} bits (RSA-2048 or ECDSA P-256 only)",
+            rsa.key_size()
+        ))),
+        Ok(PublicKey::EC(_))
+            if spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .is_some_and(|curve| curve == p256) =>
+        {
+            Ok(Algorithm::P256)
+        }
+        _ => Err(PkiError::Csr(
+            "key algorithm not accepted (RSA-2048 or ECDSA P-256 only)".into(),
+        )),
+    }
+}
+
+/// Whether a CSR asks for the key that `cert_pem` already certifies.
+pub fn csr_matches_certificate(csr_pem: &str, cert_pem: &str) -> Result<bool, PkiError> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let csr_der = pem_der(csr_pem, "CSR")?;
+    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&csr_der)
+        .map_err(|e| PkiError::Check(format!("CSR: {e}")))?;
+    let cert_der = pem_der(cert_pem, "certificate")?;
+    let (_, cert) = X509Certificate::from_der(&cert_der)
+        .map_err(|e| PkiError::Check(format!("certificate: {e}")))?;
+    Ok(csr.certification_request_info.subject_pki.raw == cert.public_key().raw)
 }
 
 /// A certificate signing request for a gateway (CN = `mac`) and its new key, as a

@@ -88,6 +88,7 @@ pub async fn record(
         revoked_at: Set(None),
         revocation_reason: Set(None),
         successor_id: Set(None),
+        pem: Set(Some(issued.cert_pem.clone())),
         created_at: Set(now),
         updated_at: Set(now),
         created_by: Set(issued_by),
@@ -152,7 +153,10 @@ pub async fn revoke(
     model.revoked_at = Set(Some(now));
     model.revocation_reason = Set(Some(reason.to_owned()));
     model.updated_at = Set(now);
-    Ok(model.update(db).await?)
+    let revoked = model.update(db).await?;
+    // A renewal replacing (or offering) this certificate must not go on.
+    crate::renewals::end_after_revocation(db, &revoked, now).await?;
+    Ok(revoked)
 }
 
 /// Every revoked (or superseded-and-revoked) certificate still within its validity.
@@ -319,4 +323,20 @@ pub async fn issue_batch(
     }
     txn.commit().await?;
     Ok(out)
+}
+
+/// What the CRL must reflect: how many certificates are revoked, and the latest
+/// revocation. When it changes, the CRL is stale.
+pub async fn revocation_state(
+    db: &impl ConnectionTrait,
+) -> DomainResult<(u64, Option<DateTime<Utc>>)> {
+    use sea_orm::PaginatorTrait;
+    let revoked = certificate::Entity::find().filter(certificate::Column::RevokedAt.is_not_null());
+    let count = revoked.clone().count(db).await?;
+    let latest = revoked
+        .order_by_desc(certificate::Column::RevokedAt)
+        .one(db)
+        .await?
+        .and_then(|c| c.revoked_at);
+    Ok((count, latest))
 }

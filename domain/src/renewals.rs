@@ -14,11 +14,13 @@
 //! picked again on a later night. Once a successor exists the platform never takes it
 //! back before the deadline: the gateway may already be using it.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,9 @@ use tds_entity::{
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult};
+
+/// Hours after its time during which a night that did not run may still run.
+pub const CATCH_UP_HOURS: i64 = 4;
 use crate::page::{Page, PageRequest};
 use crate::tenant::Tenant;
 
@@ -69,6 +74,13 @@ impl RenewalPolicy {
         if settings.renewal_ack_window_s < 60 {
             return Err("TDS_RENEWAL_ACK_WINDOW_S must be at least 60".into());
         }
+        // At or beyond the validity every fresh successor would be due again at once.
+        if !(1..tds_certs::GATEWAY_VALIDITY_DAYS).contains(&settings.renewal_horizon_days) {
+            return Err(format!(
+                "TDS_RENEWAL_HORIZON_DAYS must be between 1 and {}",
+                tds_certs::GATEWAY_VALIDITY_DAYS - 1
+            ));
+        }
         Ok(Self {
             at,
             timezone,
@@ -99,6 +111,13 @@ impl RenewalPolicy {
         } else {
             today.pred_opt().unwrap_or(today)
         }
+    }
+
+    /// Whether a night that did not run (workers down at its time, database down) may still
+    /// run at `now`: only within [`CATCH_UP_HOURS`] of its time, so renewals stay a night-time
+    /// affair and a worker started in the afternoon waits for tonight.
+    pub fn may_catch_up(&self, now: DateTime<Utc>) -> bool {
+        now < self.run_instant(self.night_due(now)) + chrono::Duration::hours(CATCH_UP_HOURS)
     }
 
     /// The first run strictly after `now`.
@@ -132,9 +151,9 @@ pub struct NightOutcome {
 }
 
 /// Runs the night due at `now` unless it already ran: schedules at most `policy.batch`
-/// ACTIVE gateway certificates expiring within the horizon and with no renewal in
-/// flight, earliest expiry first. The run row and the renewals commit together, so a
-/// second call (or a second worker replica) the same night schedules nothing.
+/// ACTIVE gateway certificates expiring within the horizon, one per gateway, of gateways
+/// with no renewal in flight, earliest expiry first. The run row and the renewals commit
+/// together, so a second call (or a second worker replica) the same night schedules nothing.
 pub async fn run_night(
     db: &DatabaseConnection,
     policy: &RenewalPolicy,
@@ -170,7 +189,7 @@ pub async fn run_night(
             renewals: Vec::new(),
         });
     }
-    let due = due_certificates(&txn, policy, now, policy.batch).await?;
+    let due = due_certificates(&txn, policy, now).await?;
     let mut renewals = Vec::with_capacity(due.len());
     for (cert, gw) in due {
         let detail = format!(
@@ -203,15 +222,23 @@ pub async fn night_pending(
         .is_none())
 }
 
-/// The certificates the next run would pick, earliest expiry first (at most `limit`).
+/// Nights a certificate waits after `failures` failed renewals in a row: 1, 2, 4 … 32.
+/// A gateway that is offline for months then takes a slot now and then, not every night.
+fn backoff(failures: i32) -> chrono::Duration {
+    let nights = 1i64 << (failures - 1).clamp(0, 5);
+    // An hour of slack: a renewal that timed out just after last night's run is due tonight.
+    chrono::Duration::days(nights) - chrono::Duration::hours(1)
+}
+
+/// The certificates the night picks, earliest expiry first, one per gateway, at most
+/// `policy.batch`.
 async fn due_certificates(
     db: &impl ConnectionTrait,
     policy: &RenewalPolicy,
     now: DateTime<Utc>,
-    limit: u64,
 ) -> DomainResult<Vec<(certificate::Model, gateway::Model)>> {
-    let in_flight = Query::select()
-        .column(certificate_renewal::Column::OldCertificateId)
+    let busy_gateways = Query::select()
+        .column(certificate_renewal::Column::GatewayId)
         .from(certificate_renewal::Entity)
         .and_where(certificate_renewal::Column::State.is_in(in_flight_states()))
         .to_owned();
@@ -228,19 +255,45 @@ async fn due_certificates(
         .filter(
             certificate::Column::NotAfter.lte(now + chrono::Duration::days(policy.horizon_days)),
         )
-        .filter(certificate::Column::Id.not_in_subquery(in_flight))
+        .filter(certificate::Column::GatewayId.not_in_subquery(busy_gateways))
         .filter(certificate::Column::GatewayId.in_subquery(live_gateways))
         .order_by_asc(certificate::Column::NotAfter)
         .order_by_asc(certificate::Column::Id)
-        .limit(limit)
         .all(db)
         .await?;
-    let ids: Vec<Uuid> = certs.iter().filter_map(|c| c.gateway_id).collect();
+    let ids: Vec<Uuid> = certs.iter().map(|c| c.id).collect();
+    let mut last_attempt: HashMap<Uuid, certificate_renewal::Model> = HashMap::new();
+    for r in certificate_renewal::Entity::find()
+        .filter(certificate_renewal::Column::OldCertificateId.is_in(ids))
+        .order_by_asc(certificate_renewal::Column::Id)
+        .all(db)
+        .await?
+    {
+        last_attempt.insert(r.old_certificate_id, r);
+    }
+    let mut picked = Vec::new();
+    let mut gateways_seen = HashSet::new();
+    for cert in certs {
+        let Some(gateway_id) = cert.gateway_id else {
+            continue;
+        };
+        let resting = last_attempt.get(&cert.id).is_some_and(|r| {
+            r.completed_at
+                .is_some_and(|done| now < done + backoff(r.attempts))
+        });
+        if resting || !gateways_seen.insert(gateway_id) {
+            continue;
+        }
+        picked.push(cert);
+        if picked.len() as u64 == policy.batch {
+            break;
+        }
+    }
     let gateways = gateway::Entity::find()
-        .filter(gateway::Column::Id.is_in(ids))
+        .filter(gateway::Column::Id.is_in(picked.iter().filter_map(|c| c.gateway_id)))
         .all(db)
         .await?;
-    Ok(certs
+    Ok(picked
         .into_iter()
         .filter_map(|c| {
             let g = gateways
@@ -286,15 +339,16 @@ async fn schedule(
         run_id: Set(run_id),
         deadline_at: Set(None),
         requested_by: Set(requested_by),
+        retained_cleared_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(db)
     .await
     .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            DomainError::Conflict("a renewal of this certificate is already in flight".into())
-        }
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::Conflict(
+            "a renewal of this gateway's certificate is already in flight".into(),
+        ),
         _ => e.into(),
     })?;
     let detail = format!(
@@ -327,7 +381,7 @@ pub async fn log_step(
 }
 
 /// "Renew now" for one of the caller's gateways (EDITOR): schedules its ACTIVE
-/// certificate at once; the workers publish it within their poll interval.
+/// certificate at once; the workers publish it when told (event) or at their next poll.
 pub async fn renew_now(
     db: &DatabaseConnection,
     tenant: &Tenant,
@@ -350,14 +404,9 @@ pub async fn renew_now(
                 gw.code
             ))
         })?;
-    if let Some(open) = certificate_renewal::Entity::find()
-        .filter(certificate_renewal::Column::OldCertificateId.eq(cert.id))
-        .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
-        .one(&txn)
-        .await?
-    {
+    if let Some(open) = in_flight_of_gateway(&txn, gw.id).await? {
         return Err(DomainError::Conflict(format!(
-            "a renewal of this certificate is already in flight ({})",
+            "a renewal of this gateway's certificate is already in flight ({})",
             open.state
         )));
     }
@@ -375,12 +424,24 @@ pub async fn renew_now(
     Ok(renewal)
 }
 
+async fn in_flight_of_gateway(
+    db: &impl ConnectionTrait,
+    gateway_id: Uuid,
+) -> DomainResult<Option<certificate_renewal::Model>> {
+    Ok(certificate_renewal::Entity::find()
+        .filter(certificate_renewal::Column::GatewayId.eq(gateway_id))
+        .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
+        .one(db)
+        .await?)
+}
+
 /// Topic of a gateway's (retained) certificate updates.
 pub fn update_topic(mac: &str) -> String {
     format!("tds_new/devices/{mac}/cert_update")
 }
 
-/// The update a server-key gateway receives (the seeds' firmware format).
+/// The update a gateway receives: the seeds' firmware format (server-key mode carries
+/// `private_key`; CSR mode does not).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CertificateUpdate {
     /// Serial of the successor, hex.
@@ -469,34 +530,39 @@ pub async fn prepare(
     now: DateTime<Utc>,
 ) -> DomainResult<Option<Outbound>> {
     let txn = db.begin().await?;
-    let Some(renewal) = certificate_renewal::Entity::find_by_id(renewal_id)
-        .filter(certificate_renewal::Column::State.eq(RenewalState::Scheduled))
-        .filter(certificate_renewal::Column::DeadlineAt.is_null())
-        .one(&txn)
-        .await?
-    else {
-        // Another worker replica took it.
-        return Ok(None);
-    };
-    let old = certificate::Entity::find_by_id(renewal.old_certificate_id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound("certificate"))?;
-    let mac = old.common_name.clone();
     let deadline = now + policy.ack_window;
+    // Claimed by whoever sets the deadline first (another replica may be here too).
     let claimed = certificate_renewal::Entity::update_many()
         .col_expr(
             certificate_renewal::Column::DeadlineAt,
             Expr::value(deadline),
         )
         .col_expr(certificate_renewal::Column::UpdatedAt, Expr::value(now))
-        .filter(certificate_renewal::Column::Id.eq(renewal.id))
+        .filter(certificate_renewal::Column::Id.eq(renewal_id))
+        .filter(certificate_renewal::Column::State.eq(RenewalState::Scheduled))
         .filter(certificate_renewal::Column::DeadlineAt.is_null())
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
         return Ok(None);
     }
+    let renewal = certificate_renewal::Entity::find_by_id(renewal_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("renewal"))?;
+    let old = certificate::Entity::find_by_id(renewal.old_certificate_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("certificate"))?;
+    if old.revoked_at.is_some() {
+        // Never send a new key to the topic of a revoked (maybe compromised) identity.
+        let detail = format!("certificate {} was revoked before publication", old.serial);
+        finish(&txn, &renewal, RenewalState::Failed, &detail, now).await?;
+        log_step(&txn, &renewal, RenewalStep::Failed, Some(&detail), now).await?;
+        txn.commit().await?;
+        return Ok(None);
+    }
+    let mac = old.common_name.clone();
     let (payload, sent, renewal) = match renewal.mode {
         RenewalMode::ServerKey => {
             let issued = ca
@@ -505,16 +571,12 @@ pub async fn prepare(
             let successor = record_successor(&txn, &old, &issued, now).await?;
             let mut model: certificate_renewal::ActiveModel = renewal.into();
             model.new_certificate_id = Set(Some(successor.id));
-            model.deadline_at = Set(Some(deadline));
             let renewal = model.update(&txn).await?;
-            let update = CertificateUpdate {
-                serial: issued.serial.clone(),
-                not_after: issued.not_after.to_rfc3339(),
-                certificate: issued.cert_pem.clone(),
-                private_key: issued.key_pem.clone(),
-                ca: ca.cert_pem().to_owned(),
-            };
-            (json(&update)?, Sent::Successor, renewal)
+            (
+                update_payload(&successor, issued.key_pem.clone(), ca)?,
+                Sent::Successor,
+                renewal,
+            )
         }
         RenewalMode::Csr => {
             let request = CsrRequest {
@@ -522,9 +584,7 @@ pub async fn prepare(
                 renewal_id: renewal.id,
                 serial: old.serial.clone(),
             };
-            let mut model: certificate_renewal::ActiveModel = renewal.into();
-            model.deadline_at = Set(Some(deadline));
-            (json(&request)?, Sent::CsrRequest, model.update(&txn).await?)
+            (json(&request)?, Sent::CsrRequest, renewal)
         }
     };
     txn.commit().await?;
@@ -538,6 +598,20 @@ pub async fn prepare(
 
 fn json<T: Serialize>(value: &T) -> DomainResult<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| DomainError::Internal(e.to_string()))
+}
+
+fn update_payload(
+    successor: &certificate::Model,
+    private_key: Option<String>,
+    ca: &CertificateAuthority,
+) -> DomainResult<Vec<u8>> {
+    json(&CertificateUpdate {
+        serial: successor.serial.clone(),
+        not_after: successor.not_after.to_rfc3339(),
+        certificate: successor.pem.clone().unwrap_or_default(),
+        private_key,
+        ca: ca.cert_pem().to_owned(),
+    })
 }
 
 async fn record_successor(
@@ -561,6 +635,7 @@ async fn record_successor(
         revoked_at: Set(None),
         revocation_reason: Set(None),
         successor_id: Set(None),
+        pem: Set(Some(issued.cert_pem.clone())),
         created_at: Set(now),
         updated_at: Set(now),
         created_by: Set(None),
@@ -637,7 +712,8 @@ pub struct Refusal {
 pub struct Effects {
     /// The CRL changed: rewrite it.
     pub crl_changed: bool,
-    /// Clear this retained topic (publish an empty retained message).
+    /// Clear this retained topic (publish an empty retained message), then
+    /// [`mark_cleared`] the renewal.
     pub clear_retained: Option<String>,
     /// Publish this (the successor of a CSR renewal).
     pub publish: Option<Outbound>,
@@ -663,13 +739,17 @@ impl Effects {
 /// A gateway's acknowledgement on `cert_update/ack`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Ack {
-    /// Serial of the successor it is about.
+    /// Serial of the successor it is about (of the current certificate when a CSR
+    /// request is refused).
     pub serial: String,
     /// `applied` or `rolled_back`.
     pub status: String,
     /// What the firmware says.
     #[serde(default)]
     pub detail: Option<String>,
+    /// The renewal, when the gateway knows it (CSR mode): names it without a successor.
+    #[serde(default)]
+    pub renewal_id: Option<Uuid>,
 }
 
 fn normalise_serial(serial: &str) -> String {
@@ -678,6 +758,32 @@ fn normalise_serial(serial: &str) -> String {
         .trim_start_matches("0x")
         .to_ascii_lowercase()
         .replace(':', "")
+}
+
+/// Moves an in-flight renewal to a final state, only if it is still in flight (another
+/// replica, the clock or an operator may have ended it meanwhile). True when it moved.
+async fn finish(
+    db: &impl ConnectionTrait,
+    renewal: &certificate_renewal::Model,
+    state: RenewalState,
+    error: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let error = (state != RenewalState::Applied).then(|| error.to_owned());
+    let done = certificate_renewal::Entity::update_many()
+        .col_expr(certificate_renewal::Column::State, Expr::value(state))
+        .col_expr(certificate_renewal::Column::CompletedAt, Expr::value(now))
+        .col_expr(
+            certificate_renewal::Column::DeadlineAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(certificate_renewal::Column::Error, Expr::value(error))
+        .col_expr(certificate_renewal::Column::UpdatedAt, Expr::value(now))
+        .filter(certificate_renewal::Column::Id.eq(renewal.id))
+        .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
 }
 
 /// Handles an ack from the gateway `mac` (the MAC of the topic, i.e. of the broker's
@@ -710,104 +816,121 @@ pub async fn apply_ack(
     };
     let serial = normalise_serial(&ack.serial);
     let txn = db.begin().await?;
-    let Some(successor) = certificate::Entity::find()
+    let Some(gw) = gateway::Entity::find()
+        .filter(gateway::Column::Mac.eq(mac))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Effects::refused(
+            "UNKNOWN_RENEWAL",
+            format!("no gateway has MAC {mac}"),
+        ));
+    };
+    let successor = certificate::Entity::find()
         .filter(certificate::Column::Serial.eq(serial.clone()))
         .one(&txn)
-        .await?
-    else {
-        return Ok(Effects::refused(
-            "UNKNOWN_RENEWAL",
-            format!("no certificate has serial {serial}"),
-        ));
-    };
-    if !successor.common_name.eq_ignore_ascii_case(mac) {
+        .await?;
+    if let Some(s) = &successor
+        && !s.common_name.eq_ignore_ascii_case(mac)
+    {
         return Ok(Effects::refused(
             "MAC_MISMATCH",
-            format!(
-                "serial {serial} belongs to {}, not {mac}",
-                successor.common_name
-            ),
+            format!("serial {serial} belongs to {}, not {mac}", s.common_name),
         ));
     }
-    let Some(renewal) = certificate_renewal::Entity::find()
-        .filter(certificate_renewal::Column::NewCertificateId.eq(successor.id))
-        .one(&txn)
-        .await?
-    else {
+    let by_successor = match &successor {
+        Some(s) => {
+            certificate_renewal::Entity::find()
+                .filter(certificate_renewal::Column::NewCertificateId.eq(s.id))
+                .one(&txn)
+                .await?
+        }
+        None => None,
+    };
+    let renewal = match (by_successor, ack.renewal_id) {
+        (Some(r), _) => Some(r),
+        (None, Some(id)) => {
+            certificate_renewal::Entity::find_by_id(id)
+                .filter(certificate_renewal::Column::GatewayId.eq(gw.id))
+                .one(&txn)
+                .await?
+        }
+        (None, None) => None,
+    };
+    let Some(renewal) = renewal else {
         return Ok(Effects::refused(
             "UNKNOWN_RENEWAL",
-            format!("certificate {serial} is not the successor of any renewal"),
+            format!("serial {serial} is not the successor of any renewal of {mac}"),
         ));
     };
+    // The retained topic holds this renewal's update only while no newer one is in flight.
+    let topic = update_topic(&gw.mac);
     let detail = ack.detail.clone().unwrap_or_default();
-    let topic = update_topic(&successor.common_name);
-    let mut effects = Effects {
-        clear_retained: Some(topic),
-        ..Effects::default()
+    let successor = match renewal.new_certificate_id {
+        Some(id) => certificate::Entity::find_by_id(id).one(&txn).await?,
+        None => None,
     };
-    match renewal.state {
-        RenewalState::Scheduled | RenewalState::Published => {
-            // An operator may have revoked the successor meanwhile: it cannot become ACTIVE.
-            let successor_revoked = successor.revoked_at.is_some();
-            let (next, error) = match (applied, successor_revoked) {
-                (true, false) => (RenewalState::Applied, None),
-                (true, true) => (
-                    RenewalState::Failed,
-                    Some(
-                        "the gateway applied a successor revoked meanwhile; it falls back to its \
-                         previous certificate once the broker reloads the CRL"
-                            .to_owned(),
-                    ),
-                ),
-                (false, _) => (RenewalState::RolledBack, Some(detail.clone())),
-            };
-            let mut model: certificate_renewal::ActiveModel = renewal.clone().into();
-            model.state = Set(next);
-            model.acknowledged_at = Set(Some(now));
-            model.completed_at = Set(Some(now));
-            model.deadline_at = Set(None);
-            model.error = Set(error.clone());
-            model.updated_at = Set(now);
-            let renewal = model.update(&txn).await?;
-            match next {
-                RenewalState::Applied => {
-                    log_step(&txn, &renewal, RenewalStep::Applied, Some(&detail), now).await?;
-                    supersede(&txn, &renewal, &successor, now).await?;
-                }
-                RenewalState::Failed => {
-                    log_step(&txn, &renewal, RenewalStep::Failed, error.as_deref(), now).await?;
-                }
-                _ => {
-                    log_step(&txn, &renewal, RenewalStep::RolledBack, Some(&detail), now).await?;
-                    revoke_successor(&txn, &renewal, &successor, "gateway rolled back", now)
-                        .await?;
-                }
-            }
-            effects.crl_changed = true;
-            effects.renewal = Some(renewal);
+    let mut effects = Effects::default();
+    let in_flight = in_flight_states().contains(&renewal.state);
+    let successor_revoked = successor.as_ref().is_some_and(|s| s.revoked_at.is_some());
+    let next = match (applied, &successor) {
+        (true, Some(_)) if !successor_revoked => RenewalState::Applied,
+        (true, _) => RenewalState::Failed,
+        (false, _) => RenewalState::RolledBack,
+    };
+    let error = match next {
+        RenewalState::Failed => {
+            "the gateway reported applying a successor that is revoked or was never issued; \
+             it must fall back to its previous certificate"
+                .to_owned()
         }
-        RenewalState::Applied if applied => {
-            // A redelivered ack: repeat the side effects only.
-            effects.crl_changed = true;
-            effects.renewal = Some(renewal);
+        _ => detail.clone(),
+    };
+    if in_flight && finish(&txn, &renewal, next, &error, now).await? {
+        let step = match next {
+            RenewalState::Applied => RenewalStep::Applied,
+            RenewalState::Failed => RenewalStep::Failed,
+            _ => RenewalStep::RolledBack,
+        };
+        log_step(&txn, &renewal, step, Some(&error), now).await?;
+        certificate_renewal::Entity::update_many()
+            .col_expr(
+                certificate_renewal::Column::AcknowledgedAt,
+                Expr::value(now),
+            )
+            .filter(certificate_renewal::Column::Id.eq(renewal.id))
+            .exec(&txn)
+            .await?;
+        match (next, &successor) {
+            (RenewalState::Applied, Some(s)) => supersede(&txn, &renewal, s, now).await?,
+            (_, Some(s)) => revoke_successor(&txn, &renewal, s, "not applied", now).await?,
+            (_, None) => {}
         }
-        _ => {
-            let note = if applied {
-                format!(
-                    "late '{}' ack ignored: the renewal had ended {}; the successor is revoked, \
-                     so the gateway falls back to its previous certificate once the broker reloads the CRL",
-                    ack.status, renewal.state
-                )
+        effects.crl_changed = true;
+        effects.clear_retained = Some(topic);
+    } else if renewal.state == RenewalState::Applied && applied {
+        // A redelivered ack: repeat the side effects only.
+        effects.crl_changed = true;
+        effects.clear_retained = Some(topic);
+    } else {
+        let current = certificate_renewal::Entity::find_by_id(renewal.id)
+            .one(&txn)
+            .await?
+            .map_or(renewal.state, |r| r.state);
+        let note = format!(
+            "'{}' ack ignored: the renewal had ended {current}{}",
+            ack.status,
+            if applied {
+                "; its successor is revoked, so the gateway must fall back to its previous certificate"
             } else {
-                format!(
-                    "late '{}' ack ignored: the renewal had ended {}",
-                    ack.status, renewal.state
-                )
-            };
-            log_step(&txn, &renewal, RenewalStep::Ignored, Some(&note), now).await?;
-            effects.renewal = Some(renewal);
-        }
+                ""
+            }
+        );
+        log_step(&txn, &renewal, RenewalStep::Ignored, Some(&note), now).await?;
     }
+    effects.renewal = certificate_renewal::Entity::find_by_id(renewal.id)
+        .one(&txn)
+        .await?;
     txn.commit().await?;
     Ok(effects)
 }
@@ -820,20 +943,26 @@ async fn supersede(
     successor: &certificate::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let mut new: certificate::ActiveModel = successor.clone().into();
-    new.status = Set(CertificateStatus::Active);
-    new.updated_at = Set(now);
-    new.update(db).await?;
+    certificate::Entity::update_many()
+        .col_expr(
+            certificate::Column::Status,
+            Expr::value(CertificateStatus::Active),
+        )
+        .col_expr(certificate::Column::UpdatedAt, Expr::value(now))
+        .filter(certificate::Column::Id.eq(successor.id))
+        .filter(certificate::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
     let old = certificate::Entity::find_by_id(renewal.old_certificate_id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("certificate"))?;
-    let detail = if old.revoked_at.is_some() {
+    let already_revoked = old.revoked_at.is_some();
+    let detail = if already_revoked {
         format!("serial {} was already revoked ({})", old.serial, old.status)
     } else {
         format!("serial {} superseded by {}", old.serial, successor.serial)
     };
-    let already_revoked = old.revoked_at.is_some();
     let mut model: certificate::ActiveModel = old.into();
     if !already_revoked {
         model.status = Set(CertificateStatus::Superseded);
@@ -860,24 +989,69 @@ async fn revoke_successor(
     why: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    if successor.revoked_at.is_some() {
+    let done = certificate::Entity::update_many()
+        .col_expr(
+            certificate::Column::Status,
+            Expr::value(CertificateStatus::Revoked),
+        )
+        .col_expr(certificate::Column::RevokedAt, Expr::value(now))
+        .col_expr(
+            certificate::Column::RevocationReason,
+            Expr::value("cessation-of-operation"),
+        )
+        .col_expr(certificate::Column::UpdatedAt, Expr::value(now))
+        .filter(certificate::Column::Id.eq(successor.id))
+        .filter(certificate::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
         return Ok(());
     }
-    let serial = successor.serial.clone();
-    let mut model: certificate::ActiveModel = successor.clone().into();
-    model.status = Set(CertificateStatus::Revoked);
-    model.revoked_at = Set(Some(now));
-    model.revocation_reason = Set(Some("cessation-of-operation".into()));
-    model.updated_at = Set(now);
-    model.update(db).await?;
     log_step(
         db,
         renewal,
         RenewalStep::SuccessorRevoked,
-        Some(&format!("serial {serial}: {why}")),
+        Some(&format!("serial {}: {why}", successor.serial)),
         now,
     )
     .await
+}
+
+/// After an operator revoked `cert`: a renewal in flight that replaces it (its key may be
+/// compromised: no new key goes to that identity) or that offers it as the successor
+/// ends FAILED, and its successor is revoked too. True when one ended.
+pub async fn end_after_revocation(
+    db: &impl ConnectionTrait,
+    cert: &certificate::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let Some(renewal) = certificate_renewal::Entity::find()
+        .filter(
+            Condition::any()
+                .add(certificate_renewal::Column::OldCertificateId.eq(cert.id))
+                .add(certificate_renewal::Column::NewCertificateId.eq(cert.id)),
+        )
+        .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let detail = format!(
+        "certificate {} was revoked by an operator ({})",
+        cert.serial,
+        cert.revocation_reason.as_deref().unwrap_or("unspecified")
+    );
+    if !finish(db, &renewal, RenewalState::Failed, &detail, now).await? {
+        return Ok(false);
+    }
+    log_step(db, &renewal, RenewalStep::Failed, Some(&detail), now).await?;
+    if let Some(id) = renewal.new_certificate_id
+        && let Some(successor) = certificate::Entity::find_by_id(id).one(db).await?
+    {
+        revoke_successor(db, &renewal, &successor, "its renewal was stopped", now).await?;
+    }
+    Ok(true)
 }
 
 /// A gateway's CSR on `cert_update/csr`.
@@ -890,9 +1064,11 @@ pub struct CsrMessage {
     pub csr: String,
 }
 
-/// Handles a CSR from gateway `mac`: signs it for the gateway's SCHEDULED CSR-mode
-/// renewal and returns the successor to publish. A CSR that does not check out fails the
-/// renewal (retried on a later night) and is kept as a dead letter.
+/// Handles a CSR from gateway `mac`: signs it for the gateway's CSR-mode renewal in
+/// flight and returns the successor to publish. The same CSR again (a redelivery, a
+/// gateway that reconnected) gets the same successor again; a CSR for another key means
+/// the gateway lost the earlier one, which is then revoked. A CSR that does not check out
+/// fails the renewal (retried on a later night) and is kept as a dead letter.
 pub async fn accept_csr(
     db: &DatabaseConnection,
     ca: &CertificateAuthority,
@@ -923,54 +1099,60 @@ pub async fn accept_csr(
     let mut query = certificate_renewal::Entity::find()
         .filter(certificate_renewal::Column::GatewayId.eq(gw.id))
         .filter(certificate_renewal::Column::Mode.eq(RenewalMode::Csr))
-        .filter(certificate_renewal::Column::State.eq(RenewalState::Scheduled))
+        .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
         .filter(certificate_renewal::Column::DeadlineAt.is_not_null());
     if let Some(id) = message.renewal_id {
         query = query.filter(certificate_renewal::Column::Id.eq(id));
     }
-    let Some(renewal) = query
-        .order_by_desc(certificate_renewal::Column::Id)
-        .one(&txn)
-        .await?
-    else {
+    let Some(renewal) = query.one(&txn).await? else {
         return Ok(Effects::refused(
             "UNEXPECTED_CSR",
             "no CSR renewal of this gateway is waiting for a CSR",
         ));
     };
-    let mut revoked_previous = false;
-    if let Some(previous) = renewal.new_certificate_id {
-        // A CSR delivered again after a crash between signing and publishing: the earlier
-        // successor may never have left; a fresh one replaces it.
-        if let Some(previous) = certificate::Entity::find_by_id(previous).one(&txn).await? {
-            revoke_successor(
-                &txn,
-                &renewal,
-                &previous,
-                "replaced by a re-signed CSR",
-                now,
-            )
-            .await?;
-            revoked_previous = true;
-        }
+    let topic = update_topic(&gw.mac);
+    let previous = match renewal.new_certificate_id {
+        Some(id) => certificate::Entity::find_by_id(id).one(&txn).await?,
+        None => None,
+    };
+    if let Some(previous) = &previous
+        && previous.revoked_at.is_none()
+        && let Some(pem) = &previous.pem
+        && tds_certs::csr_matches_certificate(&message.csr, pem).unwrap_or(false)
+    {
+        // Same key: the same successor again, nothing changes.
+        txn.commit().await?;
+        return Ok(Effects {
+            publish: Some(Outbound {
+                renewal: renewal.clone(),
+                topic,
+                payload: update_payload(previous, None, ca)?,
+                sent: Sent::Successor,
+            }),
+            renewal: Some(renewal),
+            ..Effects::default()
+        });
     }
     let issued = match ca.sign_gateway_csr(&gw.mac, &message.csr, now) {
         Ok(issued) => issued,
         Err(e) => {
             let detail = e.to_string();
-            let mut model: certificate_renewal::ActiveModel = renewal.clone().into();
-            model.state = Set(RenewalState::Failed);
-            model.completed_at = Set(Some(now));
-            model.deadline_at = Set(None);
-            model.error = Set(Some(detail.clone()));
-            model.updated_at = Set(now);
-            let renewal = model.update(&txn).await?;
-            log_step(&txn, &renewal, RenewalStep::Failed, Some(&detail), now).await?;
+            let mut crl_changed = false;
+            if finish(&txn, &renewal, RenewalState::Failed, &detail, now).await? {
+                log_step(&txn, &renewal, RenewalStep::Failed, Some(&detail), now).await?;
+                if let Some(previous) = &previous {
+                    revoke_successor(&txn, &renewal, previous, "its renewal failed", now).await?;
+                    crl_changed = true;
+                }
+            }
+            let renewal = certificate_renewal::Entity::find_by_id(renewal.id)
+                .one(&txn)
+                .await?;
             txn.commit().await?;
             return Ok(Effects {
-                clear_retained: Some(update_topic(&gw.mac)),
-                renewal: Some(renewal),
-                crl_changed: revoked_previous,
+                clear_retained: Some(topic),
+                renewal,
+                crl_changed,
                 ..Effects::refused("BAD_CSR", detail)
             });
         }
@@ -980,10 +1162,37 @@ pub async fn accept_csr(
         .await?
         .ok_or(DomainError::NotFound("certificate"))?;
     let successor = record_successor(&txn, &old, &issued, now).await?;
-    let mut model: certificate_renewal::ActiveModel = renewal.into();
-    model.new_certificate_id = Set(Some(successor.id));
-    model.updated_at = Set(now);
-    let renewal = model.update(&txn).await?;
+    // Only if the renewal still holds the successor this handler saw (compare-and-set).
+    let mut claim = certificate_renewal::Entity::update_many()
+        .col_expr(
+            certificate_renewal::Column::NewCertificateId,
+            Expr::value(Some(successor.id)),
+        )
+        .col_expr(certificate_renewal::Column::UpdatedAt, Expr::value(now))
+        .filter(certificate_renewal::Column::Id.eq(renewal.id))
+        .filter(certificate_renewal::Column::State.is_in(in_flight_states()));
+    claim = match &previous {
+        Some(p) => claim.filter(certificate_renewal::Column::NewCertificateId.eq(p.id)),
+        None => claim.filter(certificate_renewal::Column::NewCertificateId.is_null()),
+    };
+    if claim.exec(&txn).await?.rows_affected != 1 {
+        // Someone else moved the renewal on; this CSR changes nothing.
+        txn.rollback().await?;
+        return Ok(Effects::default());
+    }
+    let mut crl_changed = false;
+    if let Some(previous) = &previous {
+        // The gateway asks for another key: it cannot use the earlier successor.
+        revoke_successor(
+            &txn,
+            &renewal,
+            previous,
+            "the gateway sent a CSR for a new key",
+            now,
+        )
+        .await?;
+        crl_changed = true;
+    }
     log_step(
         &txn,
         &renewal,
@@ -992,23 +1201,20 @@ pub async fn accept_csr(
         now,
     )
     .await?;
+    let renewal = certificate_renewal::Entity::find_by_id(renewal.id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("renewal"))?;
     txn.commit().await?;
-    let update = CertificateUpdate {
-        serial: issued.serial.clone(),
-        not_after: issued.not_after.to_rfc3339(),
-        certificate: issued.cert_pem.clone(),
-        private_key: None,
-        ca: ca.cert_pem().to_owned(),
-    };
     Ok(Effects {
         publish: Some(Outbound {
             renewal: renewal.clone(),
-            topic: update_topic(&gw.mac),
-            payload: json(&update)?,
+            topic,
+            payload: update_payload(&successor, None, ca)?,
             sent: Sent::Successor,
         }),
         renewal: Some(renewal),
-        crl_changed: revoked_previous,
+        crl_changed,
         ..Effects::default()
     })
 }
@@ -1048,6 +1254,7 @@ pub async fn expire_overdue(
                 "the broker never confirmed the publication of the successor",
             ),
         };
+        // Only if nobody moved it meanwhile (same state, deadline still passed).
         let done = certificate_renewal::Entity::update_many()
             .col_expr(certificate_renewal::Column::State, Expr::value(next))
             .col_expr(certificate_renewal::Column::CompletedAt, Expr::value(now))
@@ -1055,11 +1262,17 @@ pub async fn expire_overdue(
             .col_expr(certificate_renewal::Column::UpdatedAt, Expr::value(now))
             .filter(certificate_renewal::Column::Id.eq(renewal.id))
             .filter(certificate_renewal::Column::State.eq(renewal.state))
+            .filter(certificate_renewal::Column::DeadlineAt.lt(now))
             .exec(&txn)
             .await?;
         if done.rows_affected != 1 {
             continue;
         }
+        // Read again after the claim: a CSR may have brought a successor meanwhile.
+        let renewal = certificate_renewal::Entity::find_by_id(renewal.id)
+            .one(&txn)
+            .await?
+            .ok_or(DomainError::NotFound("renewal"))?;
         log_step(&txn, &renewal, step, Some(detail), now).await?;
         let mut crl_changed = false;
         if let Some(id) = renewal.new_certificate_id
@@ -1068,22 +1281,79 @@ pub async fn expire_overdue(
             revoke_successor(&txn, &renewal, &successor, "never acknowledged", now).await?;
             crl_changed = true;
         }
-        txn.commit().await?;
-        let gw_mac = certificate::Entity::find_by_id(renewal.old_certificate_id)
-            .one(db)
+        let mac = certificate::Entity::find_by_id(renewal.old_certificate_id)
+            .one(&txn)
             .await?
             .map(|c| c.common_name);
-        let renewal = certificate_renewal::Entity::find_by_id(renewal.id)
-            .one(db)
-            .await?;
+        txn.commit().await?;
         out.push(Effects {
             crl_changed,
-            clear_retained: gw_mac.map(|m| update_topic(&m)),
-            renewal,
+            clear_retained: mac.map(|m| update_topic(&m)),
+            renewal: Some(renewal),
             ..Effects::default()
         });
     }
     Ok(out)
+}
+
+/// Renewals that ended but whose gateway's retained `cert_update` is not known to be
+/// cleared yet (the worker clears it, and retries until it could), with the topic. Left
+/// out while the gateway has another renewal in flight: its update is on that topic now.
+pub async fn awaiting_clear(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> DomainResult<Vec<(certificate_renewal::Model, String)>> {
+    let busy_gateways = Query::select()
+        .column(certificate_renewal::Column::GatewayId)
+        .from(certificate_renewal::Entity)
+        .and_where(certificate_renewal::Column::State.is_in(in_flight_states()))
+        .to_owned();
+    let ended = certificate_renewal::Entity::find()
+        .filter(certificate_renewal::Column::State.is_not_in(in_flight_states()))
+        .filter(certificate_renewal::Column::RetainedClearedAt.is_null())
+        .filter(certificate_renewal::Column::GatewayId.not_in_subquery(busy_gateways))
+        .order_by_asc(certificate_renewal::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(ended.len());
+    for renewal in ended {
+        if let Some(old) = certificate::Entity::find_by_id(renewal.old_certificate_id)
+            .one(db)
+            .await?
+        {
+            let topic = update_topic(&old.common_name);
+            out.push((renewal, topic));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the retained topic of this gateway may be cleared now (no renewal in flight).
+pub async fn may_clear(db: &impl ConnectionTrait, gateway_id: Uuid) -> DomainResult<bool> {
+    Ok(in_flight_of_gateway(db, gateway_id).await?.is_none())
+}
+
+/// Records that the broker confirmed the clearing of a renewal's retained update.
+pub async fn mark_cleared(
+    db: &impl ConnectionTrait,
+    renewal: &certificate_renewal::Model,
+    topic: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = certificate_renewal::Entity::update_many()
+        .col_expr(
+            certificate_renewal::Column::RetainedClearedAt,
+            Expr::value(now),
+        )
+        .filter(certificate_renewal::Column::Id.eq(renewal.id))
+        .filter(certificate_renewal::Column::RetainedClearedAt.is_null())
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        log_step(db, renewal, RenewalStep::RetainedCleared, Some(topic), now).await?;
+    }
+    Ok(())
 }
 
 /// Which renewals to list.

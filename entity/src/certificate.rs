@@ -27,6 +27,8 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub revocation_reason: Option<String>,
     pub successor_id: Option<Uuid>,
+    /// The certificate, PEM (public; lets a successor be published again unchanged).
+    pub pem: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<Uuid>,

@@ -30,6 +30,8 @@ pub struct Model {
     pub deadline_at: Option<DateTimeUtc>,
     /// Who asked for a "renew now".
     pub requested_by: Option<Uuid>,
+    /// When the gateway's retained `cert_update` was cleared after the renewal ended.
+    pub retained_cleared_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -36,6 +36,13 @@ enum CertificateRenewals {
     RunId,
     DeadlineAt,
     RequestedBy,
+    RetainedClearedAt,
+}
+
+#[derive(DeriveIden)]
+enum Certificates {
+    Table,
+    Pem,
 }
 
 #[derive(DeriveIden)]
@@ -91,6 +98,7 @@ impl MigrationTrait for Migration {
             uuid_null(CertificateRenewals::RunId),
             timestamp_with_time_zone_null(CertificateRenewals::DeadlineAt),
             uuid_null(CertificateRenewals::RequestedBy),
+            timestamp_with_time_zone_null(CertificateRenewals::RetainedClearedAt),
         ] {
             manager
                 .alter_table(
@@ -101,6 +109,15 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // The certificate itself (public): a successor can be published again as it was.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Certificates::Table)
+                    .add_column_if_not_exists(text_null(Certificates::Pem))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -111,13 +128,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // One renewal in flight per certificate, whoever starts it (the night, an
-        // operator, a second worker replica).
+        // One renewal in flight per gateway (its retained topic holds one update), whoever
+        // starts it (the night, an operator, a second worker replica).
         manager
             .get_connection()
             .execute_unprepared(
                 "CREATE UNIQUE INDEX IF NOT EXISTS certificate_renewals_one_in_flight \
-                 ON certificate_renewals (old_certificate_id) \
+                 ON certificate_renewals (gateway_id) \
                  WHERE state IN ('SCHEDULED', 'PUBLISHED')",
             )
             .await?;
@@ -137,10 +154,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Certificates::Table)
+                    .drop_column(Certificates::Pem)
+                    .to_owned(),
+            )
+            .await?;
         for col in [
             CertificateRenewals::RunId,
             CertificateRenewals::DeadlineAt,
             CertificateRenewals::RequestedBy,
+            CertificateRenewals::RetainedClearedAt,
         ] {
             manager
                 .alter_table(

@@ -15,15 +15,15 @@ use std::time::Duration;
 use apalis::prelude::{BoxDynError, Data, WorkerBuilder};
 use apalis_cron::{CronScheduler, Schedule, Tick};
 use chrono::{DateTime, Utc};
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, Publish, QoS};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
 use sea_orm::DatabaseConnection;
 use tds_certs::CertificateAuthority;
 use tds_domain::renewals::{self, Effects, Outbound, RenewalPolicy};
 use tds_domain::values::Mac;
 use tds_domain::{DomainError, DomainResult};
-use tds_entity::{RenewalStep, RenewalTrigger};
+use tds_entity::RenewalTrigger;
 use tds_ingest::TlsFiles;
-use tokio::sync::{Mutex, broadcast, mpsc};
+use tokio::sync::{Mutex, mpsc};
 
 /// How the certificate worker reaches the broker.
 #[derive(Debug, Clone)]
@@ -98,23 +98,19 @@ pub enum RenewalError {
     Cron(String),
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Confirmation {
-    Sent(u16),
-    Acked(u16),
-}
+/// How long the broker may take to accept one publication.
+const CONFIRM_WITHIN: Duration = Duration::from_secs(10);
 
-/// The platform's MQTT session for certificate traffic.
+/// The platform's MQTT sessions for certificate traffic: a persistent one receiving the
+/// gateways' acks and CSRs, and a short one per publication, so that a confirmation
+/// (PUBACK) can only ever be the confirmation of that publication.
 pub struct DeviceLink {
     client: AsyncClient,
-    confirmations: broadcast::Sender<Confirmation>,
-    // One publication at a time, so the next packet id the event loop reports is ours.
-    publishing: Mutex<()>,
     poller: tokio::task::JoinHandle<()>,
+    publisher: MqttOptions,
+    // One publication at a time: one publisher client id.
+    publishing: Mutex<()>,
 }
-
-/// How long the broker may take to acknowledge one publication.
-const CONFIRM_WITHIN: Duration = Duration::from_secs(10);
 
 impl DeviceLink {
     /// Connects (in the background, reconnecting forever) and subscribes to acks and
@@ -123,37 +119,42 @@ impl DeviceLink {
         config: &LinkConfig,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Publish>), RenewalError> {
         let (host, port) = tds_ingest::parse_mqtt_url(&config.mqtt_url)?;
-        let mut options = MqttOptions::new(config.client_id.clone(), host, port);
+        let transport = if config.mqtt_url.starts_with("mqtts://") {
+            Some(tds_ingest::tls_transport(config.tls.as_ref())?)
+        } else {
+            None
+        };
+        let mut options = MqttOptions::new(config.client_id.clone(), host.clone(), port);
         options
             .set_clean_session(false)
             .set_manual_acks(true)
             .set_keep_alive(Duration::from_secs(30))
             .set_max_packet_size(1024 * 1024, 1024 * 1024);
-        if config.mqtt_url.starts_with("mqtts://") {
-            options.set_transport(tds_ingest::tls_transport(config.tls.as_ref())?);
+        let mut publisher = MqttOptions::new(format!("{}-pub", config.client_id), host, port);
+        publisher
+            .set_clean_session(true)
+            .set_keep_alive(Duration::from_secs(30))
+            .set_max_packet_size(1024 * 1024, 1024 * 1024);
+        if let Some(transport) = transport {
+            options.set_transport(transport.clone());
+            publisher.set_transport(transport);
         }
         let (client, eventloop) = AsyncClient::new(options, 1_000);
         let (tx, rx) = mpsc::unbounded_channel();
-        let (confirmations, _) = broadcast::channel(1_024);
-        let poller = tokio::spawn(poll(
-            eventloop,
-            client.clone(),
-            config.filters(),
-            tx,
-            confirmations.clone(),
-        ));
+        let poller = tokio::spawn(poll(eventloop, client.clone(), config.filters(), tx));
         Ok((
             Self {
                 client,
-                confirmations,
-                publishing: Mutex::new(()),
                 poller,
+                publisher,
+                publishing: Mutex::new(()),
             },
             rx,
         ))
     }
 
-    /// Publishes QoS 1 and returns once the broker acknowledged it.
+    /// Publishes QoS 1 on a connection of its own and returns once the broker
+    /// acknowledged it.
     pub async fn publish_confirmed(
         &self,
         topic: &str,
@@ -161,26 +162,31 @@ impl DeviceLink {
         retain: bool,
     ) -> Result<(), RenewalError> {
         let _turn = self.publishing.lock().await;
-        let mut confirmations = self.confirmations.subscribe();
-        self.client
+        let (client, mut eventloop) = AsyncClient::new(self.publisher.clone(), 10);
+        client
             .publish(topic, QoS::AtLeastOnce, retain, payload)
             .await
             .map_err(|e| RenewalError::Client(e.to_string()))?;
-        let wait = async {
-            let mut ours = None;
+        let confirmed = tokio::time::timeout(CONFIRM_WITHIN, async {
             loop {
-                match confirmations.recv().await {
-                    Ok(Confirmation::Sent(pkid)) if ours.is_none() => ours = Some(pkid),
-                    Ok(Confirmation::Acked(pkid)) if Some(pkid) == ours => return true,
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::PubAck(_))) => return true,
                     Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => return false,
+                    Err(e) => {
+                        tracing::warn!(error = %e, topic, "publication failed");
+                        return false;
+                    }
                 }
             }
-        };
-        match tokio::time::timeout(CONFIRM_WITHIN, wait).await {
-            Ok(true) => Ok(()),
-            _ => Err(RenewalError::Unconfirmed(topic.to_owned())),
+        })
+        .await
+        .unwrap_or(false);
+        let _ = client.try_disconnect();
+        let _ = tokio::time::timeout(Duration::from_millis(500), eventloop.poll()).await;
+        if confirmed {
+            Ok(())
+        } else {
+            Err(RenewalError::Unconfirmed(topic.to_owned()))
         }
     }
 
@@ -203,7 +209,6 @@ async fn poll(
     client: AsyncClient,
     filters: [String; 2],
     tx: mpsc::UnboundedSender<Publish>,
-    confirmations: broadcast::Sender<Confirmation>,
 ) {
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -212,12 +217,6 @@ async fn poll(
                 if tx.send(publish).is_err() {
                     return;
                 }
-            }
-            Ok(Event::Incoming(Packet::PubAck(ack))) => {
-                let _ = confirmations.send(Confirmation::Acked(ack.pkid));
-            }
-            Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
-                let _ = confirmations.send(Confirmation::Sent(pkid));
             }
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 backoff = Duration::from_millis(100);
@@ -248,6 +247,8 @@ pub struct RenewalWorker {
     policy: RenewalPolicy,
     link: DeviceLink,
     crl_paths: Vec<PathBuf>,
+    // What the CRL on disk reflects: (revoked certificates, latest revocation).
+    crl_written: Mutex<Option<(u64, Option<DateTime<Utc>>)>>,
 }
 
 /// What a gateway sent about a renewal.
@@ -282,6 +283,7 @@ impl RenewalWorker {
             policy,
             link,
             crl_paths,
+            crl_written: Mutex::new(None),
         }
     }
 
@@ -295,24 +297,35 @@ impl RenewalWorker {
         if outcome.started {
             tracing::info!(night = %outcome.run.night, scheduled = outcome.renewals.len(), "renewal night");
         }
-        self.publish_scheduled(Utc::now()).await?;
+        self.publish_scheduled(Utc::now()).await;
         Ok(outcome)
     }
 
-    /// Publishes every scheduled renewal not yet handed to the broker.
-    pub async fn publish_scheduled(&self, now: DateTime<Utc>) -> DomainResult<usize> {
+    /// Publishes every scheduled renewal not yet handed to the broker; one that fails is
+    /// logged and does not hold up the others.
+    pub async fn publish_scheduled(&self, now: DateTime<Utc>) -> usize {
+        let pending = match renewals::awaiting_publication(&self.db, 100).await {
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduled renewals not read");
+                return 0;
+            }
+        };
         let mut published = 0;
-        for renewal in renewals::awaiting_publication(&self.db, 100).await? {
-            let Some(outbound) =
-                renewals::prepare(&self.db, &self.ca, &self.policy, renewal.id, now).await?
-            else {
-                continue;
-            };
-            if self.send(&outbound).await? {
-                published += 1;
+        for renewal in pending {
+            match renewals::prepare(&self.db, &self.ca, &self.policy, renewal.id, now).await {
+                Ok(Some(outbound)) => match self.send(&outbound).await {
+                    Ok(true) => published += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, renewal = %renewal.id, "publication not recorded")
+                    }
+                },
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, renewal = %renewal.id, "renewal not prepared"),
             }
         }
-        Ok(published)
+        published
     }
 
     /// Publishes one update retained and records it; a publication the broker does not
@@ -334,24 +347,77 @@ impl RenewalWorker {
         }
     }
 
-    /// Ends overdue renewals.
-    pub async fn expire(&self, now: DateTime<Utc>) -> DomainResult<usize> {
-        let ended = renewals::expire_overdue(&self.db, now).await?;
-        let n = ended.len();
-        for effects in ended {
-            self.carry_out(effects, now).await?;
+    /// The upkeep of every poll: end overdue renewals, clear retained updates of ended
+    /// ones (until the broker confirmed), rewrite the CRL if a revocation is not in it.
+    pub async fn upkeep(&self, now: DateTime<Utc>) {
+        match renewals::expire_overdue(&self.db, now).await {
+            Ok(ended) => {
+                for effects in ended {
+                    if let Err(e) = self.carry_out(effects, now).await {
+                        tracing::warn!(error = %e, "after a timeout; retried at the next poll");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "expiring overdue renewals failed"),
         }
-        Ok(n)
+        match renewals::awaiting_clear(&self.db, 100).await {
+            Ok(ended) => {
+                for (renewal, topic) in ended {
+                    if let Err(e) = self.clear(&renewal, &topic, now).await {
+                        tracing::warn!(error = %e, %topic, "retained update not cleared; retried at the next poll");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "ended renewals not read"),
+        }
+        if let Err(e) = self.write_crl_if_stale(now).await {
+            tracing::warn!(error = %e, "CRL not rewritten; retried at the next poll");
+        }
     }
 
-    /// Handles one gateway message; `Err` only when it must be retried (storage down).
+    async fn write_crl_if_stale(&self, now: DateTime<Utc>) -> DomainResult<()> {
+        let state = tds_domain::certificates::revocation_state(&self.db).await?;
+        let mut written = self.crl_written.lock().await;
+        if *written != Some(state) {
+            self.write_crl(now).await?;
+            *written = Some(state);
+        }
+        Ok(())
+    }
+
+    async fn write_crl(&self, now: DateTime<Utc>) -> DomainResult<()> {
+        let paths: Vec<&std::path::Path> = self.crl_paths.iter().map(PathBuf::as_path).collect();
+        tds_domain::certificates::write_crl(&self.db, &self.ca, &paths, now).await?;
+        Ok(())
+    }
+
+    async fn clear(
+        &self,
+        renewal: &tds_entity::certificate_renewal::Model,
+        topic: &str,
+        now: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        // A newer renewal of the gateway owns the topic now: leave its update alone.
+        if !renewals::may_clear(&self.db, renewal.gateway_id).await? {
+            return Ok(());
+        }
+        self.link
+            .publish_confirmed(topic, Vec::new(), true)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        renewals::mark_cleared(&self.db, renewal, topic, now).await
+    }
+
+    /// Handles one gateway message; `Err` only when it must be retried (storage or broker
+    /// down). Every handler is idempotent, so a retry repeats nothing that matters.
     pub async fn handle(
         &self,
         topic: &str,
         payload: &[u8],
         now: DateTime<Utc>,
     ) -> DomainResult<()> {
-        let effects = match classify(topic) {
+        let incoming = classify(topic);
+        let effects = match &incoming {
             Some(Incoming::Ack(mac)) => {
                 renewals::apply_ack(&self.db, mac.as_str(), payload, now).await?
             }
@@ -367,7 +433,7 @@ impl RenewalWorker {
             },
         };
         if let Some(refusal) = &effects.refusal {
-            let mac = classify(topic).map(|i| match i {
+            let mac = incoming.map(|i| match i {
                 Incoming::Ack(m) | Incoming::Csr(m) => m,
             });
             tds_domain::readings::keep_dead_letter(
@@ -387,29 +453,15 @@ impl RenewalWorker {
 
     async fn carry_out(&self, effects: Effects, now: DateTime<Utc>) -> DomainResult<()> {
         if effects.crl_changed {
-            let paths: Vec<&std::path::Path> =
-                self.crl_paths.iter().map(PathBuf::as_path).collect();
-            tds_domain::certificates::write_crl(&self.db, &self.ca, &paths, now).await?;
+            self.write_crl(now).await?;
         }
         if let Some(outbound) = &effects.publish {
             self.send(outbound).await?;
         }
-        if let Some(topic) = &effects.clear_retained {
-            match self.link.publish_confirmed(topic, Vec::new(), true).await {
-                Ok(()) => {
-                    if let Some(renewal) = &effects.renewal {
-                        renewals::log_step(
-                            &self.db,
-                            renewal,
-                            RenewalStep::RetainedCleared,
-                            Some(topic),
-                            now,
-                        )
-                        .await?;
-                    }
-                }
-                // Redelivery of the gateway's message (not acked) clears it again.
-                Err(e) => return Err(DomainError::Internal(e.to_string())),
+        if let (Some(topic), Some(renewal)) = (&effects.clear_retained, &effects.renewal) {
+            // On failure the poll's upkeep clears it later (the renewal stays uncleared).
+            if let Err(e) = self.clear(renewal, topic, now).await {
+                tracing::warn!(error = %e, %topic, "retained update not cleared yet");
             }
         }
         Ok(())
@@ -487,51 +539,50 @@ pub async fn run(
         timezone = %config.policy.timezone,
         "certificate renewal scheduled"
     );
-    // A night missed while no worker ran is caught up at the first poll (now), since a
-    // night never runs twice.
     let cron = schedule_nights(worker.clone(), &config.policy, &config.name);
     let mut every = tokio::time::interval(config.poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = std::pin::pin!(shutdown);
-    loop {
+    'serve: loop {
         tokio::select! {
             _ = &mut shutdown => break,
             message = incoming.recv() => {
                 let Some(message) = message else { break };
                 let mut backoff = Duration::from_millis(200);
-                // Retried until handled: the broker keeps it unacknowledged meanwhile.
+                // Retried until handled (the broker keeps it unacknowledged meanwhile),
+                // unless the worker is told to stop.
                 while let Err(e) = worker.handle(&message.topic, &message.payload, Utc::now()).await {
                     tracing::warn!(error = %e, topic = %message.topic, retry_in = ?backoff, "renewal message not handled yet");
-                    tokio::time::sleep(backoff).await;
+                    tokio::select! {
+                        _ = &mut shutdown => break 'serve,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
                 worker.link.ack(&message).await;
             }
             // "Renew now" from the api: publish without waiting for the poll.
             _ = requests.notified() => {
-                if let Err(e) = worker.publish_scheduled(Utc::now()).await {
-                    tracing::warn!(error = %e, "publishing requested renewals failed");
-                }
+                worker.publish_scheduled(Utc::now()).await;
             }
             _ = every.tick() => {
                 let now = Utc::now();
-                // The cron tick is the trigger; this heals a night whose run failed
-                // (database down at 02:00) within one poll.
-                match renewals::night_pending(&worker.db, &worker.policy, now).await {
-                    Ok(true) => {
-                        if let Err(e) = worker.run_night(now, RenewalTrigger::CatchUp).await {
-                            tracing::warn!(error = %e, "renewal night failed; retried at the next poll");
+                // The cron tick is the trigger. A night that did not run (no worker at
+                // its time, database down) runs at the first poll within the catch-up
+                // window, never later in the day; a night never runs twice.
+                if config.policy.may_catch_up(now) {
+                    match renewals::night_pending(&worker.db, &worker.policy, now).await {
+                        Ok(true) => {
+                            if let Err(e) = worker.run_night(now, RenewalTrigger::CatchUp).await {
+                                tracing::warn!(error = %e, "renewal night failed; retried at the next poll");
+                            }
                         }
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(error = %e, "renewal night check failed"),
                     }
-                    Ok(false) => {}
-                    Err(e) => tracing::warn!(error = %e, "renewal night check failed"),
                 }
-                if let Err(e) = worker.expire(now).await {
-                    tracing::warn!(error = %e, "expiring overdue renewals failed");
-                }
-                if let Err(e) = worker.publish_scheduled(now).await {
-                    tracing::warn!(error = %e, "publishing scheduled renewals failed");
-                }
+                worker.upkeep(now).await;
+                worker.publish_scheduled(now).await;
             }
         }
     }

@@ -516,7 +516,7 @@ async fn rollback_and_timeout_keep_the_old_certificate(backend: Backend) {
 }
 
 /// An operator's revocation during a renewal stands: a revoked successor never becomes
-/// ACTIVE, and a predecessor revoked for key compromise keeps that reason.
+/// ACTIVE, and revoking the certificate being replaced stops the renewal.
 async fn operator_revocations_stand(backend: Backend) {
     let db = TestDb::migrated(backend).await;
     let (account, gateways) = seed_fleet(&db.db, "America/Sao_Paulo", 0x54, 1, 0, false).await;
@@ -575,16 +575,27 @@ async fn operator_revocations_stand(backend: Backend) {
     tds_domain::certificates::revoke(&db.db, &old.serial, "key-compromise", now)
         .await
         .unwrap();
+    // Its key may be compromised: the renewal stops at once, its successor is revoked, and
+    // a late "applied" changes nothing.
+    let r2 = renewal(&db.db, r2.id).await;
+    assert_eq!(r2.state, RenewalState::Failed);
+    assert!(r2.error.unwrap().contains("revoked by an operator"));
+    let s2 = cert(&db.db, r2.new_certificate_id.unwrap()).await;
+    assert_eq!(s2.status, CertificateStatus::Revoked);
     renewals::apply_ack(&db.db, &g.mac, &ack(&serial, "applied"), now)
         .await
         .unwrap();
-    assert_eq!(renewal(&db.db, r2.id).await.state, RenewalState::Applied);
+    assert_eq!(renewal(&db.db, r2.id).await.state, RenewalState::Failed);
+    assert_eq!(
+        renewal_log(&db.db, r2.id).await.last(),
+        Some(&RenewalStep::Ignored)
+    );
     let old = cert(&db.db, old.id).await;
     assert_eq!(
         (old.status, old.revocation_reason.as_deref()),
         (CertificateStatus::Revoked, Some("key-compromise"))
     );
-    assert!(old.successor_id.is_some());
+    assert_eq!(cert(&db.db, s2.id).await.status, CertificateStatus::Revoked);
 }
 
 /// CSR mode: the platform asks, the gateway keeps its key, the certificate carries the
