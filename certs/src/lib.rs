@@ -269,6 +269,8 @@ impl CertificateAuthority {
         csr_pem: &str,
         now: DateTime<Utc>,
     ) -> Result<Issued, PkiError> {
+        // The key first: a weak key gets its own reason, not a signature failure.
+        let algorithm = csr_key_algorithm(csr_pem)?;
         let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem)
             .map_err(|e| PkiError::Csr(format!("unreadable or badly signed request ({e})")))?;
         let cn = csr
@@ -282,7 +284,6 @@ impl CertificateAuthority {
                 "common name '{cn}' is not the gateway's MAC {mac}"
             )));
         }
-        let algorithm = csr_key_algorithm(csr_pem)?;
         self.sign_with(
             gateway_params(mac),
             &csr.public_key,

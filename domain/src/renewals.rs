@@ -222,12 +222,11 @@ pub async fn night_pending(
         .is_none())
 }
 
-/// Nights a certificate waits after `failures` failed renewals in a row: 1, 2, 4 … 32.
-/// A gateway that is offline for months then takes a slot now and then, not every night.
-fn backoff(failures: i32) -> chrono::Duration {
-    let nights = 1i64 << (failures - 1).clamp(0, 5);
-    // An hour of slack: a renewal that timed out just after last night's run is due tonight.
-    chrono::Duration::days(nights) - chrono::Duration::hours(1)
+/// Nights a certificate rests after `failures` failed renewals in a row: 1, 2, 4 … 32
+/// (the first retry is the next night). A gateway offline for months then takes a slot
+/// now and then, not every night.
+fn rest_nights(failures: i32) -> chrono::Days {
+    chrono::Days::new(1u64 << (failures - 1).clamp(0, 5))
 }
 
 /// The certificates the night picks, earliest expiry first, one per gateway, at most
@@ -278,8 +277,9 @@ async fn due_certificates(
             continue;
         };
         let resting = last_attempt.get(&cert.id).is_some_and(|r| {
-            r.completed_at
-                .is_some_and(|done| now < done + backoff(r.attempts))
+            r.completed_at.is_some_and(|done| {
+                policy.night_due(now) < policy.night_due(done) + rest_nights(r.attempts)
+            })
         });
         if resting || !gateways_seen.insert(gateway_id) {
             continue;

@@ -83,6 +83,14 @@ fn the_night_follows_local_time_and_daylight_saving() {
         at(2026, 11, 25, 5, 0)
     );
     assert_eq!(sp.cron_expression(), "0 0 2 * * *");
+    // A night that did not run may still run until 06:00 local, not later in the day.
+    assert!(sp.may_catch_up(at(2026, 11, 25, 5, 0)));
+    assert!(sp.may_catch_up(at(2026, 11, 25, 8, 59)));
+    assert!(!sp.may_catch_up(at(2026, 11, 25, 9, 0)));
+    assert!(
+        !sp.may_catch_up(at(2026, 11, 25, 4, 59)),
+        "01:59 belongs to yesterday's night"
+    );
 
     // Berlin, 2027-03-28: clocks jump 02:00 → 03:00, so the run moves to 03:00 CEST (01:00Z).
     let berlin = policy("Europe/Berlin");
@@ -598,6 +606,92 @@ async fn operator_revocations_stand(backend: Backend) {
     assert_eq!(cert(&db.db, s2.id).await.status, CertificateStatus::Revoked);
 }
 
+/// A gateway carries one renewal at a time (its retained topic holds one update), and a
+/// certificate whose renewals keep failing rests 1, 2, 4 … nights between attempts.
+async fn one_per_gateway_and_failures_rest(backend: Backend) {
+    let db = TestDb::migrated(backend).await;
+    let (_, gateways) = seed_fleet(&db.db, "America/Sao_Paulo", 0x56, 2, 0, false).await;
+    let start = at(2026, 11, 24, 12, 0);
+    let ca = CertificateAuthority::create("test CA", start - Duration::days(4_000)).unwrap();
+    let issue = |mac: String, days: i64| {
+        let (db, ca) = (&db.db, &ca);
+        async move {
+            tds_domain::certificates::issue_for_gateway(
+                db,
+                ca,
+                &mac,
+                Algorithm::P256,
+                None,
+                start - Duration::days(days),
+            )
+            .await
+            .unwrap()
+            .0
+        }
+    };
+    let g0_later = issue(gateways[0].mac.clone(), 3_000).await;
+    let g0_earlier = issue(gateways[0].mac.clone(), 3_100).await;
+    let g1 = issue(gateways[1].mac.clone(), 3_050).await;
+    let policy = RenewalPolicy {
+        ack_window: Duration::hours(1),
+        ..policy("America/Sao_Paulo")
+    };
+    let night = |n: i64| at(2026, 11, 25, 5, 0) + Duration::days(n);
+    let run = |n: i64| {
+        let (db, policy) = (&db.db, &policy);
+        async move {
+            renewals::run_night(db, policy, night(n), RenewalTrigger::Schedule)
+                .await
+                .unwrap()
+                .renewals
+        }
+    };
+    // Publish everything picked, then let it time out within the night.
+    let fail_all = |picked: Vec<tds_entity::certificate_renewal::Model>, n: i64| {
+        let (db, ca, policy) = (&db.db, &ca, &policy);
+        async move {
+            for r in &picked {
+                let out = renewals::prepare(db, ca, policy, r.id, night(n))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                renewals::mark_sent(db, policy, &out, night(n))
+                    .await
+                    .unwrap();
+            }
+            let ended = renewals::expire_overdue(db, night(n) + Duration::minutes(61))
+                .await
+                .unwrap();
+            assert_eq!(ended.len(), picked.len());
+        }
+    };
+
+    let first = run(0).await;
+    let mut olds: Vec<Uuid> = first.iter().map(|r| r.old_certificate_id).collect();
+    olds.sort();
+    let mut expected = vec![g0_earlier.id, g1.id];
+    expected.sort();
+    assert_eq!(olds, expected, "one certificate per gateway, its earliest");
+    assert!(!olds.contains(&g0_later.id));
+    fail_all(first, 0).await;
+
+    // g1 failed once: retried the next night; failed twice: rests one night, then retried.
+    let picked_g1 = |renewals: &[tds_entity::certificate_renewal::Model]| {
+        renewals
+            .iter()
+            .find(|r| r.old_certificate_id == g1.id)
+            .map(|r| r.attempts)
+    };
+    let second = run(1).await;
+    assert_eq!(picked_g1(&second), Some(2));
+    fail_all(second, 1).await;
+    let third = run(2).await;
+    assert_eq!(picked_g1(&third), None, "resting after two failures");
+    fail_all(third, 2).await;
+    let fourth = run(3).await;
+    assert_eq!(picked_g1(&fourth), Some(3));
+}
+
 /// CSR mode: the platform asks, the gateway keeps its key, the certificate carries the
 /// gateway's public key; a CSR for another MAC fails the renewal.
 async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
@@ -668,6 +762,34 @@ async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
     renewals::mark_sent(&db.db, &policy, &out, now)
         .await
         .unwrap();
+    // The same CSR again (redelivered, or the gateway reconnected): the same successor.
+    let again = renewals::accept_csr(&db.db, &ca, &g.mac, body.as_bytes(), now)
+        .await
+        .unwrap();
+    let again: CertificateUpdate = serde_json::from_slice(&again.publish.unwrap().payload).unwrap();
+    assert_eq!(again.serial, update.serial);
+    // A CSR for another key: the gateway lost the first one, which is revoked.
+    let (csr2, key2) = tds_certs::gateway_csr(&g.mac, Algorithm::P256).unwrap();
+    let body2 = serde_json::json!({"renewal_id": r.id, "csr": csr2}).to_string();
+    let effects = renewals::accept_csr(&db.db, &ca, &g.mac, body2.as_bytes(), now)
+        .await
+        .unwrap();
+    assert!(effects.crl_changed);
+    let out = effects.publish.unwrap();
+    let first = update;
+    let update: CertificateUpdate = serde_json::from_slice(&out.payload).unwrap();
+    assert_ne!(update.serial, first.serial);
+    assert!(tds_certs::key_matches(&update.certificate, &key2).unwrap());
+    let revoked: Vec<String> = tds_domain::certificates::revoked(&db.db, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.serial)
+        .collect();
+    assert!(revoked.contains(&first.serial));
+    renewals::mark_sent(&db.db, &policy, &out, now)
+        .await
+        .unwrap();
     renewals::apply_ack(&db.db, &g.mac, &ack(&update.serial, "applied"), now)
         .await
         .unwrap();
@@ -679,6 +801,8 @@ async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
             RenewalStep::CsrRequested,
             RenewalStep::CsrReceived,
             RenewalStep::Published,
+            RenewalStep::SuccessorRevoked,
+            RenewalStep::CsrReceived,
             RenewalStep::Applied,
             RenewalStep::PredecessorRevoked
         ]
@@ -766,5 +890,6 @@ backend_tests!(
     each_night_renews_the_ten_earliest,
     rollback_and_timeout_keep_the_old_certificate,
     operator_revocations_stand,
+    one_per_gateway_and_failures_rest,
     csr_mode_signs_the_gateways_own_key
 );
