@@ -1017,7 +1017,7 @@ async fn certificate_renewals(backend: Backend) {
     assert_eq!(
         r.code(),
         "CONFLICT",
-        "one renewal in flight per certificate"
+        "one renewal in flight per gateway"
     );
 
     let r = api

@@ -1,7 +1,9 @@
 //! What the over-the-air renewal (ADR-004) needs beyond the renewal log of migration 4:
 //! the nightly runs (one per night, so a second run of the same night does nothing),
 //! every step of every renewal, each gateway's renewal mode, and at most one renewal in
-//! flight per certificate (a partial unique index, on PostgreSQL and SQLite alike).
+//! flight per gateway (a partial unique index, on PostgreSQL and SQLite alike), the
+//! certificate PEM (public) so a successor can be sent again unchanged, and when a
+//! renewal's retained update was cleared.
 
 use crate::common::enum_col;
 use sea_orm_migration::{prelude::*, schema::*};

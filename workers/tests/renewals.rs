@@ -322,7 +322,7 @@ async fn rollback_and_timeout_keep_the_old_certificate(backend: Backend) {
         .unwrap_err();
     assert!(
         matches!(busy, DomainError::Conflict(_)),
-        "one renewal in flight per certificate"
+        "one renewal in flight per gateway"
     );
     let out = renewals::prepare(&db.db, &ca, &policy, r1.id, now)
         .await
