@@ -5,10 +5,10 @@
 //! `applied`; or restore the backup and ack `rolled_back`.
 //!
 //! Files of one gateway, in `<dir>/<mac without colons>/` (the layout of a bundle):
-//! `cert.pem`, `key.pem`, `ca.pem`; from a switch until the broker has its ack,
-//! `cert.pem.bak` / `key.pem.bak` (the way back if the new certificate stops connecting)
-//! and `ack.pending.json` (sent first thing on every connection until delivered); in CSR
-//! mode the key waiting for its certificate, `key.next.pem`, and its renewal id.
+//! `cert.pem`, `key.pem`, `ca.pem`; from a switch on, `cert.pem.bak` / `key.pem.bak` (the
+//! way back while the broker refuses the new certificate and accepts the old one);
+//! `ack.pending.json` (sent first thing on every connection until the broker has it); in
+//! CSR mode the key waiting for its certificate, `key.next.pem`, and its renewal id.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -105,6 +105,11 @@ impl Firmware {
     }
 
     async fn connect(&self) -> anyhow::Result<(AsyncClient, EventLoop)> {
+        self.connect_as("cert.pem", "key.pem").await
+    }
+
+    /// Connects with the certificate and key in these files of the gateway's directory.
+    async fn connect_as(&self, cert: &str, key: &str) -> anyhow::Result<(AsyncClient, EventLoop)> {
         let (host, port) = (self.host.clone(), self.port);
         let mut options = MqttOptions::new(self.mac.clone(), host, port);
         options
@@ -112,8 +117,8 @@ impl Firmware {
             .set_clean_session(true);
         let files = tds_ingest::TlsFiles {
             ca: file(&self.dir, "ca.pem"),
-            cert: file(&self.dir, "cert.pem"),
-            key: file(&self.dir, "key.pem"),
+            cert: file(&self.dir, cert),
+            key: file(&self.dir, key),
         };
         options.set_transport(tds_ingest::tls_transport(Some(&files))?);
         let (client, mut eventloop) = AsyncClient::new(options, 100);
@@ -154,6 +159,9 @@ impl Firmware {
         if let Ok(request) = serde_json::from_slice::<CsrRequest>(payload)
             && request.action == "csr_request"
         {
+            if refused.contains(&request.renewal_id.to_string()) {
+                return Decision::Ignore;
+            }
             let csr = match self.csr_for(request.renewal_id) {
                 Ok(csr) => csr,
                 Err(e) => {
@@ -310,25 +318,33 @@ impl Firmware {
             && std::fs::rename(&key_bak, file(&self.dir, "key.pem")).is_ok()
     }
 
-    /// The new certificate does not connect any more (before its ack got through): go
-    /// back to the backup and report the renewal rolled back.
-    fn fall_back(&self, why: &str) -> bool {
+    /// The current certificate does not connect: if the backed-up one does (the broker
+    /// refuses the new one, e.g. revoked after a renewal that timed out), go back to it and
+    /// report the new one rolled back. A broker that refuses both (down, restarting) changes
+    /// nothing. Returns the serial given up.
+    async fn fall_back(&self, why: &str) -> Option<String> {
+        if !file(&self.dir, "cert.pem.bak").exists() {
+            return None;
+        }
+        let (client, mut eventloop) = self.connect_as("cert.pem.bak", "key.pem.bak").await.ok()?;
+        let _ = client.disconnect().await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), eventloop.poll()).await;
         let serial = self.current_serial().unwrap_or_default();
         if !self.restore_backup() {
-            return false;
+            return None;
         }
         tracing::warn!(mac = %self.mac, serial, why, "fell back to the previous certificate");
         self.keep_ack(
             &serial,
             None,
             "rolled_back",
-            &format!("could not reconnect with the new certificate: {why}"),
+            &format!("the new certificate no longer connects: {why}"),
         );
-        true
+        Some(serial)
     }
 
     /// Sends the kept ack first thing on a fresh connection and waits for the broker to
-    /// take it; then the ack file and the backup go.
+    /// take it; then the ack file goes.
     async fn deliver_kept_ack(
         &self,
         client: &AsyncClient,
@@ -354,9 +370,9 @@ impl Firmware {
         .await
         .unwrap_or(false);
         anyhow::ensure!(delivered, "the broker did not take the ack");
+        // The backup stays until the next switch replaces it: the way back, should this
+        // certificate be refused later (say, revoked after a late ack).
         let _ = std::fs::remove_file(&path);
-        let _ = std::fs::remove_file(file(&self.dir, "cert.pem.bak"));
-        let _ = std::fs::remove_file(file(&self.dir, "key.pem.bak"));
         Ok(())
     }
 
@@ -390,7 +406,9 @@ impl Firmware {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(mac = %self.mac, error = %e, "cannot connect; retrying");
-                    self.fall_back(&e.to_string());
+                    if let Some(serial) = self.fall_back(&e.to_string()).await {
+                        refused.insert(serial);
+                    }
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
@@ -430,10 +448,12 @@ impl Firmware {
                                 Decision::Refuse(serial, renewal_id, detail) => {
                                     tracing::warn!(mac = %self.mac, serial, %detail, "update refused");
                                     refused.insert(serial.clone());
+                                    refused.extend(renewal_id.map(|id| id.to_string()));
                                     counters.rolled_back.fetch_add(1, Ordering::Relaxed);
                                     self.keep_ack(&serial, renewal_id, "rolled_back", &detail);
                                     // Reconnecting delivers the kept ack before anything else.
                                     let _ = client.disconnect().await;
+                                    tokio::time::sleep(Duration::from_millis(500)).await;
                                     break;
                                 }
                                 Decision::Switch { serial, cert, key } => {

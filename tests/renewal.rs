@@ -245,9 +245,15 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
         successor.serial,
         "the firmware switched"
     );
+    eventually(
+        Duration::from_secs(10),
+        "the firmware's ack is delivered",
+        || async { !dir.join("ack.pending.json").exists() },
+    )
+    .await;
     assert!(
-        !dir.join("cert.pem.bak").exists(),
-        "backup dropped after success"
+        dir.join("cert.pem.bak").exists(),
+        "the way back is kept until the next switch"
     );
     eventually(
         Duration::from_secs(10),

@@ -123,8 +123,22 @@ pub fn parse_reason(text: &str) -> Result<RevocationReason, String> {
     })
 }
 
-/// Marks the certificate with this serial REVOKED.
+/// Marks the certificate with this serial REVOKED and stops a renewal that replaces or
+/// offers it, in one transaction.
 pub async fn revoke(
+    db: &sea_orm::DatabaseConnection,
+    serial: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let revoked = revoke_in(&txn, serial, reason, now).await?;
+    txn.commit().await?;
+    Ok(revoked)
+}
+
+async fn revoke_in(
     db: &impl ConnectionTrait,
     serial: &str,
     reason: &str,
@@ -249,7 +263,7 @@ pub async fn issue_for_tenant(
 
 /// Revokes one of the caller's certificates (EDITOR) and rewrites the CRL at `crl_paths`.
 pub async fn revoke_for_tenant(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     ca: &CertificateAuthority,
     tenant: &crate::Tenant,
     id: Uuid,

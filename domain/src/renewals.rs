@@ -247,7 +247,7 @@ async fn due_certificates(
         .from(gateway::Entity)
         .and_where(gateway::Column::Status.ne(GatewayStatus::Inactive))
         .to_owned();
-    let certs = certificate::Entity::find()
+    let due = certificate::Entity::find()
         .filter(certificate::Column::Purpose.eq(CertificatePurpose::Gateway))
         .filter(certificate::Column::Status.eq(CertificateStatus::Active))
         .filter(certificate::Column::RevokedAt.is_null())
@@ -257,36 +257,45 @@ async fn due_certificates(
         .filter(certificate::Column::GatewayId.not_in_subquery(busy_gateways))
         .filter(certificate::Column::GatewayId.in_subquery(live_gateways))
         .order_by_asc(certificate::Column::NotAfter)
-        .order_by_asc(certificate::Column::Id)
-        .all(db)
-        .await?;
-    let ids: Vec<Uuid> = certs.iter().map(|c| c.id).collect();
-    let mut last_attempt: HashMap<Uuid, certificate_renewal::Model> = HashMap::new();
-    for r in certificate_renewal::Entity::find()
-        .filter(certificate_renewal::Column::OldCertificateId.is_in(ids))
-        .order_by_asc(certificate_renewal::Column::Id)
-        .all(db)
-        .await?
-    {
-        last_attempt.insert(r.old_certificate_id, r);
-    }
+        .order_by_asc(certificate::Column::Id);
     let mut picked = Vec::new();
     let mut gateways_seen = HashSet::new();
-    for cert in certs {
-        let Some(gateway_id) = cert.gateway_id else {
-            continue;
-        };
-        let resting = last_attempt.get(&cert.id).is_some_and(|r| {
-            r.completed_at.is_some_and(|done| {
-                policy.night_due(now) < policy.night_due(done) + rest_nights(r.attempts)
-            })
-        });
-        if resting || !gateways_seen.insert(gateway_id) {
-            continue;
-        }
-        picked.push(cert);
-        if picked.len() as u64 == policy.batch {
+    // Pages, so a fleet made in one batch (every certificate due at once) costs a few
+    // small queries, not one holding them all.
+    const PAGE: u64 = 500;
+    let mut offset = 0;
+    'pages: loop {
+        let certs = due.clone().limit(PAGE).offset(offset).all(db).await?;
+        if certs.is_empty() {
             break;
+        }
+        offset += PAGE;
+        let ids: Vec<Uuid> = certs.iter().map(|c| c.id).collect();
+        let mut last_attempt: HashMap<Uuid, certificate_renewal::Model> = HashMap::new();
+        for r in certificate_renewal::Entity::find()
+            .filter(certificate_renewal::Column::OldCertificateId.is_in(ids))
+            .order_by_asc(certificate_renewal::Column::Id)
+            .all(db)
+            .await?
+        {
+            last_attempt.insert(r.old_certificate_id, r);
+        }
+        for cert in certs {
+            let Some(gateway_id) = cert.gateway_id else {
+                continue;
+            };
+            // Counted from the night the failed attempt started, so the pauses between
+            // attempts are 1, 2, 4 … nights whatever the ack window.
+            let resting = last_attempt.get(&cert.id).is_some_and(|r| {
+                policy.night_due(now) < policy.night_due(r.scheduled_at) + rest_nights(r.attempts)
+            });
+            if resting || !gateways_seen.insert(gateway_id) {
+                continue;
+            }
+            picked.push(cert);
+            if picked.len() as u64 == policy.batch {
+                break 'pages;
+            }
         }
     }
     let gateways = gateway::Entity::find()
@@ -689,6 +698,18 @@ pub async fn mark_sent(
                 let detail = successor
                     .map(|s| format!("serial {} on the retained cert_update topic", s.serial));
                 log_step(db, renewal, RenewalStep::Published, detail.as_deref(), now).await?;
+            } else {
+                // Ended while its update was on the way: that update is retained now, so
+                // the topic must be cleared (again).
+                certificate_renewal::Entity::update_many()
+                    .col_expr(
+                        certificate_renewal::Column::RetainedClearedAt,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    )
+                    .filter(certificate_renewal::Column::Id.eq(renewal.id))
+                    .filter(certificate_renewal::Column::State.is_not_in(in_flight_states()))
+                    .exec(db)
+                    .await?;
             }
             Ok(certificate_renewal::Entity::find_by_id(renewal.id)
                 .one(db)
@@ -760,8 +781,9 @@ fn normalise_serial(serial: &str) -> String {
         .replace(':', "")
 }
 
-/// Moves an in-flight renewal to a final state, only if it is still in flight (another
-/// replica, the clock or an operator may have ended it meanwhile). True when it moved.
+/// Moves an in-flight renewal to a final state, only if it is still in flight with the
+/// successor this caller read (another replica, a CSR, the clock or an operator may have
+/// moved it meanwhile). True when it moved.
 async fn finish(
     db: &impl ConnectionTrait,
     renewal: &certificate_renewal::Model,
@@ -781,6 +803,10 @@ async fn finish(
         .col_expr(certificate_renewal::Column::UpdatedAt, Expr::value(now))
         .filter(certificate_renewal::Column::Id.eq(renewal.id))
         .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
+        .filter(match renewal.new_certificate_id {
+            Some(id) => certificate_renewal::Column::NewCertificateId.eq(id),
+            None => certificate_renewal::Column::NewCertificateId.is_null(),
+        })
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)
@@ -838,19 +864,18 @@ pub async fn apply_ack(
             format!("serial {serial} belongs to {}, not {mac}", s.common_name),
         ));
     }
-    let by_successor = match &successor {
-        Some(s) => {
-            certificate_renewal::Entity::find()
-                .filter(certificate_renewal::Column::NewCertificateId.eq(s.id))
+    // The renewal the gateway names, else the one whose successor it names; either way
+    // one of this gateway's.
+    let renewal = match (ack.renewal_id, &successor) {
+        (Some(id), _) => {
+            certificate_renewal::Entity::find_by_id(id)
+                .filter(certificate_renewal::Column::GatewayId.eq(gw.id))
                 .one(&txn)
                 .await?
         }
-        None => None,
-    };
-    let renewal = match (by_successor, ack.renewal_id) {
-        (Some(r), _) => Some(r),
-        (None, Some(id)) => {
-            certificate_renewal::Entity::find_by_id(id)
+        (None, Some(s)) => {
+            certificate_renewal::Entity::find()
+                .filter(certificate_renewal::Column::NewCertificateId.eq(s.id))
                 .filter(certificate_renewal::Column::GatewayId.eq(gw.id))
                 .one(&txn)
                 .await?
@@ -863,6 +888,26 @@ pub async fn apply_ack(
             format!("serial {serial} is not the successor of any renewal of {mac}"),
         ));
     };
+    // The serial must be this renewal's successor (or, for a refusal, the certificate it
+    // replaces): an ack about anything else decides nothing.
+    let names_successor = successor
+        .as_ref()
+        .is_some_and(|s| Some(s.id) == renewal.new_certificate_id);
+    let names_old = successor
+        .as_ref()
+        .is_some_and(|s| s.id == renewal.old_certificate_id);
+    if !(names_successor || (!applied && (names_old || renewal.new_certificate_id.is_none()))) {
+        let note = format!(
+            "'{}' ack for serial {serial} ignored: not this renewal's successor",
+            ack.status
+        );
+        log_step(&txn, &renewal, RenewalStep::Ignored, Some(&note), now).await?;
+        txn.commit().await?;
+        return Ok(Effects {
+            renewal: Some(renewal),
+            ..Effects::default()
+        });
+    }
     // The retained topic holds this renewal's update only while no newer one is in flight.
     let topic = update_topic(&gw.mac);
     let detail = ack.detail.clone().unwrap_or_default();
@@ -943,7 +988,7 @@ async fn supersede(
     successor: &certificate::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    certificate::Entity::update_many()
+    let activated = certificate::Entity::update_many()
         .col_expr(
             certificate::Column::Status,
             Expr::value(CertificateStatus::Active),
@@ -953,6 +998,13 @@ async fn supersede(
         .filter(certificate::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    if activated.rows_affected != 1 {
+        // Revoked meanwhile: the caller's transaction must not commit a half switch.
+        return Err(DomainError::Conflict(format!(
+            "successor {} was revoked meanwhile",
+            successor.serial
+        )));
+    }
     let old = certificate::Entity::find_by_id(renewal.old_certificate_id)
         .one(db)
         .await?
@@ -1025,33 +1077,40 @@ pub async fn end_after_revocation(
     cert: &certificate::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let Some(renewal) = certificate_renewal::Entity::find()
-        .filter(
-            Condition::any()
-                .add(certificate_renewal::Column::OldCertificateId.eq(cert.id))
-                .add(certificate_renewal::Column::NewCertificateId.eq(cert.id)),
-        )
-        .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
-        .one(db)
-        .await?
-    else {
-        return Ok(false);
-    };
     let detail = format!(
         "certificate {} was revoked by an operator ({})",
         cert.serial,
         cert.revocation_reason.as_deref().unwrap_or("unspecified")
     );
-    if !finish(db, &renewal, RenewalState::Failed, &detail, now).await? {
-        return Ok(false);
+    // A worker may be moving the renewal on (a successor being issued): read again and
+    // retry until the compare-and-set holds or nothing is in flight.
+    for _ in 0..5 {
+        let Some(renewal) = certificate_renewal::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(certificate_renewal::Column::OldCertificateId.eq(cert.id))
+                    .add(certificate_renewal::Column::NewCertificateId.eq(cert.id)),
+            )
+            .filter(certificate_renewal::Column::State.is_in(in_flight_states()))
+            .one(db)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if !finish(db, &renewal, RenewalState::Failed, &detail, now).await? {
+            continue;
+        }
+        log_step(db, &renewal, RenewalStep::Failed, Some(&detail), now).await?;
+        if let Some(id) = renewal.new_certificate_id
+            && let Some(successor) = certificate::Entity::find_by_id(id).one(db).await?
+        {
+            revoke_successor(db, &renewal, &successor, "its renewal was stopped", now).await?;
+        }
+        return Ok(true);
     }
-    log_step(db, &renewal, RenewalStep::Failed, Some(&detail), now).await?;
-    if let Some(id) = renewal.new_certificate_id
-        && let Some(successor) = certificate::Entity::find_by_id(id).one(db).await?
-    {
-        revoke_successor(db, &renewal, &successor, "its renewal was stopped", now).await?;
-    }
-    Ok(true)
+    Err(DomainError::Conflict(
+        "the certificate's renewal kept changing; try again".into(),
+    ))
 }
 
 /// A gateway's CSR on `cert_update/csr`.

@@ -1014,11 +1014,7 @@ async fn certificate_renewals(backend: Backend) {
             json!({"id": gw}),
         )
         .await;
-    assert_eq!(
-        r.code(),
-        "CONFLICT",
-        "one renewal in flight per gateway"
-    );
+    assert_eq!(r.code(), "CONFLICT", "one renewal in flight per gateway");
 
     let r = api
         .run(

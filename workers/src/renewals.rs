@@ -247,9 +247,22 @@ pub struct RenewalWorker {
     policy: RenewalPolicy,
     link: DeviceLink,
     crl_paths: Vec<PathBuf>,
-    // What the CRL on disk reflects: (revoked certificates, latest revocation).
-    crl_written: Mutex<Option<(u64, Option<DateTime<Utc>>)>>,
+    // What the CRL on disk reflects (revoked certificates, latest revocation) and when
+    // it was written.
+    crl_written: Mutex<Option<CrlWritten>>,
 }
+
+/// The CRL last written: what it reflects and when.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CrlWritten {
+    state: (u64, Option<DateTime<Utc>>),
+    at: DateTime<Utc>,
+}
+
+/// A CRL is rewritten at least this often: it is valid for
+/// [`tds_certs::CRL_VALIDITY_DAYS`], and past its next update OpenSSL (so Mosquitto)
+/// refuses every client.
+const CRL_REFRESH: chrono::Duration = chrono::Duration::hours(24);
 
 /// What a gateway sent about a renewal.
 enum Incoming {
@@ -378,9 +391,10 @@ impl RenewalWorker {
     async fn write_crl_if_stale(&self, now: DateTime<Utc>) -> DomainResult<()> {
         let state = tds_domain::certificates::revocation_state(&self.db).await?;
         let mut written = self.crl_written.lock().await;
-        if *written != Some(state) {
+        let fresh = written.is_some_and(|w| w.state == state && now - w.at < CRL_REFRESH);
+        if !fresh {
             self.write_crl(now).await?;
-            *written = Some(state);
+            *written = Some(CrlWritten { state, at: now });
         }
         Ok(())
     }
@@ -455,8 +469,15 @@ impl RenewalWorker {
         if effects.crl_changed {
             self.write_crl(now).await?;
         }
-        if let Some(outbound) = &effects.publish {
-            self.send(outbound).await?;
+        if let Some(outbound) = &effects.publish
+            && !self.send(outbound).await?
+        {
+            // Not confirmed: fail, so the gateway's CSR comes again and gets the same
+            // successor again.
+            return Err(DomainError::Internal(format!(
+                "the successor for {} was not confirmed by the broker",
+                outbound.topic
+            )));
         }
         if let (Some(topic), Some(renewal)) = (&effects.clear_retained, &effects.renewal) {
             // On failure the poll's upkeep clears it later (the renewal stays uncleared).

@@ -790,6 +790,12 @@ async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
     renewals::mark_sent(&db.db, &policy, &out, now)
         .await
         .unwrap();
+    // "Applied" naming the first (revoked) successor decides nothing: refused.
+    let stale = renewals::apply_ack(&db.db, &g.mac, &ack(&first.serial, "applied"), now)
+        .await
+        .unwrap();
+    assert_eq!(stale.refusal.unwrap().reason, "UNKNOWN_RENEWAL");
+    assert_eq!(renewal(&db.db, r.id).await.state, RenewalState::Published);
     renewals::apply_ack(&db.db, &g.mac, &ack(&update.serial, "applied"), now)
         .await
         .unwrap();
@@ -834,6 +840,29 @@ async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
     let r2 = renewal(&db.db, r2.id).await;
     assert_eq!(r2.state, RenewalState::Failed);
     assert!(r2.new_certificate_id.is_none());
+
+    // A gateway that refuses the CSR request acks with its current serial (the successor
+    // of the renewal applied above) and the renewal's id: that renewal ends, not the old one.
+    let r3 = renewals::renew_now(&db.db, &tenant, g.id, now)
+        .await
+        .unwrap();
+    let out3 = renewals::prepare(&db.db, &ca, &policy, r3.id, now)
+        .await
+        .unwrap()
+        .unwrap();
+    renewals::mark_sent(&db.db, &policy, &out3, now)
+        .await
+        .unwrap();
+    let refusal = serde_json::json!({
+        "serial": update.serial, "status": "rolled_back", "detail": "no room for a key", "renewal_id": r3.id
+    });
+    renewals::apply_ack(&db.db, &g.mac, refusal.to_string().as_bytes(), now)
+        .await
+        .unwrap();
+    let r3 = renewal(&db.db, r3.id).await;
+    assert_eq!(r3.state, RenewalState::RolledBack);
+    assert_eq!(r3.error.as_deref(), Some("no room for a key"));
+    assert_eq!(renewal(&db.db, r.id).await.state, RenewalState::Applied);
 }
 
 /// The apalis cron worker fires at the policy's local time and runs that night: with the
