@@ -46,6 +46,13 @@ pub enum CertsCommand {
         #[arg(long, default_value = "unspecified")]
         reason: String,
     },
+    /// Renew a gateway's certificate over the air now (as `renewCertificateNow`): the
+    /// workers publish the update at once (told through the event bus) or at their next poll.
+    Renew {
+        /// The gateway's MAC.
+        #[arg(long)]
+        mac: String,
+    },
     /// Write the current CRL.
     Crl {
         /// Destination file.
@@ -147,6 +154,34 @@ pub async fn run(
             println!(
                 "revoked {} ({}); CRL lists {listed}",
                 record.serial, record.common_name
+            );
+        }
+        CertsCommand::Renew { mac } => {
+            let db = db().await?;
+            let renewal = tds_domain::renewals::renew_by_mac(&db, &mac, now).await?;
+            // Best effort: without Redis the workers' poll finds it.
+            let told = match tds_bus::EventBus::redis(&settings.redis_url, &settings.event_channel)
+                .await
+            {
+                Ok(events) => events
+                    .publish(&tds_bus::Event::RenewalScheduled {
+                        renewal_id: renewal.id,
+                    })
+                    .await
+                    .is_ok(),
+                Err(_) => false,
+            };
+            println!(
+                "renewal {} {} (attempt {}, mode {}); workers {}",
+                renewal.id,
+                renewal.state,
+                renewal.attempts,
+                renewal.mode,
+                if told {
+                    "told"
+                } else {
+                    "will find it at their next poll"
+                }
             );
         }
         CertsCommand::Crl { out } => {

@@ -359,6 +359,10 @@ async fn certificates_from_the_command_line() {
             .args(args)
             .env("DATABASE_URL", &db.url)
             .env("TDS_DATA_DIR", &data)
+            .env(
+                "TDS_EVENT_CHANNEL",
+                format!("tds-test:{}:events", uuid::Uuid::new_v4().simple()),
+            )
             .env("TDS_LOG", "warn")
             .output()
             .expect("tds runs")
@@ -431,6 +435,24 @@ async fn certificates_from_the_command_line() {
         assert!(stderr(&r).contains(needle), "{args:?}: {}", stderr(&r));
     }
 
+    // Renew now, from the command line: scheduled once, a second time refused.
+    let renewed = certs(&["renew", "--mac", &mac]);
+    assert!(renewed.status.success(), "{}", stderr(&renewed));
+    assert!(
+        stdout(&renewed).contains("SCHEDULED"),
+        "{}",
+        stdout(&renewed)
+    );
+    let again = certs(&["renew", "--mac", &mac]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already in flight"),
+        "{}",
+        stderr(&again)
+    );
+    let unknown = certs(&["renew", "--mac", "02:99:99:99:99:99"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no gateway has MAC"));
+
     let revoked = certs(&[
         "revoke",
         "--serial",
@@ -439,6 +461,17 @@ async fn certificates_from_the_command_line() {
         "key-compromise",
     ]);
     assert!(revoked.status.success(), "{}", stderr(&revoked));
+    // Revoking the certificate stops its renewal: no new key for a compromised identity.
+    let row = db
+        .db
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "SELECT state FROM certificate_renewals",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "state").unwrap(), "FAILED");
     let crl = data.join("pki").join("crl.pem");
     let check = verify(Some(&crl));
     let said = format!(

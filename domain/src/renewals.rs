@@ -399,6 +399,30 @@ pub async fn renew_now(
 ) -> DomainResult<certificate_renewal::Model> {
     tenant.require(Role::Editor)?;
     let gw = crate::gateways::get_gateway(db, tenant, gateway_id).await?;
+    renew_gateway(db, &gw, Some(tenant.user_id), now).await
+}
+
+/// "Renew now" by MAC, for an operator at the command line (no account scope).
+pub async fn renew_by_mac(
+    db: &DatabaseConnection,
+    mac: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate_renewal::Model> {
+    let mac = crate::values::Mac::parse(mac).map_err(|m| DomainError::invalid("mac", m))?;
+    let gw = gateway::Entity::find()
+        .filter(gateway::Column::Mac.eq(mac.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::invalid("mac", format!("no gateway has MAC {mac}")))?;
+    renew_gateway(db, &gw, None, now).await
+}
+
+async fn renew_gateway(
+    db: &DatabaseConnection,
+    gw: &gateway::Model,
+    requested_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate_renewal::Model> {
     let txn = db.begin().await?;
     let cert = certificate::Entity::find()
         .filter(certificate::Column::GatewayId.eq(gw.id))
@@ -419,16 +443,7 @@ pub async fn renew_now(
             open.state
         )));
     }
-    let renewal = schedule(
-        &txn,
-        &cert,
-        &gw,
-        None,
-        Some(tenant.user_id),
-        "renew now",
-        now,
-    )
-    .await?;
+    let renewal = schedule(&txn, &cert, gw, None, requested_by, "renew now", now).await?;
     txn.commit().await?;
     Ok(renewal)
 }
