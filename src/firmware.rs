@@ -67,16 +67,6 @@ fn file(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    tds_certs::write_file(path, contents)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
-}
-
 /// What the firmware does with one message on its `cert_update` topic.
 enum Decision {
     /// Nothing (cleared retained message, an update already applied or refused).
@@ -147,7 +137,7 @@ impl Firmware {
             return Ok(tds_certs::gateway_csr_with_key(&self.mac, &key)?);
         }
         let (csr, key) = tds_certs::gateway_csr(&self.mac, tds_certs::Algorithm::P256)?;
-        write_private(&key_file, &key)?;
+        tds_certs::write_key_file(&key_file, &key)?;
         std::fs::write(&for_file, renewal_id.to_string())?;
         Ok(csr)
     }
@@ -254,7 +244,7 @@ impl Firmware {
             return false;
         }
         let installed = tds_certs::write_file(&cert_path, cert).is_ok()
-            && write_private(&key_path, key).is_ok();
+            && tds_certs::write_key_file(&key_path, key).is_ok();
         let outcome = if !installed {
             Err("could not install the new certificate".to_owned())
         } else {

@@ -299,15 +299,7 @@ pub async fn provision(
             tds_certs::write_file(&dir.join("cert.pem"), &issued.cert_pem)?;
             tds_certs::write_file(&dir.join("ca.pem"), ca.cert_pem())?;
             let key = issued.key_pem.as_deref().context("a fresh key")?;
-            tds_certs::write_file(&dir.join("key.pem"), key)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(
-                    dir.join("key.pem"),
-                    std::fs::Permissions::from_mode(0o600),
-                )?;
-            }
+            tds_certs::write_key_file(&dir.join("key.pem"), key)?;
         }
         out.push(crate::firmware::Firmware {
             mac: g.mac.clone(),

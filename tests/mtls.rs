@@ -3,14 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use chrono::{Duration, Utc};
 use tds_testkit::{Backend, TestDb, seed_fleet};
 
 mod common;
 
-use common::{free_port, pair, publish, start_broker, subscribe, tds};
+use common::{free_port, pair, publish, serve_platform, start_broker, subscribe, tds};
 
 #[tokio::test]
 async fn the_broker_enforces_certificates_revocation_and_topics() {
@@ -157,22 +157,7 @@ async fn the_broker_enforces_certificates_revocation_and_topics() {
     // Ingest and workers over mqtts with the platform identity: a provisioned gateway's
     // telemetry is stored.
     let tag = uuid::Uuid::new_v4().simple().to_string();
-    let mut services = Command::new(env!("CARGO_BIN_EXE_tds"))
-        .args(["serve", "--only", "ingest,workers"])
-        .env("DATABASE_URL", &db.url)
-        .env("MQTT_URL", format!("mqtts://localhost:{}", broker.port))
-        .env("MQTT_CA_FILE", &ca)
-        .env("MQTT_CERT_FILE", &platform.0)
-        .env("MQTT_KEY_FILE", &platform.1)
-        .env("TDS_INSTANCE", &tag)
-        .env("TDS_QUEUE", format!("tds-test:{tag}:telemetry"))
-        .env("TDS_EVENT_CHANNEL", format!("tds-test:{tag}:events"))
-        .env("TDS_MQTT_SHARE_GROUP", format!("tds-test-{tag}"))
-        .env("TDS_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut services = serve_platform(&db.url, broker.port, &ca, &platform, &tag, &[]);
     let reading = |n: u32| {
         format!(
             r#"{{"gateway_mac": "{mac0}", "timestamp": "{}", "leituras": [{{"dispositivo_codigo": "D01", "valor": {n}.5}}]}}"#,

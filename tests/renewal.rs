@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{free_port, pair, publish, start_broker, tds};
+use common::{free_port, pair, publish, serve_platform, start_broker, tds};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use tds_domain::Tenant;
 use tds_entity::{
@@ -157,28 +157,19 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
 
     // The platform: ingest + workers (with the certificate worker) over mqtts.
     let tag = Uuid::new_v4().simple().to_string();
-    let _services = Running(
-        Command::new(env!("CARGO_BIN_EXE_tds"))
-            .args(["serve", "--only", "ingest,workers"])
-            .env("DATABASE_URL", &db.url)
-            .env("MQTT_URL", &mqtt)
-            .env("MQTT_CA_FILE", &ca)
-            .env("MQTT_CERT_FILE", &platform.0)
-            .env("MQTT_KEY_FILE", &platform.1)
-            .env("TDS_DATA_DIR", &data)
-            .env("TDS_BROKER_DIR", &broker_dir)
-            .env("TDS_INSTANCE", &tag)
-            .env("TDS_QUEUE", format!("tds-test:{tag}:telemetry"))
-            .env("TDS_EVENT_CHANNEL", format!("tds-test:{tag}:events"))
-            .env("TDS_MQTT_SHARE_GROUP", format!("tds-test-{tag}"))
+    let _services = Running(serve_platform(
+        &db.url,
+        port,
+        &ca,
+        &platform,
+        &tag,
+        &[
+            ("TDS_DATA_DIR", data.as_os_str()),
+            ("TDS_BROKER_DIR", broker_dir.as_os_str()),
             // No poll during the test: "renew now" must wake the workers through the event bus.
-            .env("TDS_RENEWAL_POLL_S", "3600")
-            .env("TDS_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+            ("TDS_RENEWAL_POLL_S", std::ffi::OsStr::new("3600")),
+        ],
+    ));
 
     // One simulated gateway with its own certificate, publishing over mTLS.
     let sim = simulator(&db.url, &env, &mqtt, &fleet_dir, false);

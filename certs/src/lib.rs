@@ -559,3 +559,8 @@ pub fn write_pair(dir: &Path, name: &str, issued: &Issued) -> Result<(PathBuf, P
 pub fn write_file(path: &Path, contents: &str) -> Result<(), PkiError> {
     write(path, contents, false)
 }
+
+/// Writes a private key, readable by its owner only (0600).
+pub fn write_key_file(path: &Path, contents: &str) -> Result<(), PkiError> {
+    write(path, contents, true)
+}

@@ -73,10 +73,43 @@ pub async fn record(
     issued_by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> DomainResult<certificate::Model> {
-    Ok(certificate::ActiveModel {
+    let mut model = new_record(issued, purpose, common_name, CertificateStatus::Active, now);
+    model.account_id = Set(account_id);
+    model.gateway_id = Set(gateway_id);
+    model.created_by = Set(issued_by);
+    Ok(model.insert(db).await?)
+}
+
+/// Records the successor of `old` (PENDING until its gateway applies it).
+pub(crate) async fn record_successor(
+    db: &impl ConnectionTrait,
+    old: &certificate::Model,
+    issued: &Issued,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    let mut model = new_record(
+        issued,
+        CertificatePurpose::Gateway,
+        &old.common_name,
+        CertificateStatus::Pending,
+        now,
+    );
+    model.account_id = Set(old.account_id);
+    model.gateway_id = Set(old.gateway_id);
+    Ok(model.insert(db).await?)
+}
+
+fn new_record(
+    issued: &Issued,
+    purpose: CertificatePurpose,
+    common_name: &str,
+    status: CertificateStatus,
+    now: DateTime<Utc>,
+) -> certificate::ActiveModel {
+    certificate::ActiveModel {
         id: Set(Uuid::now_v7()),
-        account_id: Set(account_id),
-        gateway_id: Set(gateway_id),
+        account_id: Set(None),
+        gateway_id: Set(None),
         purpose: Set(purpose),
         serial: Set(issued.serial.clone()),
         common_name: Set(common_name.to_owned()),
@@ -84,17 +117,24 @@ pub async fn record(
         not_before: Set(issued.not_before),
         not_after: Set(issued.not_after),
         key_algorithm: Set(key_algorithm(issued.algorithm)),
-        status: Set(CertificateStatus::Active),
+        status: Set(status),
         revoked_at: Set(None),
         revocation_reason: Set(None),
         successor_id: Set(None),
         pem: Set(Some(issued.cert_pem.clone())),
         created_at: Set(now),
         updated_at: Set(now),
-        created_by: Set(issued_by),
+        created_by: Set(None),
     }
-    .insert(db)
-    .await?)
+}
+
+/// A serial as stored: lower-case hex without `0x` or colons, whatever the caller typed.
+pub fn normalise_serial(serial: &str) -> String {
+    serial
+        .trim()
+        .trim_start_matches("0x")
+        .to_ascii_lowercase()
+        .replace(':', "")
 }
 
 /// Parses an RFC 5280 revocation reason: `key-compromise`, `superseded` … (dashes,
@@ -145,11 +185,7 @@ async fn revoke_in(
     now: DateTime<Utc>,
 ) -> DomainResult<certificate::Model> {
     parse_reason(reason).map_err(|m| DomainError::invalid("reason", m))?;
-    let serial = serial
-        .trim()
-        .trim_start_matches("0x")
-        .to_ascii_lowercase()
-        .replace(':', "");
+    let serial = normalise_serial(serial);
     let cert = certificate::Entity::find()
         .filter(certificate::Column::Serial.eq(serial.clone()))
         .one(db)

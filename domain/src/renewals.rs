@@ -24,7 +24,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
-use tds_certs::{Algorithm, CertificateAuthority, Issued};
+use tds_certs::{Algorithm, CertificateAuthority};
 use tds_entity::{
     CertificatePurpose, CertificateStatus, GatewayStatus, KeyAlgorithm, RenewalMode, RenewalState,
     RenewalStep, RenewalTrigger, Role, certificate, certificate_renewal, certificate_renewal_step,
@@ -535,13 +535,6 @@ fn algorithm_of(key: KeyAlgorithm) -> Algorithm {
     }
 }
 
-fn key_algorithm(a: Algorithm) -> KeyAlgorithm {
-    match a {
-        Algorithm::Rsa2048 => KeyAlgorithm::Rsa2048,
-        Algorithm::P256 => KeyAlgorithm::P256,
-    }
-}
-
 /// Prepares what goes out for a SCHEDULED renewal: in server-key mode a successor (same
 /// key algorithm) is issued and recorded PENDING; in CSR mode a request for a CSR. The
 /// deadline starts now, so from here on the renewal ends by an ack or by the clock, even
@@ -592,7 +585,7 @@ pub async fn prepare(
             let issued = ca
                 .issue_gateway(&mac, algorithm_of(old.key_algorithm), now)
                 .map_err(|e| DomainError::Internal(e.to_string()))?;
-            let successor = record_successor(&txn, &old, &issued, now).await?;
+            let successor = crate::certificates::record_successor(&txn, &old, &issued, now).await?;
             let mut model: certificate_renewal::ActiveModel = renewal.into();
             model.new_certificate_id = Set(Some(successor.id));
             let renewal = model.update(&txn).await?;
@@ -636,36 +629,6 @@ fn update_payload(
         private_key,
         ca: ca.cert_pem().to_owned(),
     })
-}
-
-async fn record_successor(
-    db: &impl ConnectionTrait,
-    old: &certificate::Model,
-    issued: &Issued,
-    now: DateTime<Utc>,
-) -> DomainResult<certificate::Model> {
-    Ok(certificate::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        account_id: Set(old.account_id),
-        gateway_id: Set(old.gateway_id),
-        purpose: Set(CertificatePurpose::Gateway),
-        serial: Set(issued.serial.clone()),
-        common_name: Set(old.common_name.clone()),
-        fingerprint_sha256: Set(issued.fingerprint_sha256.clone()),
-        not_before: Set(issued.not_before),
-        not_after: Set(issued.not_after),
-        key_algorithm: Set(key_algorithm(issued.algorithm)),
-        status: Set(CertificateStatus::Pending),
-        revoked_at: Set(None),
-        revocation_reason: Set(None),
-        successor_id: Set(None),
-        pem: Set(Some(issued.cert_pem.clone())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(None),
-    }
-    .insert(db)
-    .await?)
 }
 
 /// Records that the broker confirmed an [`Outbound`]: a successor → PUBLISHED (the
@@ -788,14 +751,6 @@ pub struct Ack {
     pub renewal_id: Option<Uuid>,
 }
 
-fn normalise_serial(serial: &str) -> String {
-    serial
-        .trim()
-        .trim_start_matches("0x")
-        .to_ascii_lowercase()
-        .replace(':', "")
-}
-
 /// Moves an in-flight renewal to a final state, only if it is still in flight with the
 /// successor this caller read (another replica, a CSR, the clock or an operator may have
 /// moved it meanwhile). True when it moved.
@@ -855,7 +810,7 @@ pub async fn apply_ack(
             ));
         }
     };
-    let serial = normalise_serial(&ack.serial);
+    let serial = crate::certificates::normalise_serial(&ack.serial);
     let txn = db.begin().await?;
     let Some(gw) = gateway::Entity::find()
         .filter(gateway::Column::Mac.eq(mac))
@@ -1161,7 +1116,7 @@ pub async fn accept_csr(
     };
     let txn = db.begin().await?;
     let Some(gw) = gateway::Entity::find()
-        .filter(gateway::Column::Mac.eq(mac.to_ascii_lowercase()))
+        .filter(gateway::Column::Mac.eq(mac))
         .one(&txn)
         .await?
     else {
@@ -1235,7 +1190,7 @@ pub async fn accept_csr(
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound("certificate"))?;
-    let successor = record_successor(&txn, &old, &issued, now).await?;
+    let successor = crate::certificates::record_successor(&txn, &old, &issued, now).await?;
     // Only if the renewal still holds the successor this handler saw (compare-and-set).
     let mut claim = certificate_renewal::Entity::update_many()
         .col_expr(

@@ -149,3 +149,34 @@ pub fn start_broker(dir: &Path, port: u16) -> Broker {
         dir: dir.to_owned(),
     }
 }
+
+/// `tds serve --only ingest,workers` over `mqtts://localhost:<port>` with the platform
+/// identity `platform` (cert, key) and the broker's CA, on a queue, event channel and
+/// share group of its own (`tag`); `extra` adds settings.
+pub fn serve_platform(
+    db_url: &str,
+    port: u16,
+    ca: &Path,
+    platform: &(PathBuf, PathBuf),
+    tag: &str,
+    extra: &[(&str, &std::ffi::OsStr)],
+) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tds"));
+    cmd.args(["serve", "--only", "ingest,workers"])
+        .env("DATABASE_URL", db_url)
+        .env("MQTT_URL", format!("mqtts://localhost:{port}"))
+        .env("MQTT_CA_FILE", ca)
+        .env("MQTT_CERT_FILE", &platform.0)
+        .env("MQTT_KEY_FILE", &platform.1)
+        .env("TDS_INSTANCE", tag)
+        .env("TDS_QUEUE", format!("tds-test:{tag}:telemetry"))
+        .env("TDS_EVENT_CHANNEL", format!("tds-test:{tag}:events"))
+        .env("TDS_MQTT_SHARE_GROUP", format!("tds-test-{tag}"))
+        .env("TDS_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}

@@ -93,9 +93,6 @@ pub enum RenewalError {
     /// The MQTT client refused the request (its queue is closed).
     #[error("MQTT client: {0}")]
     Client(String),
-    /// The cron worker stopped with an error.
-    #[error("cron worker: {0}")]
-    Cron(String),
 }
 
 /// How long the broker may take to accept one publication.
