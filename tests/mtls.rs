@@ -10,7 +10,7 @@ use tds_testkit::{Backend, TestDb, seed_fleet};
 
 mod common;
 
-use common::{free_port, pair, publish, serve_platform, start_broker, subscribe, tds};
+use common::{free_port, pair, platform_and_broker, publish, serve_platform, subscribe, tds};
 
 #[tokio::test]
 async fn the_broker_enforces_certificates_revocation_and_topics() {
@@ -42,33 +42,8 @@ async fn the_broker_enforces_certificates_revocation_and_topics() {
             ],
         );
     }
-    tds(
-        &env,
-        &db.url,
-        &[
-            "certs",
-            "service",
-            "--cn",
-            "tds-platform",
-            "--out",
-            root.join("platform").to_str().unwrap(),
-        ],
-    );
-    tds(
-        &env,
-        &db.url,
-        &[
-            "certs",
-            "mosquitto",
-            "--out",
-            broker_dir.to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-        ],
-    );
-    let broker = start_broker(&broker_dir, port);
+    let (broker, platform) = platform_and_broker(&env, &db.url, &root, &broker_dir, port);
     let ca = broker.dir.join("ca.pem");
-    let platform = pair(&root.join("platform"), "tds-platform");
     let gw0 = pair(&root.join("gw"), &mac0.replace(':', ""));
     let gw1 = pair(&root.join("gw"), &mac1.replace(':', ""));
     let telemetry = |mac: &str| format!("tds_new/devices/{mac}/telemetry");

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{free_port, pair, publish, serve_platform, start_broker, tds};
+use common::{free_port, pair, platform_and_broker, publish, serve_platform, tds};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use tds_domain::Tenant;
 use tds_entity::{
@@ -125,34 +125,8 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
     ];
     let port = free_port();
     tds(&env, &db.url, &["certs", "init-ca"]);
-    let platform_dir = root.join("platform");
-    tds(
-        &env,
-        &db.url,
-        &[
-            "certs",
-            "service",
-            "--cn",
-            "tds-platform",
-            "--out",
-            platform_dir.to_str().unwrap(),
-        ],
-    );
-    tds(
-        &env,
-        &db.url,
-        &[
-            "certs",
-            "mosquitto",
-            "--out",
-            broker_dir.to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-        ],
-    );
-    let broker = start_broker(&broker_dir, port);
+    let (broker, platform) = platform_and_broker(&env, &db.url, &root, &broker_dir, port);
     let ca = broker.dir.join("ca.pem");
-    let platform = pair(&platform_dir, "tds-platform");
     let mqtt = format!("mqtts://localhost:{port}");
 
     // The platform: ingest + workers (with the certificate worker) over mqtts.

@@ -180,3 +180,39 @@ pub fn serve_platform(
     }
     cmd.spawn().unwrap()
 }
+
+/// The platform's MQTT identity (in `<root>/platform`) and a broker started on `port`
+/// from the configuration `tds certs mosquitto` writes to `broker_dir` (the CA exists).
+pub fn platform_and_broker(
+    env: &[(&str, &Path)],
+    db_url: &str,
+    root: &Path,
+    broker_dir: &Path,
+    port: u16,
+) -> (Broker, (PathBuf, PathBuf)) {
+    let platform_dir = root.join("platform");
+    let (platform_out, broker_out) = (platform_dir.to_str().unwrap(), broker_dir.to_str().unwrap());
+    let cn = [
+        "certs",
+        "service",
+        "--cn",
+        "tds-platform",
+        "--out",
+        platform_out,
+    ];
+    tds(env, db_url, &cn);
+    let port_text = port.to_string();
+    let conf = [
+        "certs",
+        "mosquitto",
+        "--out",
+        broker_out,
+        "--port",
+        &port_text,
+    ];
+    tds(env, db_url, &conf);
+    (
+        start_broker(broker_dir, port),
+        pair(&platform_dir, "tds-platform"),
+    )
+}
