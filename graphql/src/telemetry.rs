@@ -369,7 +369,7 @@ impl SubscriptionRoot {
             ),
             None => None,
         };
-        let account = tenant.account_id;
+        let account = tenant.account_id();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
         Ok(events.flat_map(move |event| {
             let items: Vec<Reading> = match event.as_deref() {
@@ -415,7 +415,7 @@ impl SubscriptionRoot {
             ),
             None => None,
         };
-        let account = tenant.account_id;
+        let account = tenant.account_id();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
         Ok(events.filter_map(move |event| {
             let change = match event.as_deref() {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{in_flight_of_gateway, log_step};
 use crate::error::{DomainError, DomainResult};
+use crate::operator::Operator;
 use crate::tenant::Tenant;
 
 pub(super) async fn schedule(
@@ -77,9 +78,10 @@ pub async fn renew_now(
     renew_gateway(db, &gw, Some(tenant.user_id), now).await
 }
 
-/// "Renew now" by MAC, for an operator at the command line (no account scope).
+/// "Renew now" by MAC (platform operators: any account's gateway).
 pub async fn renew_by_mac(
     db: &DatabaseConnection,
+    operator: &Operator,
     mac: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<certificate_renewal::Model> {
@@ -89,7 +91,7 @@ pub async fn renew_by_mac(
         .one(db)
         .await?
         .ok_or_else(|| DomainError::invalid("mac", format!("no gateway has MAC {mac}")))?;
-    renew_gateway(db, &gw, None, now).await
+    renew_gateway(db, &gw, operator.user_id(), now).await
 }
 
 async fn renew_gateway(
