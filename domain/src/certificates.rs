@@ -1,16 +1,30 @@
 //! Certificates the platform issues, as records: serial, fingerprint, validity, status.
 //! The PKI itself (keys, signatures, CRL encoding) is `tds-certs`; keys never reach the
 //! database.
+//!
+//! A gateway certificate follows its gateway: it names the gateway by MAC (its CN) and
+//! references it, it is issued only for a registered gateway that is not INACTIVE, and
+//! deleting the gateway, changing its MAC or setting it INACTIVE revokes it in the same
+//! transaction ([`revoke_gateway_certificates`]); a MAC is registered again only when no
+//! unrevoked certificate carries it ([`mac_still_certified`]). So no certificate outlives
+//! what it speaks for and then speaks for another account's gateway.
+//!
+//! Lock order, so none of these steps can interleave with a gateway change: whatever
+//! issues, revokes or renews a gateway's certificate first holds the gateway row
+//! ([`crate::gateways::hold_gateway`], shared), a change of the gateway holds it
+//! exclusively. SQLite runs one writer at a time anyway.
 
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use tds_certs::{Algorithm, CertificateAuthority, Issued, RevocationReason, Revoked};
-use tds_entity::{CertificatePurpose, CertificateStatus, KeyAlgorithm, certificate, gateway};
+use tds_entity::{
+    CertificatePurpose, CertificateStatus, GatewayStatus, KeyAlgorithm, certificate, gateway,
+};
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult};
@@ -28,7 +42,7 @@ fn key_algorithm(a: Algorithm) -> KeyAlgorithm {
 /// (platform operators). Returns the record and the issued material (key included, to
 /// hand over once).
 pub async fn issue_for_gateway(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     operator: &Operator,
     ca: &CertificateAuthority,
     mac: &str,
@@ -49,20 +63,33 @@ pub async fn issue_for_gateway(
     issue(db, ca, &gateway, algorithm, operator.user_id(), now).await
 }
 
-/// Issues a certificate for `gateway` (CN = its MAC) and records it ACTIVE.
+/// Issues a certificate for `gateway` (CN = its MAC) and records it ACTIVE, provided the
+/// gateway still has that MAC and is not INACTIVE when the record is written.
 async fn issue(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     ca: &CertificateAuthority,
     gateway: &gateway::Model,
     algorithm: Algorithm,
     issued_by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> DomainResult<(certificate::Model, Issued)> {
+    may_certify(gateway)?;
+    // Signing (RSA key generation) takes a while: outside the transaction.
     let issued = ca
         .issue_gateway(&gateway.mac, algorithm, now)
         .map_err(|e| DomainError::Internal(e.to_string()))?;
+    let txn = db.begin().await?;
+    let held = crate::gateways::hold_gateway(&txn, gateway.id)
+        .await?
+        .ok_or(DomainError::NotFound("gateway"))?;
+    if held.mac != gateway.mac {
+        return Err(DomainError::Conflict(
+            "the gateway's MAC changed meanwhile: issue again".into(),
+        ));
+    }
+    may_certify(&held)?;
     let record = record(
-        db,
+        &txn,
         &issued,
         Some(gateway.account_id),
         Some(gateway.id),
@@ -72,7 +99,19 @@ async fn issue(
         now,
     )
     .await?;
+    txn.commit().await?;
     Ok((record, issued))
+}
+
+/// An INACTIVE gateway gets no certificate: setting it INACTIVE revoked its certificates.
+fn may_certify(gateway: &gateway::Model) -> DomainResult<()> {
+    if gateway.status == GatewayStatus::Inactive {
+        return Err(DomainError::Conflict(format!(
+            "gateway {} is INACTIVE: set it ACTIVE before issuing a certificate",
+            gateway.code
+        )));
+    }
+    Ok(())
 }
 
 /// Records a platform certificate (the broker's, a service identity's) ACTIVE; it
@@ -227,15 +266,18 @@ pub async fn revoke(
     revoke_certificate(db, cert, reason, now).await
 }
 
+/// Revokes one certificate on its own (an operator's or a tenant's decision).
 async fn revoke_certificate(
     db: &sea_orm::DatabaseConnection,
     cert: certificate::Model,
     reason: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<certificate::Model> {
-    use sea_orm::TransactionTrait;
     parse_reason(reason).map_err(|m| DomainError::invalid("reason", m))?;
     let txn = db.begin().await?;
+    if let Some(gateway_id) = cert.gateway_id {
+        crate::gateways::hold_gateway(&txn, gateway_id).await?;
+    }
     // Read again inside the transaction: the decision is made on what it will change.
     let cert = certificate::Entity::find_by_id(cert.id)
         .one(&txn)
@@ -247,16 +289,112 @@ async fn revoke_certificate(
             cert.serial
         )));
     }
+    let revoked = revoke_in(&txn, cert, reason, "by an operator", now).await?;
+    txn.commit().await?;
+    Ok(revoked)
+}
+
+/// Marks `cert` REVOKED in the caller's transaction and ends a renewal in flight that
+/// replaces or offers it (its log says the certificate was revoked `cause`).
+async fn revoke_in(
+    db: &impl ConnectionTrait,
+    cert: certificate::Model,
+    reason: &str,
+    cause: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
     let mut model: certificate::ActiveModel = cert.into();
     model.status = Set(CertificateStatus::Revoked);
     model.revoked_at = Set(Some(now));
     model.revocation_reason = Set(Some(reason.to_owned()));
     model.updated_at = Set(now);
-    let revoked = model.update(&txn).await?;
+    let revoked = model.update(db).await?;
     // A renewal replacing (or offering) this certificate must not go on.
-    crate::renewals::end_after_revocation(&txn, &revoked, now).await?;
-    txn.commit().await?;
+    crate::renewals::end_after_revocation_because(db, &revoked, cause, now).await?;
     Ok(revoked)
+}
+
+/// Why a gateway's certificates stop speaking for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayEnd {
+    /// The gateway was deleted (`cessation-of-operation`).
+    Deleted,
+    /// The gateway was set INACTIVE (`cessation-of-operation`).
+    Deactivated,
+    /// The gateway's MAC changed, so the certificates' CN names another device
+    /// (`affiliation-changed`).
+    MacChanged,
+}
+
+impl GatewayEnd {
+    fn reason(self) -> &'static str {
+        match self {
+            Self::Deleted | Self::Deactivated => "cessation-of-operation",
+            Self::MacChanged => "affiliation-changed",
+        }
+    }
+
+    fn cause(self) -> &'static str {
+        match self {
+            Self::Deleted => "when its gateway was deleted",
+            Self::Deactivated => "when its gateway was set INACTIVE",
+            Self::MacChanged => "when its gateway's MAC changed",
+        }
+    }
+}
+
+/// Revokes, in the caller's transaction (which holds the gateway exclusively), every
+/// certificate of `gateway_id` not revoked yet (ACTIVE ones and PENDING successors) and
+/// stops their renewals. Returns them, for the CRL and the workers once committed.
+pub(crate) async fn revoke_gateway_certificates(
+    db: &impl ConnectionTrait,
+    gateway_id: Uuid,
+    end: GatewayEnd,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<certificate::Model>> {
+    let live = certificate::Entity::find()
+        .filter(certificate::Column::GatewayId.eq(gateway_id))
+        .filter(certificate::Column::RevokedAt.is_null())
+        .order_by_asc(certificate::Column::Id)
+        .all(db)
+        .await?;
+    let mut revoked = Vec::with_capacity(live.len());
+    for cert in live {
+        // Stopping an earlier one's renewal may have revoked this successor already.
+        let Some(cert) = certificate::Entity::find_by_id(cert.id)
+            .filter(certificate::Column::RevokedAt.is_null())
+            .one(db)
+            .await?
+        else {
+            if let Some(done) = certificate::Entity::find_by_id(cert.id).one(db).await? {
+                revoked.push(done);
+            }
+            continue;
+        };
+        revoked.push(revoke_in(db, cert, end.reason(), end.cause(), now).await?);
+    }
+    Ok(revoked)
+}
+
+/// Whether a certificate that is not revoked still carries `mac` as its CN (of any
+/// account; a gateway's own certificates excepted): such a MAC is not registered again,
+/// or that certificate would speak for the new gateway.
+pub(crate) async fn mac_still_certified(
+    db: &impl ConnectionTrait,
+    mac: &Mac,
+    except_gateway: Option<Uuid>,
+) -> DomainResult<bool> {
+    let mut query = certificate::Entity::find()
+        .filter(certificate::Column::CommonName.eq(mac.as_str()))
+        .filter(certificate::Column::RevokedAt.is_null());
+    if let Some(id) = except_gateway {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(certificate::Column::GatewayId.is_null())
+                .add(certificate::Column::GatewayId.ne(id)),
+        );
+    }
+    Ok(query.count(db).await? > 0)
 }
 
 /// Every revoked (or superseded-and-revoked) certificate still within its validity.
@@ -335,7 +473,7 @@ pub async fn list(
 
 /// Issues a certificate for one of the caller's gateways (EDITOR).
 pub async fn issue_for_tenant(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     ca: &CertificateAuthority,
     tenant: &crate::Tenant,
     gateway_id: Uuid,
@@ -347,14 +485,13 @@ pub async fn issue_for_tenant(
     issue(db, ca, &gateway, algorithm, Some(tenant.user_id), now).await
 }
 
-/// Revokes one of the caller's certificates (EDITOR) and rewrites the CRL at `crl_paths`.
+/// Revokes one of the caller's certificates (EDITOR). The caller rewrites the CRL
+/// ([`write_crl`]) and tells the workers once this returns.
 pub async fn revoke_for_tenant(
     db: &sea_orm::DatabaseConnection,
-    ca: &CertificateAuthority,
     tenant: &crate::Tenant,
     id: Uuid,
     reason: &str,
-    crl_paths: &[&Path],
     now: DateTime<Utc>,
 ) -> DomainResult<certificate::Model> {
     tenant.require(tds_entity::Role::Editor)?;
@@ -363,9 +500,7 @@ pub async fn revoke_for_tenant(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("certificate"))?;
-    let revoked = revoke_certificate(db, cert, reason, now).await?;
-    write_crl(db, ca, crl_paths, now).await?;
-    Ok(revoked)
+    revoke_certificate(db, cert, reason, now).await
 }
 
 /// Issues certificates for a list of MACs, all or nothing: every row is checked (MAC
@@ -379,7 +514,6 @@ pub async fn issue_batch(
     rows: &[(usize, String, Algorithm)],
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<(certificate::Model, Issued)>> {
-    use sea_orm::TransactionTrait;
     let mut seen = std::collections::HashSet::new();
     let mut gateways = Vec::new();
     for (row, mac, algorithm) in rows {
@@ -398,6 +532,8 @@ pub async fn issue_batch(
             .ok_or_else(|| {
                 DomainError::invalid("csv", format!("row {row}: no gateway has MAC {mac}"))
             })?;
+        may_certify(&gateway)
+            .map_err(|e| DomainError::invalid("csv", format!("row {row}: {e}")))?;
         gateways.push((gateway, mac, *algorithm));
     }
     let mut issued = Vec::new();
@@ -410,6 +546,15 @@ pub async fn issue_batch(
     let txn = db.begin().await?;
     let mut out = Vec::new();
     for (gateway, mac, cert) in issued {
+        // Still this MAC's, still not INACTIVE, and held so until the records commit.
+        match crate::gateways::hold_gateway(&txn, gateway.id).await? {
+            Some(held) if held.mac == gateway.mac && may_certify(&held).is_ok() => {}
+            _ => {
+                return Err(DomainError::Conflict(format!(
+                    "gateway {mac} changed meanwhile: run the batch again"
+                )));
+            }
+        }
         let model = record(
             &txn,
             &cert,

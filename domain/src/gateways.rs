@@ -1,14 +1,17 @@
 //! Gateways of an account: create, read, update, delete, with per-field validation.
+//! A gateway's certificates follow it: deleting it, changing its MAC or setting it
+//! INACTIVE revokes them in the same transaction (see [`crate::certificates`]).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use tds_entity::{GatewayStatus, Role, device, gateway, reading, rollup};
+use tds_entity::{GatewayStatus, Role, certificate, device, gateway, reading, rollup};
 use uuid::Uuid;
 
+use crate::certificates::{GatewayEnd, mac_still_certified, revoke_gateway_certificates};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::page::{Page, PageRequest};
 use crate::tenant::Tenant;
@@ -141,6 +144,13 @@ async fn check_unique(
     // not say which account holds it.
     if same_mac.count(db).await? > 0 {
         errors.push(FieldError::new("mac", "this MAC is already registered"));
+    } else if mac_still_certified(db, &valid.mac, except).await? {
+        // The broker would let that certificate speak for the new gateway.
+        errors.push(FieldError::new(
+            "mac",
+            "a certificate that is not revoked still carries this MAC: it can be registered \
+             once that certificate is revoked",
+        ));
     }
     if same_code.count(db).await? > 0 {
         errors.push(FieldError::new(
@@ -166,6 +176,44 @@ pub async fn get_gateway(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("gateway"))
+}
+
+/// One gateway of the caller's account, held against any other change until the
+/// transaction ends (PostgreSQL row lock; SQLite runs one writer at a time anyway).
+async fn get_gateway_for_change(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+) -> DomainResult<gateway::Model> {
+    gateway::Entity::find_by_id(id)
+        .filter(gateway::Column::AccountId.eq(tenant.account_id))
+        .lock(LockType::Update)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("gateway"))
+}
+
+/// Reads a gateway and keeps it from being deleted or changed until the transaction ends,
+/// while others may hold it too: what certificate steps (issue, revoke, renewal) take
+/// first, so they never interleave with a change of the gateway.
+pub(crate) async fn hold_gateway(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> DomainResult<Option<gateway::Model>> {
+    Ok(gateway::Entity::find_by_id(id)
+        .lock(LockType::KeyShare)
+        .one(db)
+        .await?)
+}
+
+/// A gateway as changed, with the certificates the change revoked: once it returns, the
+/// caller rewrites the CRL ([`crate::certificates::write_crl`]) and tells the workers.
+#[derive(Debug, Clone)]
+pub struct GatewayChange {
+    /// The gateway now.
+    pub gateway: gateway::Model,
+    /// Certificates revoked with the change (its MAC changed, or it became INACTIVE).
+    pub revoked: Vec<certificate::Model>,
 }
 
 /// Case-insensitive "contains" on a text column, with LIKE wildcards in the needle escaped.
@@ -250,17 +298,19 @@ pub async fn create_gateway(
     .await?)
 }
 
-/// Changes a gateway (EDITOR). Capacity cannot drop below the devices it carries.
+/// Changes a gateway (EDITOR). Capacity cannot drop below the devices it carries. A new
+/// MAC (`affiliation-changed`) or the INACTIVE status (`cessation-of-operation`) revokes
+/// the gateway's certificates and stops their renewals in the same transaction.
 pub async fn update_gateway(
     db: &DatabaseConnection,
     tenant: &Tenant,
     id: Uuid,
     patch: GatewayPatch,
     now: DateTime<Utc>,
-) -> DomainResult<gateway::Model> {
+) -> DomainResult<GatewayChange> {
     tenant.require(Role::Editor)?;
     let txn = db.begin().await?;
-    let current = get_gateway(&txn, tenant, id).await?;
+    let current = get_gateway_for_change(&txn, tenant, id).await?;
     let draft = GatewayDraft {
         code: patch.code.unwrap_or_else(|| current.code.clone()),
         mac: patch.mac.unwrap_or_else(|| current.mac.clone()),
@@ -285,6 +335,13 @@ pub async fn update_gateway(
             format!("the gateway carries {carried} devices: remove some first"),
         ));
     }
+    let end = if valid.draft.status == GatewayStatus::Inactive {
+        Some(GatewayEnd::Deactivated)
+    } else if valid.mac.as_str() != current.mac {
+        Some(GatewayEnd::MacChanged)
+    } else {
+        None
+    };
     let mut model: gateway::ActiveModel = current.into();
     model.code = Set(valid.code);
     model.mac = Set(valid.mac.as_str().to_owned());
@@ -299,19 +356,31 @@ pub async fn update_gateway(
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
+    let revoked = match end {
+        Some(end) => revoke_gateway_certificates(&txn, id, end, now).await?,
+        None => Vec::new(),
+    };
     txn.commit().await?;
-    Ok(updated)
+    Ok(GatewayChange {
+        gateway: updated,
+        revoked,
+    })
 }
 
-/// Deletes a gateway with its devices and their readings and rollups (EDITOR).
+/// Deletes a gateway with its devices and their readings and rollups (EDITOR). Its
+/// certificates are revoked (`cessation-of-operation`) and their renewals stopped in the
+/// same transaction; they stay in the account's history, without the gateway. Returns
+/// them, for the CRL and the workers once committed.
 pub async fn delete_gateway(
     db: &DatabaseConnection,
     tenant: &Tenant,
     id: Uuid,
-) -> DomainResult<()> {
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<certificate::Model>> {
     tenant.require(Role::Editor)?;
     let txn = db.begin().await?;
-    let gateway = get_gateway(&txn, tenant, id).await?;
+    let gateway = get_gateway_for_change(&txn, tenant, id).await?;
+    let revoked = revoke_gateway_certificates(&txn, gateway.id, GatewayEnd::Deleted, now).await?;
     // Readings carry no foreign key (they are partitioned and hot), so they go explicitly.
     reading::Entity::delete_many()
         .filter(reading::Column::GatewayId.eq(gateway.id))
@@ -334,5 +403,5 @@ pub async fn delete_gateway(
         .await?;
     gateway::Entity::delete_by_id(gateway.id).exec(&txn).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(revoked)
 }

@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub account_id: Option<Uuid>,
+    /// The gateway it identifies (a foreign key): none for platform identities, and none
+    /// once the gateway was deleted, which revoked it first.
     pub gateway_id: Option<Uuid>,
     pub purpose: CertificatePurpose,
     /// Hex serial number, unique.

@@ -223,7 +223,8 @@ impl AccountMutation {
         Ok(Gateway(gateway))
     }
 
-    /// Changes a gateway (EDITOR).
+    /// Changes a gateway (EDITOR). A new MAC or the INACTIVE status revokes its
+    /// certificates (the CRL is rewritten).
     async fn update_gateway(
         &self,
         ctx: &Context<'_>,
@@ -251,21 +252,24 @@ impl AccountMutation {
             renewal_mode: input.renewal_mode.map(Into::into),
         };
         let before = gateways::get_gateway(&ctx.state().db, tenant, id).await?;
-        let gateway =
+        let change =
             gateways::update_gateway(&ctx.state().db, tenant, id, patch, Utc::now()).await?;
+        crate::pki::announce_revocations(ctx, &change.revoked).await;
         announce_fleet_change(ctx, &before.mac).await;
-        if gateway.mac != before.mac {
-            announce_fleet_change(ctx, &gateway.mac).await;
+        if change.gateway.mac != before.mac {
+            announce_fleet_change(ctx, &change.gateway.mac).await;
         }
-        Ok(Gateway(gateway))
+        Ok(Gateway(change.gateway))
     }
 
-    /// Deletes a gateway with its devices and their data (EDITOR). Returns its id.
+    /// Deletes a gateway with its devices and their data (EDITOR); its certificates are
+    /// revoked (the CRL rewritten). Returns its id.
     async fn delete_gateway(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
         let tenant = ctx.tenant()?;
         let uuid = parse_id(&id, "gateway")?;
         let mac = gateway_mac(ctx, uuid).await?;
-        gateways::delete_gateway(&ctx.state().db, tenant, uuid).await?;
+        let revoked = gateways::delete_gateway(&ctx.state().db, tenant, uuid, Utc::now()).await?;
+        crate::pki::announce_revocations(ctx, &revoked).await;
         announce_fleet_change(ctx, &mac).await;
         Ok(id)
     }

@@ -295,7 +295,7 @@ impl Certificate {
     async fn revocation_reason(&self) -> Option<&str> {
         self.0.revocation_reason.as_deref()
     }
-    /// The gateway it identifies.
+    /// The gateway it identifies; none once that gateway was deleted (which revoked it).
     async fn gateway(&self, ctx: &Context<'_>) -> ApiResult<Option<Gateway>> {
         let Some(id) = self.0.gateway_id else {
             return Ok(None);
@@ -325,6 +325,33 @@ pub struct IssuedCertificate {
     /// The same three files as a zip, downloadable once within 10 minutes with the same
     /// credentials: `GET` this path.
     pub bundle_download_path: String,
+}
+
+/// After certificates were revoked (committed): the CRL is rewritten here and the workers
+/// are told (their fleet caches forget those MACs). A CRL not written now is written by the
+/// certificate workers at their next poll, since the revocations changed; the revocation
+/// itself stands either way, so neither failure fails the request.
+pub(crate) async fn announce_revocations(ctx: &Context<'_>, revoked: &[certificate::Model]) {
+    if revoked.is_empty() {
+        return;
+    }
+    let state = ctx.state();
+    if let Some(ca) = state.pki.as_deref() {
+        let paths: Vec<&std::path::Path> = state.crl_paths.iter().map(|p| p.as_path()).collect();
+        if let Err(e) = certificates::write_crl(&state.db, ca, &paths, Utc::now()).await {
+            tracing::warn!(error = %e, "CRL not rewritten; the certificate workers will");
+        }
+    }
+    let macs: std::collections::BTreeSet<&str> =
+        revoked.iter().map(|c| c.common_name.as_str()).collect();
+    for mac in macs {
+        let event = tds_bus::Event::FleetChanged {
+            gateway_mac: mac.to_owned(),
+        };
+        if let Err(e) = state.events.publish(&event).await {
+            tracing::warn!(error = %e, "revocation not announced to the workers");
+        }
+    }
 }
 
 fn ca<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a tds_certs::CertificateAuthority> {
@@ -540,25 +567,12 @@ impl PkiMutation {
     ) -> ApiResult<Certificate> {
         let tenant = ctx.tenant()?;
         let id = parse_id(&id, "certificate")?;
-        let ca = ca(ctx)?;
-        let paths: Vec<&std::path::Path> =
-            ctx.state().crl_paths.iter().map(|p| p.as_path()).collect();
-        let record = certificates::revoke_for_tenant(
-            &ctx.state().db,
-            ca,
-            tenant,
-            id,
-            &reason,
-            &paths,
-            Utc::now(),
-        )
-        .await?;
-        let event = tds_bus::Event::FleetChanged {
-            gateway_mac: record.common_name.clone(),
-        };
-        if let Err(e) = ctx.state().events.publish(&event).await {
-            tracing::warn!(error = %e, "revocation not announced to the workers");
-        }
+        // Without a CA no CRL can list it: refuse rather than revoke in name only.
+        ca(ctx)?;
+        let record =
+            certificates::revoke_for_tenant(&ctx.state().db, tenant, id, &reason, Utc::now())
+                .await?;
+        announce_revocations(ctx, std::slice::from_ref(&record)).await;
         Ok(Certificate(record))
     }
 }

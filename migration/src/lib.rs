@@ -17,6 +17,7 @@ mod m20261124_000005_create_alerts;
 mod m20261124_000006_create_reports;
 mod m20261124_000007_device_last_reading;
 mod m20261124_000008_renewal_runs;
+mod m20261124_000009_certificates_follow_gateways;
 pub mod partitions;
 
 pub use partitions::{ReadingsLayout, ensure_reading_partitions, readings_layout};
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_reports::Migration),
             Box::new(m20261124_000007_device_last_reading::Migration),
             Box::new(m20261124_000008_renewal_runs::Migration),
+            Box::new(m20261124_000009_certificates_follow_gateways::Migration),
         ]
     }
 }

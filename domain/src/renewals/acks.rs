@@ -1,10 +1,10 @@
 //! A gateway's acknowledgement: the switch to the successor, or its rollback.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    QuerySelect, Set, TransactionTrait,
 };
 use tds_entity::{
     CertificateStatus, RenewalState, RenewalStep, certificate, certificate_renewal, gateway,
@@ -45,8 +45,10 @@ pub async fn apply_ack(
     };
     let serial = crate::certificates::normalise_serial(&ack.serial);
     let txn = db.begin().await?;
+    // Held first, like every step of a gateway's certificates (see `certificates`).
     let Some(gw) = gateway::Entity::find()
         .filter(gateway::Column::Mac.eq(mac))
+        .lock(LockType::KeyShare)
         .one(&txn)
         .await?
     else {

@@ -1,8 +1,10 @@
 //! CSR mode: signing the CSR a gateway sends for its next key.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use tds_certs::CertificateAuthority;
 use tds_entity::{
     RenewalMode, RenewalState, RenewalStep, certificate, certificate_renewal, gateway,
@@ -35,8 +37,10 @@ pub async fn accept_csr(
         }
     };
     let txn = db.begin().await?;
+    // Held first, like every step of a gateway's certificates (see `certificates`).
     let Some(gw) = gateway::Entity::find()
         .filter(gateway::Column::Mac.eq(mac))
+        .lock(LockType::KeyShare)
         .one(&txn)
         .await?
     else {

@@ -90,8 +90,19 @@ pub async fn end_after_revocation(
     cert: &certificate::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
+    end_after_revocation_because(db, cert, "by an operator", now).await
+}
+
+/// [`end_after_revocation`], the log saying the certificate was revoked `cause` (by an
+/// operator, when its gateway was deleted …).
+pub(crate) async fn end_after_revocation_because(
+    db: &impl ConnectionTrait,
+    cert: &certificate::Model,
+    cause: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
     let detail = format!(
-        "certificate {} was revoked by an operator ({})",
+        "certificate {} was revoked {cause} ({})",
         cert.serial,
         cert.revocation_reason.as_deref().unwrap_or("unspecified")
     );
@@ -144,6 +155,8 @@ pub async fn expire_overdue(
     let mut out = Vec::new();
     for renewal in overdue {
         let txn = db.begin().await?;
+        // The gateway first, like every step of its certificates (see `certificates`).
+        crate::gateways::hold_gateway(&txn, renewal.gateway_id).await?;
         let (next, step, detail) = match (renewal.state, renewal.mode) {
             (RenewalState::Published, _) => (
                 RenewalState::TimedOut,

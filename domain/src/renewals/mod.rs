@@ -39,6 +39,7 @@ use crate::error::DomainResult;
 
 pub use acks::apply_ack;
 pub use csr::accept_csr;
+pub(crate) use endings::end_after_revocation_because;
 pub use endings::{awaiting_clear, end_after_revocation, expire_overdue, mark_cleared, may_clear};
 pub use night::{NightOutcome, night_pending, run_night};
 pub use policy::{CATCH_UP_HOURS, RenewalPolicy};

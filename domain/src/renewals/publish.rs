@@ -51,6 +51,14 @@ pub async fn prepare(
     now: DateTime<Utc>,
 ) -> DomainResult<Option<Outbound>> {
     let txn = db.begin().await?;
+    // The gateway first, like every step of its certificates (see `certificates`).
+    let Some(scheduled) = certificate_renewal::Entity::find_by_id(renewal_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    crate::gateways::hold_gateway(&txn, scheduled.gateway_id).await?;
     let deadline = now + policy.ack_window;
     // Claimed by whoever sets the deadline first (another replica may be here too).
     let claimed = certificate_renewal::Entity::update_many()

@@ -101,6 +101,18 @@ async fn renew_gateway(
     now: DateTime<Utc>,
 ) -> DomainResult<certificate_renewal::Model> {
     let txn = db.begin().await?;
+    // The gateway first, like every step of its certificates (see `certificates`); an
+    // INACTIVE one renews nothing (its certificates were revoked with the change).
+    match crate::gateways::hold_gateway(&txn, gw.id).await? {
+        Some(held) if held.status != tds_entity::GatewayStatus::Inactive => {}
+        Some(_) => {
+            return Err(DomainError::Conflict(format!(
+                "gateway {} is INACTIVE: it renews no certificate",
+                gw.code
+            )));
+        }
+        None => return Err(DomainError::NotFound("gateway")),
+    }
     let cert = certificate::Entity::find()
         .filter(certificate::Column::GatewayId.eq(gw.id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Active))
