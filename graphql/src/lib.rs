@@ -3,8 +3,10 @@
 //! No web framework here: `tds-api` serves the schema, tests execute it directly.
 //! Callers resolve a [`RequestScope`] from the request's credentials and attach it.
 
+mod auth;
 mod context;
 mod error;
+mod live;
 mod loaders;
 mod mutation;
 mod pki;
@@ -14,7 +16,9 @@ mod types;
 
 use async_graphql::Schema;
 
-pub use context::{ApiState, PendingBundle, PendingBundles, RequestScope};
+pub use auth::AcceptedInvitation;
+pub use context::{ApiState, AuthState, PendingBundle, PendingBundles, RequestScope};
+pub use live::LiveSession;
 pub use error::{ApiError, ApiResult};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -39,6 +43,7 @@ pub fn build_schema(state: ApiState) -> TdsSchema {
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .extension(error::ErrorCodes)
+    .extension(live::LiveScopes)
     .finish()
 }
 
