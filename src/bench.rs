@@ -257,8 +257,13 @@ async fn measure(
         chrono::Duration::hours(1),
     );
     let counters = tds_bus::WindowCounters::in_process();
-    let state =
-        crate::cli::api_state(settings, db.clone(), tds_bus::EventBus::in_process(), keys, counters)?;
+    let state = crate::cli::api_state(
+        settings,
+        db.clone(),
+        tds_bus::EventBus::in_process(),
+        keys,
+        counters,
+    )?;
     let schema = tds_graphql::build_schema(state.clone());
     let (token, _) = state.keys.issue(user.id, now)?;
     let credentials = Credentials {

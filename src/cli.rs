@@ -315,8 +315,14 @@ pub fn api_state(
     let auth = tds_graphql::AuthState {
         login_limits: settings.auth.login_limits(),
         counters,
-        session_recheck: settings.auth.session_recheck().map_err(anyhow::Error::msg)?,
-        trusted_proxies: settings.auth.trusted_proxies().map_err(anyhow::Error::msg)?,
+        session_recheck: settings
+            .auth
+            .session_recheck()
+            .map_err(anyhow::Error::msg)?,
+        trusted_proxies: settings
+            .auth
+            .trusted_proxies()
+            .map_err(anyhow::Error::msg)?,
     };
     // The CA is optional: without one, certificate mutations explain how to create it.
     let pki = tds_certs::load_ca(&settings.data_dir)

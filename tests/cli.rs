@@ -617,7 +617,10 @@ fn serve_api(db_url: &str, secret: Option<&str>, addr: &str) -> std::process::Ch
         .env("DATABASE_URL", db_url)
         .env("TDS_HTTP_ADDR", addr)
         .env("TDS_LOG", "warn")
-        .env("TDS_EVENT_CHANNEL", format!("tds-test:{}:events", uuid::Uuid::new_v4().simple()))
+        .env(
+            "TDS_EVENT_CHANNEL",
+            format!("tds-test:{}:events", uuid::Uuid::new_v4().simple()),
+        )
         .env_remove("TDS_JWT_SECRET")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -652,7 +655,10 @@ async fn serve_refuses_to_run_the_api_without_a_long_jwt_secret() {
     for (secret, expected) in [
         (None, "TDS_JWT_SECRET is not set"),
         (Some(""), "TDS_JWT_SECRET is not set"),
-        (Some("0123456789abcdef0123456789abcde"), "TDS_JWT_SECRET has 31 bytes"),
+        (
+            Some("0123456789abcdef0123456789abcde"),
+            "TDS_JWT_SECRET has 31 bytes",
+        ),
     ] {
         let serve = serve_api(&db.url, secret, "127.0.0.1:0");
         let output = exits_within(serve, std::time::Duration::from_secs(30));
@@ -709,7 +715,11 @@ fn auth_settings_are_read_and_checked() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("TDS_SESSION_RECHECK_S: 600"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("TDS_SESSION_RECHECK_S: 600"),
+        "{}",
+        stderr(&out)
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_tds"))
         .args(["migrate"])
         .env("DATABASE_URL", "sqlite::memory:")

@@ -219,7 +219,10 @@ async fn sign_in_attempts_are_limited_per_address() {
 
     let guesser = from("192.0.2.7:5000");
     for n in 0..3 {
-        assert_eq!(attempt(guesser.clone(), n, None).await["code"], "UNAUTHENTICATED");
+        assert_eq!(
+            attempt(guesser.clone(), n, None).await["code"],
+            "UNAUTHENTICATED"
+        );
     }
     let refused = attempt(guesser.clone(), 3, None).await;
     assert_eq!(refused["code"], "RATE_LIMITED");
@@ -243,5 +246,8 @@ async fn sign_in_attempts_are_limited_per_address() {
     let code = attempt(proxy.clone(), 20, Some("203.0.113.6, 198.51.100.1")).await;
     assert_eq!(code["code"], "RATE_LIMITED", "same client, another claim");
     let code = attempt(proxy, 21, Some("198.51.100.2")).await;
-    assert_eq!(code["code"], "UNAUTHENTICATED", "another client of the proxy");
+    assert_eq!(
+        code["code"], "UNAUTHENTICATED",
+        "another client of the proxy"
+    );
 }

@@ -126,7 +126,9 @@ impl Admin {
             bearer: Some(self.token.clone()),
             account_id: Some(self.account.to_string()),
         };
-        let scope = RequestScope::resolve(&self.state, &credentials).await.unwrap();
+        let scope = RequestScope::resolve(&self.state, &credentials)
+            .await
+            .unwrap();
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
         let response = self.schema.execute(scope.attach(request)).await;
@@ -135,7 +137,9 @@ impl Admin {
     }
 
     async fn member_id(&self, email: &str) -> String {
-        let data = self.run("{ members { id user { email } } }", json!({})).await;
+        let data = self
+            .run("{ members { id user { email } } }", json!({}))
+            .await;
         data["members"]
             .as_array()
             .unwrap()
@@ -256,9 +260,15 @@ async fn member_changes_reach_open_connections_on_other_replicas_at_once() {
     let gateway = gateways[0].id;
     // The periodic re-check is out of reach: only the announcements can act in time.
     let url = platform.replica(Duration::from_secs(3600)).await;
-    let editor = platform.member(fleet.id, "editor@x.example", Role::Editor).await;
-    let viewer = platform.member(fleet.id, "viewer@x.example", Role::Viewer).await;
-    let admin_token = platform.member(fleet.id, "admin@x.example", Role::Admin).await;
+    let editor = platform
+        .member(fleet.id, "editor@x.example", Role::Editor)
+        .await;
+    let viewer = platform
+        .member(fleet.id, "viewer@x.example", Role::Viewer)
+        .await;
+    let admin_token = platform
+        .member(fleet.id, "admin@x.example", Role::Admin)
+        .await;
     let state = platform.state(Duration::from_secs(60)).await;
     let admin = Admin {
         schema: tds_graphql::build_schema(state.clone()),

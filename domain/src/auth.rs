@@ -47,7 +47,9 @@ fn verify_now(password: &str, phc: &str) -> bool {
 }
 
 /// Runs CPU-heavy password work on the blocking pool.
-async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> DomainResult<T> {
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> DomainResult<T> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| DomainError::Internal(format!("password worker failed: {e}")))
@@ -92,7 +94,9 @@ pub enum SecretError {
     )]
     Missing,
     /// The secret is too short to resist guessing.
-    #[error("TDS_JWT_SECRET has {0} bytes: at least {MIN_SECRET_BYTES} are needed (e.g. `openssl rand -hex 32`)")]
+    #[error(
+        "TDS_JWT_SECRET has {0} bytes: at least {MIN_SECRET_BYTES} are needed (e.g. `openssl rand -hex 32`)"
+    )]
     TooShort(usize),
 }
 
@@ -277,13 +281,19 @@ mod tests {
 
     #[tokio::test]
     async fn short_password_is_a_validation_error() {
-        assert_eq!(hash_password("short").await.unwrap_err().code(), "VALIDATION");
+        assert_eq!(
+            hash_password("short").await.unwrap_err().code(),
+            "VALIDATION"
+        );
     }
 
     #[test]
     fn signing_secrets_must_be_long() {
         let ttl = Duration::hours(1);
-        assert!(matches!(TokenKeys::from_secret(None, ttl), Err(SecretError::Missing)));
+        assert!(matches!(
+            TokenKeys::from_secret(None, ttl),
+            Err(SecretError::Missing)
+        ));
         assert!(matches!(
             TokenKeys::from_secret(Some(&"x".repeat(31)), ttl),
             Err(SecretError::TooShort(31))
@@ -300,9 +310,15 @@ mod tests {
         };
         assert!(limit.check(2, StdDuration::from_secs(10)).is_ok());
         let refused = limit.check(3, StdDuration::from_millis(9_001)).unwrap_err();
-        assert!(matches!(refused, DomainError::RateLimited { retry_after_s: 10 }));
+        assert!(matches!(
+            refused,
+            DomainError::RateLimited { retry_after_s: 10 }
+        ));
         let refused = limit.check(3, StdDuration::ZERO).unwrap_err();
-        assert!(matches!(refused, DomainError::RateLimited { retry_after_s: 1 }));
+        assert!(matches!(
+            refused,
+            DomainError::RateLimited { retry_after_s: 1 }
+        ));
     }
 
     #[test]

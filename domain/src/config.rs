@@ -219,9 +219,15 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_RENEWAL_HORIZON_DAYS", "renewal_horizon_days"),
     ("TDS_RENEWAL_ACK_WINDOW_S", "renewal_ack_window_s"),
     ("TDS_RENEWAL_POLL_S", "renewal_poll_s"),
-    ("TDS_LOGIN_ATTEMPTS_PER_EMAIL", "auth.login_attempts_per_email"),
+    (
+        "TDS_LOGIN_ATTEMPTS_PER_EMAIL",
+        "auth.login_attempts_per_email",
+    ),
     ("TDS_LOGIN_EMAIL_WINDOW_S", "auth.login_email_window_s"),
-    ("TDS_LOGIN_ATTEMPTS_PER_ADDRESS", "auth.login_attempts_per_address"),
+    (
+        "TDS_LOGIN_ATTEMPTS_PER_ADDRESS",
+        "auth.login_attempts_per_address",
+    ),
     ("TDS_LOGIN_ADDRESS_WINDOW_S", "auth.login_address_window_s"),
     ("TDS_TRUSTED_PROXIES", "auth.trusted_proxies"),
     ("TDS_SESSION_RECHECK_S", "auth.session_recheck_s"),

@@ -114,6 +114,14 @@ pub struct AcceptedInvitation {
     pub login: Option<LoginToken>,
 }
 
+/// Who accepts an invitation.
+enum Joiner {
+    /// The invitee's own user, signed in.
+    Existing(user::Model),
+    /// A user to create, with the password chosen on acceptance.
+    New { name: String, password_hash: String },
+}
+
 /// The invitation behind a one-time token, if it can still be accepted.
 async fn open_invitation(
     db: &impl ConnectionTrait,
@@ -144,16 +152,14 @@ pub async fn accept_invitation(
 ) -> DomainResult<AcceptedInvitation> {
     let invitation = open_invitation(db, token, now).await?;
     let email = Email::parse(&invitation.email).map_err(DomainError::Internal)?;
-    let existing = find_user_by_email(db, &email).await?;
-    let for_someone_else = || {
-        DomainError::Forbidden(
-            "this invitation is for another e-mail address: sign in as the invitee (or sign out to join as a new user)"
-                .into(),
-        )
-    };
-    let new_user = match (&existing, caller) {
-        (Some(invitee), Some(caller)) if invitee.id == caller.id => None,
-        (_, Some(_)) => return Err(for_someone_else()),
+    let joiner = match (find_user_by_email(db, &email).await?, caller) {
+        (Some(invitee), Some(caller)) if invitee.id == caller.id => Joiner::Existing(invitee),
+        (_, Some(_)) => {
+            return Err(DomainError::Forbidden(
+                "this invitation is for another e-mail address: sign in as the invitee (or sign out to join as a new user)"
+                    .into(),
+            ));
+        }
         (Some(invitee), None) if invitee.password_hash.is_none() => {
             // Nobody can sign in as this user, so nobody can prove to be them.
             return Err(DomainError::Conflict(
@@ -178,7 +184,10 @@ pub async fn accept_invitation(
                     .unwrap_or_default()
                     .to_owned(),
             };
-            Some((name, auth::hash_password(&password).await?))
+            Joiner::New {
+                name,
+                password_hash: auth::hash_password(&password).await?,
+            }
         }
     };
 
@@ -197,13 +206,17 @@ pub async fn accept_invitation(
             "invitation unknown, used or expired",
         ));
     }
-    let user = match (new_user, existing) {
-        (Some((name, hash)), _) => {
-            // The unique e-mail index refuses a user created meanwhile (CONFLICT).
-            user::ActiveModel {
+    let (user, created) = match joiner {
+        Joiner::Existing(user) => (user, false),
+        // The unique e-mail index refuses a user created meanwhile (CONFLICT).
+        Joiner::New {
+            name,
+            password_hash,
+        } => {
+            let user = user::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 email: Set(email.as_str().to_owned()),
-                password_hash: Set(Some(hash)),
+                password_hash: Set(Some(password_hash)),
                 name: Set(name),
                 is_active: Set(true),
                 is_superuser: Set(false),
@@ -212,10 +225,9 @@ pub async fn accept_invitation(
                 created_by: Set(invitation.created_by),
             }
             .insert(&txn)
-            .await?
+            .await?;
+            (user, true)
         }
-        (None, Some(invitee)) => invitee,
-        (None, None) => return Err(DomainError::Internal("invitee vanished".into())),
     };
     let current = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(invitation.account_id))
@@ -244,16 +256,15 @@ pub async fn accept_invitation(
         .await?
         .ok_or(DomainError::NotFound("account"))?;
     txn.commit().await?;
-    let login = match caller {
-        Some(_) => None,
-        None => {
-            let (token, expires_at) = keys.issue(user.id, now)?;
-            Some(LoginToken {
-                token,
-                expires_at,
-                user: user.clone(),
-            })
-        }
+    let login = if created {
+        let (token, expires_at) = keys.issue(user.id, now)?;
+        Some(LoginToken {
+            token,
+            expires_at,
+            user: user.clone(),
+        })
+    } else {
+        None
     };
     Ok(AcceptedInvitation {
         account,

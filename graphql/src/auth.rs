@@ -30,7 +30,10 @@ fn email_key(email: &str) -> String {
     let normal = Email::parse(email)
         .map(|e| e.as_str().to_owned())
         .unwrap_or_else(|_| email.trim().to_lowercase());
-    format!("login:email:{}", hex::encode(Sha256::digest(normal.as_bytes())))
+    format!(
+        "login:email:{}",
+        hex::encode(Sha256::digest(normal.as_bytes()))
+    )
 }
 
 /// The counter key of a client address: IPv6 by /64, the block one subscriber gets, so
@@ -139,4 +142,18 @@ pub(crate) async fn accept_invitation(
         user: User(accepted.user),
         login: accepted.login.map(Into::into),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_counted_by_subscriber() {
+        let key = |a: &str| address_key(a.parse().unwrap());
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    }
 }

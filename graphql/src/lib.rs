@@ -18,8 +18,8 @@ use async_graphql::Schema;
 
 pub use auth::AcceptedInvitation;
 pub use context::{ApiState, AuthState, PendingBundle, PendingBundles, RequestScope};
-pub use live::LiveSession;
 pub use error::{ApiError, ApiResult};
+pub use live::LiveSession;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use telemetry::SubscriptionRoot;

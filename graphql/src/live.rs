@@ -10,7 +10,9 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::{Context, Request, ServerResult};
 use chrono::Utc;
 use futures::{Stream, StreamExt};
@@ -148,9 +150,8 @@ impl Extension for LiveScopes {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         let request = match (ctx.data_opt::<LiveSession>(), ctx.data_opt::<ApiState>()) {
-            (Some(live), Some(state)) => request.data(
-                RequestScope::for_session(state, live.session()).with_client(live.client),
-            ),
+            (Some(live), Some(state)) => request
+                .data(RequestScope::for_session(state, live.session()).with_client(live.client)),
             _ => request,
         };
         next.run(ctx, request).await

@@ -366,7 +366,11 @@ async fn invitation_path(
         assert!(r.data.is_null(), "{}", r.data);
     }
     let r = api
-        .run(Some(alice), ACCEPT, json!({"t": for_bob, "p": "alice chose this"}))
+        .run(
+            Some(alice),
+            ACCEPT,
+            json!({"t": for_bob, "p": "alice chose this"}),
+        )
         .await;
     assert_eq!(r.code(), "FORBIDDEN");
     assert!(r.data.is_null(), "{}", r.data);
@@ -376,7 +380,11 @@ async fn invitation_path(
     // A Bravo invitation for a new e-mail cannot be taken by Alice while signed in …
     let for_dave_b = invite(api, bob, "dave@b.example").await;
     let r = api
-        .run(Some(alice), ACCEPT, json!({"t": for_dave_b, "p": "dave's password"}))
+        .run(
+            Some(alice),
+            ACCEPT,
+            json!({"t": for_dave_b, "p": "dave's password"}),
+        )
         .await;
     assert_eq!(r.code(), "FORBIDDEN");
     // … and an Alpha invitation gives nothing in Bravo, whatever X-Account-Id says.
@@ -390,7 +398,11 @@ async fn invitation_path(
         .await;
     assert_eq!(r.code(), "FORBIDDEN", "signed in as someone else");
     let r = api
-        .run(None, ACCEPT, json!({"t": for_dave_a, "p": "dave's password"}))
+        .run(
+            None,
+            ACCEPT,
+            json!({"t": for_dave_a, "p": "dave's password"}),
+        )
         .await;
     let joined = &r.ok()["acceptInvitation"];
     assert_eq!(joined["account"]["id"], account_a.to_string());
@@ -410,10 +422,12 @@ async fn invitation_path(
     let r = api
         .run(Some(&dave), "{ gateways { nodes { id } } }", json!({}))
         .await;
-    assert_eq!(r.code(), "NOT_FOUND", "an Alpha invitation reaches into Bravo");
-    let r = api
-        .run(Some(&dave), "{ accounts { id } }", json!({}))
-        .await;
+    assert_eq!(
+        r.code(),
+        "NOT_FOUND",
+        "an Alpha invitation reaches into Bravo"
+    );
+    let r = api.run(Some(&dave), "{ accounts { id } }", json!({})).await;
     assert_eq!(r.ok()["accounts"], json!([{"id": account_a.to_string()}]));
 
     // Bob himself, signed in (in Bravo), accepts: he joins Alpha, keeps his session (no
@@ -427,13 +441,19 @@ async fn invitation_path(
     );
     assert_eq!(joined["user"]["email"], "bob@b.example");
     let r = api
-        .run(Some(&bob.in_account(account_b)), "{ account { role } }", json!({}))
+        .run(
+            Some(&bob.in_account(account_b)),
+            "{ account { role } }",
+            json!({}),
+        )
         .await;
     assert_eq!(r.ok()["account"]["role"], "ADMIN");
-    let r = api
-        .run(Some(bob), ACCEPT, json!({"t": for_bob}))
-        .await;
-    assert_eq!((r.code(), r.field()), ("VALIDATION", Some("token")), "used once");
+    let r = api.run(Some(bob), ACCEPT, json!({"t": for_bob})).await;
+    assert_eq!(
+        (r.code(), r.field()),
+        ("VALIDATION", Some("token")),
+        "used once"
+    );
 }
 
 async fn roles(backend: Backend) {

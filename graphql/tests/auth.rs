@@ -53,7 +53,11 @@ async fn invitations_never_hand_over_an_identity(backend: Backend) {
     assert_eq!(r.code(), "UNAUTHENTICATED");
     assert!(r.data.is_null(), "{}", r.data);
     let r = api
-        .run(None, LOGIN, json!({"e": "root@x.example", "p": "password123"}))
+        .run(
+            None,
+            LOGIN,
+            json!({"e": "root@x.example", "p": "password123"}),
+        )
         .await;
     r.ok();
     assert_eq!(memberships(&api, root.user.id).await, 0);
@@ -81,7 +85,11 @@ async fn invitations_never_hand_over_an_identity(backend: Backend) {
     assert_eq!(r.code(), "CONFLICT");
     assert!(r.data.is_null(), "{}", r.data);
     let r = api
-        .run(Some(&admin), ACCEPT, json!({"t": for_ghost, "p": "admin's choice"}))
+        .run(
+            Some(&admin),
+            ACCEPT,
+            json!({"t": for_ghost, "p": "admin's choice"}),
+        )
         .await;
     assert_eq!(r.code(), "FORBIDDEN");
     let ghost = user::Entity::find_by_id(ghost.id)
@@ -173,7 +181,10 @@ async fn sign_in_attempts_are_limited_per_email_and_per_request() {
         ]
     );
     for _ in 0..4 {
-        assert_eq!(login("cy@x.example", "guess").await.code(), "UNAUTHENTICATED");
+        assert_eq!(
+            login("cy@x.example", "guess").await.code(),
+            "UNAUTHENTICATED"
+        );
     }
     assert_eq!(login("cy@x.example", "guess").await.code(), "RATE_LIMITED");
 }
@@ -229,15 +240,20 @@ fn password_hashing_does_not_stall_the_runtime() {
     runtime.block_on(async {
         let api = TestApi::new(Backend::Sqlite).await;
         api.user("eve@x.example", false).await;
-        let phc = tds_domain::auth::hash_password("password123").await.unwrap();
-        let started = Instant::now();
-        tds_domain::auth::verify_password("password123", Some(&phc))
+        let phc = tds_domain::auth::hash_password("password123")
             .await
             .unwrap();
-        let one_hash = started.elapsed();
+        let mut one_hash = Duration::MAX;
+        for _ in 0..3 {
+            let started = Instant::now();
+            tds_domain::auth::verify_password("password123", Some(&phc))
+                .await
+                .unwrap();
+            one_hash = one_hash.min(started.elapsed());
+        }
 
-        // The stall of a blocking implementation is at least one hash every time; a
-        // scheduler hiccup of the machine is not, so a few tries filter it out.
+        // A blocking implementation stalls the ticker for at least one hash every time; a
+        // scheduler hiccup of the machine does not recur, so a few tries filter it out.
         let mut stalls = Vec::new();
         for _ in 0..3 {
             let done = Arc::new(AtomicBool::new(false));
@@ -268,11 +284,143 @@ fn password_hashing_does_not_stall_the_runtime() {
                 .unwrap();
             done.store(true, Ordering::SeqCst);
             let worst = ticker.await.unwrap();
-            if worst < one_hash {
+            if worst < one_hash / 2 {
                 return;
             }
             stalls.push(worst);
         }
         panic!("the runtime stalled {stalls:?} (one hash takes {one_hash:?})");
     });
+}
+
+/// What a live subscription checks on every re-resolution of its session: a role drop
+/// ends only what needs the role, a removal or another account is FORBIDDEN (the caller
+/// knew the account), a switched-off licence is LICENCE_EXPIRED, a bad token UNAUTHENTICATED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_session_keeps_only_what_it_still_may() {
+    use tds_domain::auth::still_allowed;
+    use tds_entity::Role;
+    let api = TestApi::new(Backend::Sqlite).await;
+    let admin = api.user("boss@x.example", false).await;
+    let (account, admin) = api.account("Acme", &admin).await;
+    let (other, _) = api
+        .account("Other", &api.user("o@x.example", false).await)
+        .await;
+    let editor = api.user("ed@x.example", false).await.in_account(account.id);
+    membership::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        account_id: Set(account.id),
+        user_id: Set(editor.user.id),
+        role: Set(Role::Editor),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        created_by: Set(None),
+    }
+    .insert(&api.state.db)
+    .await
+    .unwrap();
+    let session = |caller: &Caller| {
+        let credentials = tds_domain::Credentials {
+            bearer: Some(caller.token.clone()),
+            account_id: caller.account.map(|a| a.to_string()),
+        };
+        let state = api.state.clone();
+        async move {
+            tds_domain::Session::resolve(&state.db, &state.keys, &credentials, Utc::now())
+                .await
+                .unwrap()
+        }
+    };
+    let code = |r: tds_domain::DomainResult<()>| r.err().map(|e| e.code());
+
+    let now = session(&editor).await;
+    assert_eq!(code(still_allowed(&now, account.id, Role::Editor)), None);
+    assert_eq!(
+        code(still_allowed(&now, other.id, Role::Viewer)),
+        Some("FORBIDDEN")
+    );
+    let member = |email: &'static str| {
+        let api = &api;
+        let admin = &admin;
+        async move {
+            let r = api
+                .run(Some(admin), "{ members { id user { email } } }", json!({}))
+                .await;
+            r.ok()["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["user"]["email"] == email)
+                .unwrap()["id"]
+                .clone()
+        }
+    };
+    let id = member("ed@x.example").await;
+    api.run(
+        Some(&admin),
+        "mutation($id: ID!) { changeMemberRole(memberId: $id, role: VIEWER) { id } }",
+        json!({"id": id}),
+    )
+    .await
+    .ok();
+    let demoted = session(&editor).await;
+    assert_eq!(
+        code(still_allowed(&demoted, account.id, Role::Editor)),
+        Some("FORBIDDEN")
+    );
+    assert_eq!(
+        code(still_allowed(&demoted, account.id, Role::Viewer)),
+        None
+    );
+
+    let root = api.user("op@x.example", true).await;
+    api.run(
+        Some(&root),
+        "mutation($id: ID!) { setAccountActive(id: $id, active: false) { id } }",
+        json!({"id": account.id.to_string()}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        code(still_allowed(
+            &session(&editor).await,
+            account.id,
+            Role::Viewer
+        )),
+        Some("LICENCE_EXPIRED")
+    );
+    api.run(
+        Some(&root),
+        "mutation($id: ID!) { setAccountActive(id: $id, active: true) { id } }",
+        json!({"id": account.id.to_string()}),
+    )
+    .await
+    .ok();
+    api.run(
+        Some(&admin),
+        "mutation($id: ID!) { removeMember(memberId: $id) }",
+        json!({"id": id}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        code(still_allowed(
+            &session(&editor).await,
+            account.id,
+            Role::Viewer
+        )),
+        Some("FORBIDDEN")
+    );
+    let forged = Caller {
+        token: format!("{}x", editor.token),
+        ..editor.clone()
+    };
+    assert_eq!(
+        code(still_allowed(
+            &session(&forged).await,
+            account.id,
+            Role::Viewer
+        )),
+        Some("UNAUTHENTICATED")
+    );
 }
