@@ -5,6 +5,7 @@ mod bench;
 mod bench_ingest;
 mod certs_cmd;
 mod cli;
+mod cpu;
 mod firmware;
 mod simulate;
 
