@@ -323,6 +323,7 @@ pub fn api_state(
         bundles: Default::default(),
         renewal_policy: tds_domain::renewals::RenewalPolicy::from_settings(settings)
             .unwrap_or_default(),
+        introspection: settings.graphql_introspection,
     }
 }
 

@@ -54,6 +54,9 @@ pub struct Settings {
     pub renewal_ack_window_s: u64,
     /// Seconds between two looks of the workers for renewals to publish or expire.
     pub renewal_poll_s: u64,
+    /// Whether GraphQL clients may read the schema (GraphiQL, codegen); production may
+    /// switch it off.
+    pub graphql_introspection: bool,
 }
 
 impl Default for Settings {
@@ -81,6 +84,7 @@ impl Default for Settings {
             renewal_horizon_days: 730,
             renewal_ack_window_s: 86_400,
             renewal_poll_s: 10,
+            graphql_introspection: true,
         }
     }
 }
@@ -109,6 +113,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_RENEWAL_HORIZON_DAYS", "renewal_horizon_days"),
     ("TDS_RENEWAL_ACK_WINDOW_S", "renewal_ack_window_s"),
     ("TDS_RENEWAL_POLL_S", "renewal_poll_s"),
+    ("TDS_GRAPHQL_INTROSPECTION", "graphql_introspection"),
 ];
 
 fn default_instance() -> String {
@@ -181,7 +186,7 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={}",
+            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} graphql_introspection={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
             mask_url(&self.mqtt_url),
@@ -211,6 +216,7 @@ impl fmt::Display for Settings {
             self.renewal_horizon_days,
             self.renewal_ack_window_s,
             self.renewal_poll_s,
+            self.graphql_introspection,
         )
     }
 }
