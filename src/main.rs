@@ -6,6 +6,7 @@ mod bench_ingest;
 mod certs_cmd;
 mod cli;
 mod firmware;
+mod logging;
 mod simulate;
 
 use clap::Parser;
@@ -23,7 +24,7 @@ fn main() {
         }
     };
     if let Err(e) = runtime.block_on(cli::run(cli)) {
-        eprintln!("error: {e:#}");
+        logging::print_error(&e);
         std::process::exit(1);
     }
 }
