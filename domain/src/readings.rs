@@ -26,6 +26,9 @@ pub const DEFAULT_READINGS: u64 = 1_000;
 pub const MAX_READINGS: u64 = 10_000;
 /// Most devices one consumption query covers.
 pub const MAX_CONSUMPTION_DEVICES: usize = 1_000;
+/// Most rollup rows one consumption query may read (devices × buckets of the rollup it
+/// reads): a year of days for the most devices, or any range at a coarser granularity.
+pub const MAX_CONSUMPTION_ROWS: i64 = 400_000;
 
 fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> DomainResult<()> {
     if from >= to {
@@ -142,6 +145,20 @@ pub async fn consumption(
         return Err(DomainError::invalid(
             "deviceIds",
             format!("between 1 and {MAX_CONSUMPTION_DEVICES} devices"),
+        ));
+    }
+    let hours = (to - from).num_hours().saturating_add(1);
+    let buckets = match granularity {
+        Granularity::Hour => hours,
+        Granularity::Day | Granularity::Week => hours / 24 + 2,
+        Granularity::Month => hours / (24 * 28) + 2,
+    };
+    if buckets.saturating_mul(device_ids.len() as i64) > MAX_CONSUMPTION_ROWS {
+        return Err(DomainError::invalid(
+            "to",
+            format!(
+                "at most {MAX_CONSUMPTION_ROWS} device buckets per query: shorten the range or use a coarser granularity"
+            ),
         ));
     }
     let devices = device::Entity::find()

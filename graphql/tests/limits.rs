@@ -286,6 +286,25 @@ async fn every_sized_list_counts_its_size() {
     }
 }
 
+/// A consumption series is as long as its range: a century of hours is refused, a year of
+/// days for the most devices is not.
+#[tokio::test]
+async fn consumption_ranges_are_bounded() {
+    let api = TestApi::new(Backend::Sqlite).await;
+    let a = signed_in(&api).await;
+    let q = "query($ids: [ID!]!, $g: Granularity!, $to: DateTime!) { consumption(deviceIds: $ids, from: \"2000-01-01T00:00:00Z\", to: $to, granularity: $g) { points { count } } }";
+    let one = json!(["00000000-0000-0000-0000-000000000000"]);
+    let r = api
+        .run(Some(&a), q, json!({"ids": one, "g": "HOUR", "to": "2100-01-01T00:00:00Z"}))
+        .await;
+    assert_eq!((r.code(), r.field()), ("VALIDATION", Some("to")), "{:?}", r.errors);
+    let many: Vec<String> = (0..1000).map(|i| format!("00000000-0000-0000-0000-{i:012}")).collect();
+    let r = api
+        .run(Some(&a), q, json!({"ids": many, "g": "DAY", "to": "2001-01-01T00:00:00Z"}))
+        .await;
+    assert_eq!(r.code(), "NOT_FOUND", "within the bound, the devices are looked up: {:?}", r.errors);
+}
+
 /// An oversized `first` is the resolver's VALIDATION on `first`, not a complexity error.
 #[tokio::test]
 async fn page_size_caps_stay() {
