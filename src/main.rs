@@ -7,6 +7,7 @@ mod certs_cmd;
 mod cli;
 mod cpu;
 mod firmware;
+mod logging;
 mod simulate;
 
 use clap::Parser;
@@ -24,7 +25,7 @@ fn main() {
         }
     };
     if let Err(e) = runtime.block_on(cli::run(cli)) {
-        eprintln!("error: {e:#}");
+        logging::print_error(&e);
         std::process::exit(1);
     }
 }
