@@ -223,7 +223,11 @@ pub async fn run(
             tds_certs::write_file(&out.join("acl"), &tds_certs::broker::acl(&platform_cn))?;
             tds_certs::write_file(
                 &out.join("mosquitto.conf"),
-                &tds_certs::broker::config(&seen_as, port),
+                &tds_certs::broker::config(
+                    &seen_as,
+                    port,
+                    tds_domain::telemetry::MAX_PAYLOAD_BYTES,
+                ),
             )?;
             println!("{}", out.join("mosquitto.conf").display());
         }
