@@ -195,6 +195,7 @@ pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetr
     }
     let text = std::str::from_utf8(payload)
         .map_err(|e| Rejection::new(Reason::NotUtf8, format!("payload is not UTF-8: {e}")))?;
+    let escapes = payload.contains(&b'\\');
     let json: Value = serde_json::from_str(text).map_err(|e| {
         // `NaN`, `Infinity` and numbers beyond f64 are not JSON, but they are a
         // non-finite value, not garbage: say so.
@@ -248,17 +249,19 @@ pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetr
     Ok(Telemetry {
         mac,
         timestamp,
-        items: items.iter().map(parse_item).collect(),
+        items: items.iter().map(|item| parse_item(item, escapes)).collect(),
     })
 }
 
-fn parse_item(raw: &Value) -> Result<Item, Rejection> {
+/// `escapes`: whether the payload holds a backslash at all. A NUL can only come from the
+/// escape `\u0000` (a raw one is not JSON), so without one no item needs looking into.
+fn parse_item(raw: &Value, escapes: bool) -> Result<Item, Rejection> {
     let object = raw
         .as_object()
         .ok_or_else(|| Rejection::new(Reason::WrongType, format!("item {raw} is not an object")))?;
     // The item is kept as `raw` (jsonb): a NUL anywhere in it, even in a field we do not
     // read, would make PostgreSQL refuse the whole statement. (`{raw}` prints it escaped.)
-    if holds_nul(raw) {
+    if escapes && holds_nul(raw) {
         return Err(Rejection::new(
             Reason::NulInString,
             format!("item {raw} holds the character U+0000, which cannot be stored"),
