@@ -274,7 +274,12 @@ pub async fn run(
             let name = user.as_ref().and_then(|(name, _)| name.as_deref());
             tds_certs::write_file(
                 &out.join("mosquitto.conf"),
-                &tds_certs::broker::config(&seen_as, port, name),
+                &tds_certs::broker::config(
+                    &seen_as,
+                    port,
+                    name,
+                    tds_domain::telemetry::MAX_PAYLOAD_BYTES,
+                ),
             )?;
             println!("{}", out.join("mosquitto.conf").display());
         }

@@ -110,6 +110,7 @@ async fn two_api_replicas_both_deliver_a_stored_reading() {
                 topic: telemetry_topic(&g.mac),
                 payload: payload(&g.mac, at, &[("D01", 7.5)]),
                 received_at: Utc::now(),
+                truncated_from: None,
             }];
             writer
                 .write(&[TelemetryBatch { messages }], Utc::now())

@@ -30,10 +30,11 @@ pub fn acl(platform_cn: &str) -> String {
 /// writes, so the one place its service user owns besides its key.
 pub const PERSISTENCE_DIR: &str = "data";
 
-/// `mosquitto.conf` for files the broker finds in `dir`, listening on `port`. Started as
-/// root, Mosquitto drops to `user` (its default is `mosquitto`) before it reads the key,
-/// so the key and the persistence directory must belong to that user.
-pub fn config(dir: &Path, port: u16, user: Option<&str>) -> String {
+/// `mosquitto.conf` for files the broker finds in `dir`, listening on `port`, taking
+/// payloads of at most `message_size_limit` bytes (the platform's cap). Started as root,
+/// Mosquitto drops to `user` (its default is `mosquitto`) before it reads the key, so the
+/// key and the persistence directory must belong to that user.
+pub fn config(dir: &Path, port: u16, user: Option<&str>, message_size_limit: usize) -> String {
     let file = |name: &str| dir.join(name).display().to_string();
     let user = user
         .map(|u| format!("# Started as root, drop to the owner of broker.key.\nuser {u}\n"))
@@ -48,6 +49,9 @@ pub fn config(dir: &Path, port: u16, user: Option<&str>) -> String {
          # and ingest acknowledges in batches, so allow many messages in flight.\n\
          max_queued_messages 1000000\n\
          max_inflight_messages 1000\n\
+         # Payloads above the platform's cap are dropped here (QoS flows still complete, so\n\
+         # nothing is sent again): no client of the platform spends memory on them.\n\
+         message_size_limit {message_size_limit}\n\
          # Retained certificate updates and the platform's persistent sessions (messages\n\
          # not yet acknowledged by ingest) must survive a broker restart.\n\
          persistence true\n\

@@ -18,6 +18,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::gateways::get_gateway;
 use crate::page::{Page, PageRequest};
 use crate::rollups::bucket_start;
+use crate::telemetry::without_nul;
 use crate::tenant::Tenant;
 
 /// Readings returned when the caller sets no limit.
@@ -470,7 +471,9 @@ pub async fn dead_letter(
 }
 
 /// Keeps one refused message whole, attributed to the account of the gateway with MAC
-/// `mac` when there is one.
+/// `mac` when there is one. The payload is kept byte for byte (`bytea`); the topic and the
+/// detail, which may quote the message, are made storable first, so that keeping a
+/// refusal cannot itself be refused.
 pub async fn keep_dead_letter(
     db: &impl ConnectionTrait,
     mac: Option<&str>,
@@ -493,10 +496,10 @@ pub async fn keep_dead_letter(
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),
         gateway_mac: Set(mac.map(str::to_owned)),
-        topic: Set(topic.to_owned()),
+        topic: Set(without_nul(topic).into_owned()),
         payload: Set(payload.to_vec()),
         reason: Set(reason.to_owned()),
-        detail: Set(detail.to_owned()),
+        detail: Set(without_nul(detail).into_owned()),
         received_at: Set(received_at),
         created_at: Set(Utc::now()),
     }

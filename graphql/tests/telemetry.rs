@@ -63,12 +63,14 @@ async fn telemetry_queries(backend: Backend) {
             topic: telemetry_topic(&g.mac),
             payload: body,
             received_at: Utc::now(),
+            truncated_from: None,
         });
     }
     messages.push(InboundMessage {
         topic: telemetry_topic(&g.mac),
         payload: b"garbage".to_vec(),
         received_at: Utc::now(),
+        truncated_from: None,
     });
     writer
         .write(&[TelemetryBatch { messages }], Utc::now())
@@ -223,6 +225,7 @@ async fn subscription_receives_stored_readings(backend: Backend) {
                 topic: telemetry_topic(&g.mac),
                 payload: payload(&g.mac, at, &[("D01", n as f64 + 1.0)]),
                 received_at: Utc::now(),
+                truncated_from: None,
             })
             .collect();
         writer
