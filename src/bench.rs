@@ -249,7 +249,14 @@ async fn measure(
         }
     }
 
-    let state = crate::cli::api_state(settings, db.clone(), tds_bus::EventBus::in_process());
+    // A scratch api in this process: its tokens need to live only as long as the bench.
+    let keys = tds_domain::auth::TokenKeys::new(
+        tds_domain::auth::generate_secret().as_bytes(),
+        chrono::Duration::hours(1),
+    );
+    let counters = tds_bus::WindowCounters::in_process();
+    let state =
+        crate::cli::api_state(settings, db.clone(), tds_bus::EventBus::in_process(), keys, counters)?;
     let schema = tds_graphql::build_schema(state.clone());
     let (token, _) = state.keys.issue(user.id, now)?;
     let credentials = Credentials {

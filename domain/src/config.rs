@@ -20,7 +20,8 @@ pub struct Settings {
     pub http_addr: String,
     /// CA, reports and the demo database live here.
     pub data_dir: PathBuf,
-    /// Secret signing API tokens; a random one per process when unset (tokens die on restart).
+    /// Secret signing API tokens, at least 32 bytes, the same on every api replica
+    /// (`tds serve` refuses to run the api without it).
     pub jwt_secret: Option<String>,
     /// How long a login token stays valid.
     pub token_ttl_hours: i64,
@@ -57,6 +58,114 @@ pub struct Settings {
     /// Whether GraphQL clients may read the schema (GraphiQL, codegen); production may
     /// switch it off.
     pub graphql_introspection: bool,
+    /// Sign-in limits, proxies and live-session checks.
+    pub auth: AuthSettings,
+}
+
+/// Sign-in protection and the re-check of WebSocket sessions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// Failed sign-ins allowed per e-mail in one window.
+    pub login_attempts_per_email: u64,
+    /// Window of the per-e-mail count, in seconds.
+    pub login_email_window_s: u64,
+    /// Failed sign-ins allowed per client address in one window.
+    pub login_attempts_per_address: u64,
+    /// Window of the per-address count, in seconds.
+    pub login_address_window_s: u64,
+    /// Comma-separated addresses of reverse proxies whose `X-Forwarded-For` is believed;
+    /// empty: the socket's peer is the client.
+    pub trusted_proxies: String,
+    /// Seconds between two re-checks of a WebSocket session (at most 60).
+    pub session_recheck_s: u64,
+    /// Prefix of the Redis keys holding the sign-in counts.
+    pub limits_prefix: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        let limits = crate::auth::LoginLimits::default();
+        Self {
+            login_attempts_per_email: limits.per_email.attempts,
+            login_email_window_s: limits.per_email.window.as_secs(),
+            login_attempts_per_address: limits.per_address.attempts,
+            login_address_window_s: limits.per_address.window.as_secs(),
+            trusted_proxies: String::new(),
+            session_recheck_s: 60,
+            limits_prefix: "tds:limits".into(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// The sign-in allowances.
+    pub fn login_limits(&self) -> crate::auth::LoginLimits {
+        use crate::auth::Limit;
+        use std::time::Duration;
+        crate::auth::LoginLimits {
+            per_email: Limit {
+                attempts: self.login_attempts_per_email,
+                window: Duration::from_secs(self.login_email_window_s.max(1)),
+            },
+            per_address: Limit {
+                attempts: self.login_attempts_per_address,
+                window: Duration::from_secs(self.login_address_window_s.max(1)),
+            },
+        }
+    }
+
+    /// The trusted proxies, parsed.
+    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| format!("TDS_TRUSTED_PROXIES: '{p}' is not an IP address"))
+            })
+            .collect()
+    }
+
+    /// How often a WebSocket session is re-checked.
+    pub fn session_recheck(&self) -> Result<std::time::Duration, String> {
+        match self.session_recheck_s {
+            1..=60 => Ok(std::time::Duration::from_secs(self.session_recheck_s)),
+            other => Err(format!(
+                "TDS_SESSION_RECHECK_S: {other} is not between 1 and 60 seconds"
+            )),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.trusted_proxies()?;
+        self.session_recheck()?;
+        if self.login_attempts_per_email == 0 || self.login_attempts_per_address == 0 {
+            return Err("TDS_LOGIN_ATTEMPTS_PER_EMAIL and _PER_ADDRESS must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "login_limits={}/{}s per e-mail, {}/{}s per address trusted_proxies={} session_recheck_s={} limits_prefix={}",
+            self.login_attempts_per_email,
+            self.login_email_window_s,
+            self.login_attempts_per_address,
+            self.login_address_window_s,
+            if self.trusted_proxies.trim().is_empty() {
+                "-"
+            } else {
+                self.trusted_proxies.as_str()
+            },
+            self.session_recheck_s,
+            self.limits_prefix,
+        )
+    }
 }
 
 impl Default for Settings {
@@ -85,6 +194,7 @@ impl Default for Settings {
             renewal_ack_window_s: 86_400,
             renewal_poll_s: 10,
             graphql_introspection: true,
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -114,6 +224,13 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_RENEWAL_ACK_WINDOW_S", "renewal_ack_window_s"),
     ("TDS_RENEWAL_POLL_S", "renewal_poll_s"),
     ("TDS_GRAPHQL_INTROSPECTION", "graphql_introspection"),
+    ("TDS_LOGIN_ATTEMPTS_PER_EMAIL", "auth.login_attempts_per_email"),
+    ("TDS_LOGIN_EMAIL_WINDOW_S", "auth.login_email_window_s"),
+    ("TDS_LOGIN_ATTEMPTS_PER_ADDRESS", "auth.login_attempts_per_address"),
+    ("TDS_LOGIN_ADDRESS_WINDOW_S", "auth.login_address_window_s"),
+    ("TDS_TRUSTED_PROXIES", "auth.trusted_proxies"),
+    ("TDS_SESSION_RECHECK_S", "auth.session_recheck_s"),
+    ("TDS_LIMITS_PREFIX", "auth.limits_prefix"),
 ];
 
 fn default_instance() -> String {
@@ -149,6 +266,7 @@ impl Settings {
         crate::values::parse_timezone(&settings.timezone)
             .map_err(|e| SettingsError(format!("TDS_TIMEZONE: {e}")))?;
         crate::renewals::RenewalPolicy::from_settings(&settings).map_err(SettingsError)?;
+        settings.auth.validate().map_err(SettingsError)?;
         Ok(settings)
     }
 
@@ -248,7 +366,7 @@ impl fmt::Display for Settings {
             if self.jwt_secret.is_some() {
                 "***"
             } else {
-                "(random per process)"
+                "(unset)"
             },
             self.token_ttl_hours,
             self.smtp_url
@@ -270,7 +388,8 @@ impl fmt::Display for Settings {
             self.renewal_ack_window_s,
             self.renewal_poll_s,
             self.graphql_introspection,
-        )
+        )?;
+        write!(f, " {}", self.auth)
     }
 }
 

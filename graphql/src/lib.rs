@@ -3,9 +3,11 @@
 //! No web framework here: `tds-api` serves the schema, tests execute it directly.
 //! Callers resolve a [`RequestScope`] from the request's credentials and attach it.
 
+mod auth;
 mod context;
 mod error;
 mod limits;
+mod live;
 mod loaders;
 mod mutation;
 mod pki;
@@ -15,7 +17,9 @@ mod types;
 
 use async_graphql::Schema;
 
-pub use context::{ApiState, PendingBundle, PendingBundles, RequestScope};
+pub use auth::AcceptedInvitation;
+pub use context::{ApiState, AuthState, PendingBundle, PendingBundles, RequestScope};
+pub use live::LiveSession;
 pub use error::{ApiError, ApiResult};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -40,7 +44,8 @@ pub fn build_schema(state: ApiState) -> TdsSchema {
     )
     .data(state)
     .extension(limits::Limits::new())
-    .extension(error::ErrorCodes);
+    .extension(error::ErrorCodes)
+    .extension(live::LiveScopes);
     if introspection {
         builder.finish()
     } else {

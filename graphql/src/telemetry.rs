@@ -433,7 +433,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         gateway_id: Option<ID>,
         device_id: Option<ID>,
-    ) -> Result<impl Stream<Item = Reading> + use<>, ApiError> {
+    ) -> Result<impl Stream<Item = Result<Reading, ApiError>> + use<>, ApiError> {
         let tenant = ctx.tenant()?.clone();
         let db = &ctx.state().db;
         let gateway = match gateway_id {
@@ -454,7 +454,7 @@ impl SubscriptionRoot {
         };
         let account = tenant.account_id;
         let events = BroadcastStream::new(ctx.state().events.subscribe());
-        Ok(events.flat_map(move |event| {
+        let readings = events.flat_map(move |event| {
             let items: Vec<Reading> = match event.as_deref() {
                 Ok(Event::Readings {
                     account_id,
@@ -476,7 +476,8 @@ impl SubscriptionRoot {
                 _ => Vec::new(),
             };
             futures::stream::iter(items)
-        }))
+        });
+        crate::live::while_allowed(ctx, tds_entity::Role::Viewer, readings)
     }
 
     /// Gateways going online or offline (all of the account, or one).
@@ -484,7 +485,7 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         gateway_id: Option<ID>,
-    ) -> Result<impl Stream<Item = GatewayStatusChange> + use<>, ApiError> {
+    ) -> Result<impl Stream<Item = Result<GatewayStatusChange, ApiError>> + use<>, ApiError> {
         let tenant = ctx.tenant()?.clone();
         let gateway = match gateway_id {
             Some(id) => Some(
@@ -500,7 +501,7 @@ impl SubscriptionRoot {
         };
         let account = tenant.account_id;
         let events = BroadcastStream::new(ctx.state().events.subscribe());
-        Ok(events.filter_map(move |event| {
+        let changes = events.filter_map(move |event| {
             let change = match event.as_deref() {
                 Ok(Event::GatewayStatus {
                     account_id,
@@ -517,6 +518,7 @@ impl SubscriptionRoot {
                 _ => None,
             };
             futures::future::ready(change)
-        }))
+        });
+        crate::live::while_allowed(ctx, tds_entity::Role::Viewer, changes)
     }
 }
