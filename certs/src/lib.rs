@@ -272,9 +272,12 @@ impl CertificateAuthority {
         csr_pem: &str,
         now: DateTime<Utc>,
     ) -> Result<Issued, PkiError> {
+        // One reading of the text for every check: two PEM parsers could each find a
+        // different request in it (the key of one checked, the key of the other signed).
+        let der = pem_der(csr_pem, "CSR").map_err(|e| PkiError::Csr(e.to_string()))?;
         // The key first: a weak key gets its own reason, not a signature failure.
-        let algorithm = csr_key_algorithm(csr_pem)?;
-        let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem)
+        let (algorithm, key) = csr_key(&der)?;
+        let csr = rcgen::CertificateSigningRequestParams::from_der(&der.into())
             .map_err(|e| PkiError::Csr(format!("unreadable or badly signed request ({e})")))?;
         let cn = csr
             .params
@@ -289,7 +292,7 @@ impl CertificateAuthority {
         }
         self.sign_with(
             gateway_params(mac),
-            &csr.public_key,
+            &key,
             algorithm,
             now,
             GATEWAY_VALIDITY_DAYS,
@@ -427,21 +430,34 @@ pub fn check_issued_by(
     Ok(hex::encode(cert.raw_serial()))
 }
 
-/// The key algorithm of a CSR's public key, from the key itself (not from the CSR's
-/// signature algorithm): RSA with a 2048-bit modulus or ECDSA on P-256, nothing else.
-fn csr_key_algorithm(csr_pem: &str) -> Result<Algorithm, PkiError> {
+/// Bits of an RSA modulus (big-endian, perhaps with leading zero bytes). Not
+/// x509-parser's `key_size`, which rounds to whole bytes: it calls 2049 to 2055 bits 2048.
+fn modulus_bits(modulus: &[u8]) -> usize {
+    let significant = modulus.iter().position(|b| *b != 0).map(|i| &modulus[i..]);
+    significant
+        .and_then(|m| {
+            m.first()
+                .map(|first| m.len() * 8 - first.leading_zeros() as usize)
+        })
+        .unwrap_or(0)
+}
+
+/// The public key of a CSR (DER request) and its algorithm, from the key itself: RSA with
+/// a 2048-bit modulus or ECDSA on P-256, nothing else. Not from the CSR's signature
+/// algorithm, as rcgen's parsed request does: a P-256 key signing with SHA-384 would be
+/// certified as a P-384 key (a certificate no one can use).
+fn csr_key(der: &[u8]) -> Result<(Algorithm, rcgen::SubjectPublicKeyInfo), PkiError> {
     use x509_parser::prelude::FromDer;
     use x509_parser::public_key::PublicKey;
-    let der = pem_der(csr_pem, "CSR").map_err(|e| PkiError::Csr(e.to_string()))?;
-    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
+    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(der)
         .map_err(|e| PkiError::Csr(format!("unreadable request ({e})")))?;
     let spki = &csr.certification_request_info.subject_pki;
     let p256 = x509_parser::oid_registry::OID_EC_P256;
-    match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) if rsa.key_size() == 2048 => Ok(Algorithm::Rsa2048),
+    let algorithm = match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) if modulus_bits(rsa.modulus) == 2048 => Ok(Algorithm::Rsa2048),
         Ok(PublicKey::RSA(rsa)) => Err(PkiError::Csr(format!(
             "an RSA key of {} bits (RSA-2048 or ECDSA P-256 only)",
-            rsa.key_size()
+            modulus_bits(rsa.modulus)
         ))),
         Ok(PublicKey::EC(_))
             if spki
@@ -456,7 +472,10 @@ fn csr_key_algorithm(csr_pem: &str) -> Result<Algorithm, PkiError> {
         _ => Err(PkiError::Csr(
             "key algorithm not accepted (RSA-2048 or ECDSA P-256 only)".into(),
         )),
-    }
+    }?;
+    let key = rcgen::SubjectPublicKeyInfo::from_der(spki.raw)
+        .map_err(|e| PkiError::Csr(format!("unreadable public key ({e})")))?;
+    Ok((algorithm, key))
 }
 
 /// Whether a CSR asks for the key that `cert_pem` already certifies.

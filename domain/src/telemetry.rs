@@ -184,6 +184,34 @@ fn holds_nul(value: &Value) -> bool {
     }
 }
 
+/// Whether text that is not JSON holds a non-finite number where a value may stand: a
+/// bare word `NaN`, `inf` or `Infinity` outside string literals. The same letters inside
+/// a string (`"banana"`, a unit `"nanometre"`) of a cut or broken message are bad JSON.
+fn has_bare_non_finite(text: &str) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut word = String::new();
+    for c in text.chars().chain([' ']) {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c.is_ascii_alphabetic() {
+            word.push(c);
+        } else {
+            if is_non_finite_text(&word) {
+                return true;
+            }
+            word.clear();
+            in_string = c == '"';
+        }
+    }
+    false
+}
+
 /// Parses and checks a telemetry message received on `topic`.
 pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetry, Rejection> {
     let topic_mac = topic_mac(topic)?;
@@ -199,11 +227,7 @@ pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetr
     let json: Value = serde_json::from_str(text).map_err(|e| {
         // `NaN`, `Infinity` and numbers beyond f64 are not JSON, but they are a
         // non-finite value, not garbage: say so.
-        let lower = text.to_ascii_lowercase();
-        if lower.contains("nan")
-            || lower.contains("infinity")
-            || e.to_string().contains("out of range")
-        {
+        if has_bare_non_finite(text) || e.to_string().contains("out of range") {
             Rejection::new(Reason::NonFinite, format!("non-finite number: {e}"))
         } else {
             Rejection::new(Reason::BadJson, format!("not JSON: {e}"))
@@ -458,6 +482,49 @@ mod tests {
         let r = oversized(20_000_000, MAX_PAYLOAD_BYTES);
         assert_eq!(r.reason, Reason::Oversized);
         assert!(r.detail.starts_with("20000000 bytes"), "{}", r.detail);
+    }
+
+    #[test]
+    fn only_a_bare_non_finite_word_makes_broken_json_non_finite() {
+        // Cut messages whose strings hold the letters of NaN or Infinity: broken JSON.
+        assert_eq!(reason(br#"{"gateway_mac": "banana""#), Reason::BadJson);
+        assert_eq!(
+            reason(br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "leituras": [{"unidade": "Infinity"#),
+            Reason::BadJson
+        );
+        assert_eq!(
+            reason(br#"{"a": "say \"NaN\" ", "leituras": [1, "#),
+            Reason::BadJson
+        );
+        // What firmware's printf writes for non-finite floats, wherever it stands.
+        for word in ["NaN", "-nan", "inf", "-Infinity", "+INF"] {
+            let p = format!(
+                r#"{{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z", "leituras": [{{"dispositivo_codigo": "D01", "valor": {word}}}]}}"#
+            );
+            assert_eq!(reason(p.as_bytes()), Reason::NonFinite, "{word}");
+        }
+        assert_eq!(reason(br#"{"valor": 1e400}"#), Reason::NonFinite);
+    }
+
+    #[test]
+    fn a_value_is_read_to_the_nearest_float() {
+        // Found by fuzz/fuzz_targets/telemetry_payload.rs: serde_json's default float
+        // parser was one unit off for some inputs, so the value changed when written back.
+        for text in [
+            "0.1000000000000000055511151231257827",
+            "0.30000000000000004",
+            "123.45",
+            "2.2250738585072011e-308",
+        ] {
+            let p = format!(
+                r#"{{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z", "leituras": [{{"dispositivo_codigo": "D01", "valor": {text}}}]}}"#
+            );
+            let t = parse(TOPIC, p.as_bytes(), now()).unwrap();
+            let value = t.items[0].as_ref().unwrap().value;
+            assert_eq!(value, text.parse::<f64>().unwrap(), "{text}");
+            let written = serde_json::to_string(&value).unwrap();
+            assert_eq!(serde_json::from_str::<f64>(&written).unwrap(), value);
+        }
     }
 
     #[test]
