@@ -123,7 +123,12 @@ async fn url_passwords_never_reach_the_output_of_a_running_service() {
         lines.push(line);
     }
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     let shown = format!("{stdout}{}", lines.join("\n"));
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(
@@ -151,18 +156,39 @@ async fn table_names(db: &TestDb) -> Vec<String> {
 /// migrations pending, with one line saying what to do.
 async fn commands_on_an_unmigrated_database_say_run_migrate(backend: Backend) {
     let db = TestDb::empty(backend).await;
-    let env = [("DATABASE_URL", db.url.as_str()), ("TDS_HTTP_ADDR", "127.0.0.1:0")];
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("TDS_HTTP_ADDR", "127.0.0.1:0"),
+    ];
     let commands: [&[&str]; 4] = [
-        &["users", "create", "--email", "a@x.example", "--password", "password123"],
-        &["accounts", "create", "--name", "A", "--admin", "a@x.example"],
+        &[
+            "users",
+            "create",
+            "--email",
+            "a@x.example",
+            "--password",
+            "password123",
+        ],
+        &[
+            "accounts",
+            "create",
+            "--name",
+            "A",
+            "--admin",
+            "a@x.example",
+        ],
         &["certs", "revoke", "--serial", "01"],
         &["serve", "--only", "api"],
     ];
     for args in commands {
         let mut env = env.to_vec();
-        let data = std::env::temp_dir().join(format!("tds-unmigrated-{}", uuid::Uuid::new_v4().simple()));
+        let data =
+            std::env::temp_dir().join(format!("tds-unmigrated-{}", uuid::Uuid::new_v4().simple()));
         if args[0] == "certs" {
-            let out = tds(&[("TDS_DATA_DIR", data.to_str().unwrap())], &["certs", "init-ca"]);
+            let out = tds(
+                &[("TDS_DATA_DIR", data.to_str().unwrap())],
+                &["certs", "init-ca"],
+            );
             assert!(out.status.success());
         }
         env.push(("TDS_DATA_DIR", data.to_str().unwrap()));
@@ -176,7 +202,11 @@ async fn commands_on_an_unmigrated_database_say_run_migrate(backend: Backend) {
         );
         let _ = std::fs::remove_dir_all(data);
     }
-    assert_eq!(table_names(&db).await, Vec::<String>::new(), "the check only reads");
+    assert_eq!(
+        table_names(&db).await,
+        Vec::<String>::new(),
+        "the check only reads"
+    );
 
     let out = tds(&env, &["migrate"]);
     assert!(out.status.success(), "{}", all_output(&out));
@@ -190,7 +220,17 @@ async fn commands_on_an_unmigrated_database_say_run_migrate(backend: Backend) {
         )
         .await
         .unwrap();
-    let out = tds(&env, &["accounts", "create", "--name", "A", "--admin", "a@x.example"]);
+    let out = tds(
+        &env,
+        &[
+            "accounts",
+            "create",
+            "--name",
+            "A",
+            "--admin",
+            "a@x.example",
+        ],
+    );
     assert_eq!(
         last_line(&out),
         "error: database not migrated: 1 migration(s) pending (m20261124_000008_renewal_runs): run `tds migrate`",

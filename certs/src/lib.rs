@@ -538,7 +538,12 @@ pub fn init_ca(data_dir: &Path, now: DateTime<Utc>) -> Result<CertificateAuthori
         Access::Private,
         Existing::Refuse,
     )?;
-    files::write(&cert, ca.cert_pem.as_bytes(), Access::Public, Existing::Refuse)?;
+    files::write(
+        &cert,
+        ca.cert_pem.as_bytes(),
+        Access::Public,
+        Existing::Refuse,
+    )?;
     Ok(ca)
 }
 

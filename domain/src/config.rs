@@ -416,14 +416,23 @@ mod tests {
     fn url_passwords_are_masked_wherever_they_sit() {
         for (url, masked) in [
             ("redis://:s3cret@cache:6379/0", "redis://:***@cache:6379/0"),
-            ("rediss://default:s3cret@cache", "rediss://default:***@cache"),
-            ("smtp://mail:s3cr@t/x@smtp.example:587", "smtp://mail:***@smtp.example:587"),
+            (
+                "rediss://default:s3cret@cache",
+                "rediss://default:***@cache",
+            ),
+            (
+                "smtp://mail:s3cr@t/x@smtp.example:587",
+                "smtp://mail:***@smtp.example:587",
+            ),
             (
                 "postgres://tds@db/tds?sslmode=require&password=s3cret#x",
                 "postgres://tds@db/tds?sslmode=require&password=***#x",
             ),
             ("mqtts://broker:8883", "mqtts://broker:8883"),
-            ("sqlite://./data/tds.db?mode=rwc", "sqlite://./data/tds.db?mode=rwc"),
+            (
+                "sqlite://./data/tds.db?mode=rwc",
+                "sqlite://./data/tds.db?mode=rwc",
+            ),
             ("not a url", "not a url"),
         ] {
             assert_eq!(mask_url(url), masked);

@@ -395,8 +395,18 @@ pub async fn dead_letters(
     use sea_orm::sea_query::Expr;
     let mut query = dead_letter::Entity::find()
         .select_only()
-        .columns([C::Id, C::GatewayMac, C::Topic, C::Reason, C::Detail, C::ReceivedAt])
-        .expr_as(Expr::cust("CAST(length(payload) AS BIGINT)"), "payload_size")
+        .columns([
+            C::Id,
+            C::GatewayMac,
+            C::Topic,
+            C::Reason,
+            C::Detail,
+            C::ReceivedAt,
+        ])
+        .expr_as(
+            Expr::cust("CAST(length(payload) AS BIGINT)"),
+            "payload_size",
+        )
         .expr_as(
             Expr::cust(format!("substr(payload, 1, {DEAD_LETTER_PREVIEW_BYTES})")),
             "payload_preview",

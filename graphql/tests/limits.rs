@@ -60,11 +60,18 @@ async fn standard_introspection_query_passes_while_data_of_its_depth_does_not() 
             .iter()
             .find(|f| f["name"] == "accounts")
             .unwrap();
-        assert_eq!(accounts["type"]["ofType"]["ofType"]["ofType"]["name"], "Account");
+        assert_eq!(
+            accounts["type"]["ofType"]["ofType"]["ofType"]["name"],
+            "Account"
+        );
     }
 
     let deep = deep_data();
-    assert_eq!(deep.matches('{').count(), 15, "14 nested selections and the leaf: {deep}");
+    assert_eq!(
+        deep.matches('{').count(),
+        15,
+        "14 nested selections and the leaf: {deep}"
+    );
     let r = api.run(Some(&a), &deep, json!({})).await;
     assert_eq!(r.code(), "VALIDATION");
     assert!(message(&r).contains("nested too deep"), "{:?}", r.errors);
@@ -107,7 +114,10 @@ async fn introspection_has_a_budget_of_its_own() {
         r.errors
     );
     // So do copies of the standard query past the budget.
-    let body = STANDARD_INTROSPECTION.split_once("query IntrospectionQuery {").unwrap().1;
+    let body = STANDARD_INTROSPECTION
+        .split_once("query IntrospectionQuery {")
+        .unwrap()
+        .1;
     let (copy, fragments) = body.split_once("fragment FullType").unwrap();
     let copy = copy.trim().trim_end_matches('}').trim();
     let twice = format!("{{ a: {copy} b: {copy} }} fragment FullType{fragments}");
@@ -164,7 +174,11 @@ async fn introspection_can_be_switched_off() {
     }
     // Data queries and __typename still work.
     let r = api
-        .run(Some(&a), "{ __typename gateways { nodes { id } } }", json!({}))
+        .run(
+            Some(&a),
+            "{ __typename gateways { nodes { id } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(r.ok()["__typename"], "QueryRoot");
 }
@@ -195,12 +209,11 @@ async fn sized_lists(api: &TestApi) -> Vec<Value> {
 
 fn named(t: &Value) -> &str {
     assert!(!t.is_null(), "type wrapped deeper than the query asked");
-    t["name"]
-        .as_str()
-        .unwrap_or_else(|| named(&t["ofType"]))
+    t["name"].as_str().unwrap_or_else(|| named(&t["ofType"]))
 }
 
-const TYPE_REF: &str = "type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
+const TYPE_REF: &str =
+    "type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
 
 /// A value of a required argument's type, just to make the document valid.
 fn placeholder(t: &Value) -> &'static str {
@@ -223,7 +236,13 @@ async fn every_sized_list_counts_its_size() {
     let a = signed_in(&api).await;
     let fields = sized_lists(&api).await;
     let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
-    for expected in ["gateways", "devices", "readings", "deadLetters", "certificateRenewals"] {
+    for expected in [
+        "gateways",
+        "devices",
+        "readings",
+        "deadLetters",
+        "certificateRenewals",
+    ] {
         assert!(names.contains(&expected), "{names:?}");
     }
     for field in &fields {
@@ -241,7 +260,13 @@ async fn every_sized_list_counts_its_size() {
             .unwrap()
             .iter()
             .filter(|a| a["type"]["kind"] == "NON_NULL" && a["name"] != size_arg)
-            .map(|a| format!("{}: {}, ", a["name"].as_str().unwrap(), placeholder(&a["type"])))
+            .map(|a| {
+                format!(
+                    "{}: {}, ",
+                    a["name"].as_str().unwrap(),
+                    placeholder(&a["type"])
+                )
+            })
             .collect();
         // One item of 201 scalars (`__typename` would cost nothing).
         let item_type = named(&field["type"]).to_owned();
@@ -257,9 +282,16 @@ async fn every_sized_list_counts_its_size() {
             Some(nodes) => {
                 let node = named(&nodes["type"]).to_owned();
                 let r = api
-                    .run(None, &format!("{{ __type(name: \"{node}\") {{ fields {{ name }} }} }}"), json!({}))
+                    .run(
+                        None,
+                        &format!("{{ __type(name: \"{node}\") {{ fields {{ name }} }} }}"),
+                        json!({}),
+                    )
                     .await;
-                let first = r.ok()["__type"]["fields"][0]["name"].as_str().unwrap().to_owned();
+                let first = r.ok()["__type"]["fields"][0]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
                 (Some("nodes"), first)
             }
             None => (None, item_fields[0]["name"].as_str().unwrap().to_owned()),
@@ -279,7 +311,9 @@ async fn every_sized_list_counts_its_size() {
         );
         let r = api.run(Some(&a), &query(1), json!({})).await;
         assert!(
-            r.errors.iter().all(|e| !e["message"].as_str().unwrap().contains("complex")),
+            r.errors
+                .iter()
+                .all(|e| !e["message"].as_str().unwrap().contains("complex")),
             "{name}({size_arg}: 1) is not too complex: {:?}",
             r.errors
         );
@@ -295,14 +329,34 @@ async fn consumption_ranges_are_bounded() {
     let q = "query($ids: [ID!]!, $g: Granularity!, $to: DateTime!) { consumption(deviceIds: $ids, from: \"2000-01-01T00:00:00Z\", to: $to, granularity: $g) { points { count } } }";
     let one = json!(["00000000-0000-0000-0000-000000000000"]);
     let r = api
-        .run(Some(&a), q, json!({"ids": one, "g": "HOUR", "to": "2100-01-01T00:00:00Z"}))
+        .run(
+            Some(&a),
+            q,
+            json!({"ids": one, "g": "HOUR", "to": "2100-01-01T00:00:00Z"}),
+        )
         .await;
-    assert_eq!((r.code(), r.field()), ("VALIDATION", Some("to")), "{:?}", r.errors);
-    let many: Vec<String> = (0..1000).map(|i| format!("00000000-0000-0000-0000-{i:012}")).collect();
+    assert_eq!(
+        (r.code(), r.field()),
+        ("VALIDATION", Some("to")),
+        "{:?}",
+        r.errors
+    );
+    let many: Vec<String> = (0..1000)
+        .map(|i| format!("00000000-0000-0000-0000-{i:012}"))
+        .collect();
     let r = api
-        .run(Some(&a), q, json!({"ids": many, "g": "DAY", "to": "2001-01-01T00:00:00Z"}))
+        .run(
+            Some(&a),
+            q,
+            json!({"ids": many, "g": "DAY", "to": "2001-01-01T00:00:00Z"}),
+        )
         .await;
-    assert_eq!(r.code(), "NOT_FOUND", "within the bound, the devices are looked up: {:?}", r.errors);
+    assert_eq!(
+        r.code(),
+        "NOT_FOUND",
+        "within the bound, the devices are looked up: {:?}",
+        r.errors
+    );
 }
 
 /// An oversized `first` is the resolver's VALIDATION on `first`, not a complexity error.
@@ -316,7 +370,11 @@ async fn page_size_caps_stay() {
         "{ certificateRenewals(first: 1000) { nodes { id } } }",
     ] {
         let r = api.run(Some(&a), query, json!({})).await;
-        assert_eq!((r.code(), r.field()), ("VALIDATION", Some("first")), "{query}");
+        assert_eq!(
+            (r.code(), r.field()),
+            ("VALIDATION", Some("first")),
+            "{query}"
+        );
     }
 }
 

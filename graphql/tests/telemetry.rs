@@ -321,7 +321,11 @@ async fn dead_letter_pages_carry_previews(backend: Backend) {
         assert_eq!(letter["payloadSize"], 3 << 20);
         assert_eq!(letter["payloadSha256"], digest.as_str());
         assert_eq!(letter["payloadTruncated"], true);
-        assert_eq!(letter["payloadPreview"], "a".repeat(1023), "the cut character is left out");
+        assert_eq!(
+            letter["payloadPreview"],
+            "a".repeat(1023),
+            "the cut character is left out"
+        );
         assert_eq!(letter["payloadText"], Value::Null);
         assert_eq!(letter["payloadBase64"], Value::Null);
     }
@@ -342,7 +346,11 @@ async fn dead_letter_pages_carry_previews(backend: Backend) {
     let r = api.run(Some(&stranger), one, json!({"id": ids[2]})).await;
     assert_eq!(r.code(), "NOT_FOUND");
     let r = api
-        .run(Some(&stranger), "{ deadLetters { nodes { id } } }", json!({}))
+        .run(
+            Some(&stranger),
+            "{ deadLetters { nodes { id } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(r.ok()["deadLetters"]["nodes"], json!([]));
 }

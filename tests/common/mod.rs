@@ -138,7 +138,10 @@ pub fn start_broker(dir: &Path, port: u16) -> Broker {
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = child.try_wait() {
             let log = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!("mosquitto -c {}/mosquitto.conf exited ({status}): {log}", dir.display());
+            panic!(
+                "mosquitto -c {}/mosquitto.conf exited ({status}): {log}",
+                dir.display()
+            );
         }
         assert!(
             std::time::Instant::now() < deadline,
