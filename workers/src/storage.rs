@@ -86,3 +86,50 @@ impl Failure {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn sqlx_error(e: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+    }
+
+    #[test]
+    fn a_database_out_of_reach_refuses_nothing() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for e in [
+            sqlx_error(sqlx::Error::Io(io)),
+            sqlx_error(sqlx::Error::PoolTimedOut),
+            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
+            DbErr::Conn(RuntimeErr::Internal("refused".into())),
+        ] {
+            assert_eq!(classify(&e), Failure::Unavailable, "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn what_sqlite_refuses_is_told_from_what_blocks_it() {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("CREATE TABLE t (v INTEGER CHECK (v > 0))")
+            .await
+            .unwrap();
+        let refused = db
+            .execute_unprepared("INSERT INTO t VALUES (-1)")
+            .await
+            .unwrap_err();
+        // SQLITE_CONSTRAINT_CHECK (19 | 1 << 8).
+        assert_eq!(
+            classify(&refused),
+            Failure::Refused {
+                code: Some("275".into())
+            }
+        );
+        assert!(!refused.to_string().is_empty());
+        let described = classify(&refused).describe();
+        assert_eq!(described, "the database refused it (error code 275)");
+    }
+}
