@@ -10,8 +10,10 @@ use sea_orm::{DbErr, RuntimeErr};
 /// Why a database call failed, as far as what to do next is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// The database could not be reached, is restarting or shedding load, or lost a race
-    /// (deadlock, serialization): the same call will succeed later. Nothing is refused.
+    /// The database cannot take the call as it stands, whatever the data: out of reach,
+    /// restarting, shedding load, a lost race (deadlock, serialization), or a schema or
+    /// permission that is wrong (a deployment mistake). The same call succeeds once that
+    /// passes or is fixed; nothing is refused meanwhile.
     Unavailable,
     /// The database answered and refused the statement: its data (or a bug) is the cause,
     /// and trying again changes nothing. `code` is the SQLSTATE (PostgreSQL) or result
@@ -22,15 +24,20 @@ pub enum Failure {
     },
 }
 
-/// PostgreSQL SQLSTATE classes that say nothing about the data: connection exception,
-/// invalid transaction state (a read-only standby), transaction rollback, insufficient
-/// resources, object not in prerequisite state (lock not available), operator
-/// intervention (shutdown, cancel), system error.
-const PG_TRANSIENT_CLASSES: [&str; 7] = ["08", "25", "40", "53", "55", "57", "58"];
+/// PostgreSQL SQLSTATE classes that say nothing about the data: feature not supported,
+/// connection exception, invalid transaction state (a read-only standby), invalid
+/// authorization, invalid catalog or schema name, transaction rollback, syntax error or
+/// access rule violation (statements are parameterised, so a table, column or privilege
+/// missing, never a value), insufficient resources, object not in prerequisite state
+/// (lock not available), operator intervention (shutdown, cancel), system error.
+const PG_NOT_THE_DATA: [&str; 12] = [
+    "0A", "08", "25", "28", "3D", "3F", "40", "42", "53", "55", "57", "58",
+];
 
 /// SQLite primary result codes that say nothing about the data: BUSY, LOCKED, NOMEM,
-/// READONLY, INTERRUPT, IOERR, FULL, CANTOPEN, PROTOCOL.
-const SQLITE_TRANSIENT: [i64; 9] = [5, 6, 7, 8, 9, 10, 13, 14, 15];
+/// READONLY, INTERRUPT, IOERR, FULL, CANTOPEN, PROTOCOL. (Its generic ERROR, 1, may be
+/// either; it counts as a refusal.)
+const SQLITE_NOT_THE_DATA: [i64; 9] = [5, 6, 7, 8, 9, 10, 13, 14, 15];
 
 /// Classifies a failed database call.
 pub fn classify(error: &DbErr) -> Failure {
@@ -42,22 +49,20 @@ pub fn classify(error: &DbErr) -> Failure {
     match sqlx_error {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned());
-            let transient = match code.as_deref() {
+            let not_the_data = match code.as_deref() {
                 Some(c)
                     if db
                         .try_downcast_ref::<sea_orm::SqlxPostgresError>()
                         .is_some() =>
                 {
-                    PG_TRANSIENT_CLASSES
-                        .iter()
-                        .any(|class| c.starts_with(class))
+                    PG_NOT_THE_DATA.iter().any(|class| c.starts_with(class))
                 }
                 Some(c) => c
                     .parse::<i64>()
-                    .is_ok_and(|n| SQLITE_TRANSIENT.contains(&(n & 0xff))),
+                    .is_ok_and(|n| SQLITE_NOT_THE_DATA.contains(&(n & 0xff))),
                 None => false,
             };
-            if transient {
+            if not_the_data {
                 Failure::Unavailable
             } else {
                 Failure::Refused { code }
@@ -84,5 +89,91 @@ impl Failure {
             }
             Failure::Refused { code: None } => "the database refused it".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn sqlx_error(e: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+    }
+
+    #[test]
+    fn a_database_out_of_reach_refuses_nothing() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for e in [
+            sqlx_error(sqlx::Error::Io(io)),
+            sqlx_error(sqlx::Error::PoolTimedOut),
+            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
+            DbErr::Conn(RuntimeErr::Internal("refused".into())),
+        ] {
+            assert_eq!(classify(&e), Failure::Unavailable, "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn what_postgresql_refuses_is_told_from_a_wrong_schema() {
+        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+        let test = tds_testkit::TestDb::empty(tds_testkit::Backend::Postgres).await;
+        test.db
+            .execute_unprepared("CREATE TABLE t (v text CHECK (v <> 'no'))")
+            .await
+            .unwrap();
+        let insert = |v: &str| {
+            Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "INSERT INTO t VALUES ($1)",
+                [v.into()],
+            )
+        };
+        let code = |e: &DbErr| classify(e);
+        let nul = test.db.execute_raw(insert("a\0b")).await.unwrap_err();
+        assert_eq!(
+            code(&nul),
+            Failure::Refused {
+                code: Some("22021".into())
+            }
+        );
+        let check = test.db.execute_raw(insert("no")).await.unwrap_err();
+        assert_eq!(
+            code(&check),
+            Failure::Refused {
+                code: Some("23514".into())
+            }
+        );
+        // A table missing is the deployment's fault, not the message's: wait, refuse nothing.
+        let missing = test
+            .db
+            .execute_unprepared("INSERT INTO nowhere VALUES (1)")
+            .await
+            .unwrap_err();
+        assert_eq!(code(&missing), Failure::Unavailable);
+    }
+
+    #[tokio::test]
+    async fn what_sqlite_refuses_is_told_from_what_blocks_it() {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("CREATE TABLE t (v INTEGER CHECK (v > 0))")
+            .await
+            .unwrap();
+        let refused = db
+            .execute_unprepared("INSERT INTO t VALUES (-1)")
+            .await
+            .unwrap_err();
+        // SQLITE_CONSTRAINT_CHECK (19 | 1 << 8).
+        assert_eq!(
+            classify(&refused),
+            Failure::Refused {
+                code: Some("275".into())
+            }
+        );
+        assert!(!refused.to_string().is_empty());
+        let described = classify(&refused).describe();
+        assert_eq!(described, "the database refused it (error code 275)");
     }
 }
