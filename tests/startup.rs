@@ -14,7 +14,10 @@ const SECRET: &str = "s3cret";
 
 fn tds(env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tds"));
-    cmd.args(args).env("TDS_LOG", "debug");
+    // Commands that start the api need a signing secret; the rest ignore it.
+    cmd.args(args)
+        .env("TDS_LOG", "debug")
+        .env("TDS_JWT_SECRET", "0123456789abcdef0123456789abcdef");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -45,7 +48,7 @@ fn secret_settings(database_url: &str, redis_url: &str) -> Vec<(&'static str, St
         ("SMTP_URL", format!("smtp://alerts:{SECRET}@127.0.0.1:1")),
         ("MQTT_URL", format!("mqtt://ingest:{SECRET}@127.0.0.1:1")),
         ("TDS_HTTP_ADDR", "127.0.0.1:0".to_owned()),
-        ("TDS_JWT_SECRET", "a-jwt-secret-of-enough-length".to_owned()),
+        ("TDS_JWT_SECRET", "a-jwt-secret-of-at-least-32-bytes-length".to_owned()),
     ]
 }
 
