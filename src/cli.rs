@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use tds_bus::{EventBus, QueueConfig, TelemetryQueue};
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::auth::TokenKeys;
-use tds_domain::config::Settings;
+use tds_domain::config::{Settings, mask_url};
 use tds_domain::values::Email;
 use tds_graphql::ApiState;
 use tds_ingest::IngestConfig;
@@ -126,32 +126,28 @@ fn settings() -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
-async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+/// Opens the database, as it is (for `tds migrate`).
+async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let url = settings.database_url();
-    tds_domain::db::connect(&url).await.with_context(|| {
-        format!(
-            "cannot open the database ({})",
-            url.split('@').next_back().unwrap_or("")
-        )
-    })
+    tds_domain::db::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database ({})", mask_url(&url)))
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TDS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Opens a database that is at this build's schema (every command but `tds migrate`).
+pub(crate) async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = connect(settings).await?;
+    tds_domain::db::check_migrated(&db).await?;
+    Ok(db)
 }
 
 /// Runs one command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    init_tracing();
+    crate::logging::init();
     match cli.command {
         Command::Migrate => {
             let settings = settings()?;
-            let db = database(&settings).await?;
+            let db = connect(&settings).await?;
             tds_migration::migrate(&db, Utc::now())
                 .await
                 .context("migration failed")?;
@@ -338,6 +334,7 @@ pub fn api_state(
         bundles: Default::default(),
         renewal_policy: tds_domain::renewals::RenewalPolicy::from_settings(settings)
             .unwrap_or_default(),
+        introspection: settings.graphql_introspection,
         auth,
     })
 }

@@ -56,6 +56,7 @@ impl Platform {
             crl_paths: Vec::new(),
             bundles: Default::default(),
             renewal_policy: Default::default(),
+            introspection: true,
             auth: tds_graphql::AuthState {
                 session_recheck: recheck,
                 ..Default::default()

@@ -28,6 +28,9 @@ pub struct ApiState {
     pub bundles: PendingBundles,
     /// The nightly renewal schedule (the certificate dashboard shows the next run).
     pub renewal_policy: tds_domain::renewals::RenewalPolicy,
+    /// Whether clients may read the schema (`__schema`, `__type`); off in production
+    /// deployments that want it (`TDS_GRAPHQL_INTROSPECTION=false`).
+    pub introspection: bool,
     /// Sign-in limits and live-session checks.
     pub auth: AuthState,
 }

@@ -157,6 +157,21 @@ async fn tenant_isolation(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let letter_b = {
+        use sea_orm::{ActiveModelTrait, Set};
+        let letter = tds_entity::dead_letter::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            account_id: Set(Some(account_b.id)),
+            gateway_mac: Set(Some("02:00:00:00:00:0b".into())),
+            topic: Set("tds_new/devices/02:00:00:00:00:0b/telemetry".into()),
+            payload: Set(b"Bravo's secret".to_vec()),
+            reason: Set("BAD_JSON".into()),
+            detail: Set("x".into()),
+            received_at: Set(Utc::now()),
+            created_at: Set(Utc::now()),
+        };
+        letter.insert(&api.state.db).await.unwrap().id.to_string()
+    };
 
     let probes: Vec<(&str, &str, Value)> = vec![
         (
@@ -248,6 +263,11 @@ async fn tenant_isolation(backend: Backend) {
             "renewCertificateNow",
             "mutation($id: ID!) { renewCertificateNow(gatewayId: $id) { id } }",
             json!({"id": gw_b}),
+        ),
+        (
+            "deadLetter",
+            "query($id: ID!) { deadLetter(id: $id) { payloadText } }",
+            json!({"id": letter_b}),
         ),
         (
             "setAccountActive",
@@ -1030,6 +1050,7 @@ async fn nested_fields_are_batched(backend: Backend) {
         crl_paths: Vec::new(),
         bundles: Default::default(),
         renewal_policy: Default::default(),
+        introspection: true,
         auth: Default::default(),
     };
     let schema = tds_graphql::build_schema(state.clone());

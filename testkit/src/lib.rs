@@ -218,6 +218,7 @@ impl TestApi {
             ],
             bundles: Default::default(),
             renewal_policy: Default::default(),
+            introspection: true,
             auth: Default::default(),
         };
         let schema = tds_graphql::build_schema(state.clone());
