@@ -20,6 +20,9 @@ pub use rcgen::RevocationReason;
 
 pub mod broker;
 pub mod bundle;
+pub mod files;
+
+use files::{Access, Existing};
 
 /// Gateway certificates live ten years (ADR-002); renewal starts well before.
 pub const GATEWAY_VALIDITY_DAYS: i64 = 3_650;
@@ -517,24 +520,7 @@ pub fn ca_paths(data_dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("ca.pem"), dir.join("ca.key"))
 }
 
-fn write(path: &Path, contents: &str, private: bool) -> Result<(), PkiError> {
-    let io = |source| PkiError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    std::fs::write(path, contents).map_err(io)?;
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-    }
-    Ok(())
-}
-
-/// Creates the CA in `data_dir`; refuses if one exists.
+/// Creates the CA in `data_dir` (its directory 0700, the key 0600); refuses if one exists.
 pub fn init_ca(data_dir: &Path, now: DateTime<Utc>) -> Result<CertificateAuthority, PkiError> {
     let (cert, key) = ca_paths(data_dir);
     if cert.exists() || key.exists() {
@@ -543,8 +529,21 @@ pub fn init_ca(data_dir: &Path, now: DateTime<Utc>) -> Result<CertificateAuthori
         ));
     }
     let ca = CertificateAuthority::create("TDS platform CA", now)?;
-    write(&key, &ca.key.serialize_pem(), true)?;
-    write(&cert, &ca.cert_pem, false)?;
+    if let Some(dir) = key.parent() {
+        files::create_dir(dir, 0o700)?;
+    }
+    files::write(
+        &key,
+        ca.key.serialize_pem().as_bytes(),
+        Access::Private,
+        Existing::Refuse,
+    )?;
+    files::write(
+        &cert,
+        ca.cert_pem.as_bytes(),
+        Access::Public,
+        Existing::Refuse,
+    )?;
     Ok(ca)
 }
 
@@ -567,19 +566,25 @@ pub fn load_ca(data_dir: &Path) -> Result<CertificateAuthority, PkiError> {
 pub fn write_pair(dir: &Path, name: &str, issued: &Issued) -> Result<(PathBuf, PathBuf), PkiError> {
     let cert = dir.join(format!("{name}.pem"));
     let key = dir.join(format!("{name}.key"));
-    write(&cert, &issued.cert_pem, false)?;
+    write_file(&cert, &issued.cert_pem)?;
     if let Some(key_pem) = &issued.key_pem {
-        write(&key, key_pem, true)?;
+        write_key_file(&key, key_pem)?;
     }
     Ok((cert, key))
 }
 
-/// Writes any text file (CA copy, CRL) into place.
+/// Writes a public file (certificate, CA copy, CRL) into place atomically (0644).
 pub fn write_file(path: &Path, contents: &str) -> Result<(), PkiError> {
-    write(path, contents, false)
+    files::write(path, contents.as_bytes(), Access::Public, Existing::Replace)
 }
 
-/// Writes a private key, readable by its owner only (0600).
+/// Writes a private key (or anything holding one) atomically, readable by its owner only
+/// (0600) from the moment it exists.
 pub fn write_key_file(path: &Path, contents: &str) -> Result<(), PkiError> {
-    write(path, contents, true)
+    write_private(path, contents.as_bytes())
+}
+
+/// Writes private bytes (a bundle zip) like [`write_key_file`].
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), PkiError> {
+    files::write(path, contents, Access::Private, Existing::Replace)
 }
