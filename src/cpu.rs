@@ -20,7 +20,9 @@ pub fn of_process(pid: u32) -> Option<Duration> {
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 1000 / TICKS_PER_SECOND))
+    Some(Duration::from_millis(
+        (utime + stime) * 1000 / TICKS_PER_SECOND,
+    ))
 }
 
 /// CPU of this process.

@@ -48,7 +48,10 @@ fn secret_settings(database_url: &str, redis_url: &str) -> Vec<(&'static str, St
         ("SMTP_URL", format!("smtp://alerts:{SECRET}@127.0.0.1:1")),
         ("MQTT_URL", format!("mqtt://ingest:{SECRET}@127.0.0.1:1")),
         ("TDS_HTTP_ADDR", "127.0.0.1:0".to_owned()),
-        ("TDS_JWT_SECRET", "a-jwt-secret-of-at-least-32-bytes-length".to_owned()),
+        (
+            "TDS_JWT_SECRET",
+            "a-jwt-secret-of-at-least-32-bytes-length".to_owned(),
+        ),
     ]
 }
 

@@ -184,7 +184,10 @@ fn check(payload: &[u8]) -> Vec<Reason> {
                 assert!(item.value.is_finite());
                 assert!(item.value.abs() <= telemetry::MAX_ABS_VALUE);
                 assert!(!item.device_code.is_empty());
-                assert!(!item.device_code.contains('\0'), "PostgreSQL refuses U+0000");
+                assert!(
+                    !item.device_code.contains('\0'),
+                    "PostgreSQL refuses U+0000"
+                );
                 assert!(!item.raw.to_string().contains("\\u0000"), "nor in jsonb");
                 assert_eq!(
                     item.raw["valor"].as_f64(),
