@@ -12,7 +12,7 @@ use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::config::Settings;
 use tds_domain::devices::{self, DeviceDraft};
 use tds_domain::gateways::{self, GatewayDraft};
-use tds_domain::{Credentials, Tenant};
+use tds_domain::{Credentials, Operator};
 use tds_graphql::RequestScope;
 
 /// What to measure.
@@ -150,28 +150,29 @@ async fn query(
     let backend = format!("{:?}", db.get_database_backend()).to_lowercase();
 
     // A scratch tenant, removed afterwards (accounts cascade to their fleet).
+    let operator = Operator::command_line();
     let now = Utc::now();
     let tag = uuid::Uuid::new_v4().simple().to_string();
     let user = accounts::create_user(
         &db,
+        &operator,
         NewUser {
             email: format!("bench-{tag}@bench.invalid"),
             password: tag.clone(),
             name: "bench".into(),
             is_superuser: false,
         },
-        None,
         now,
     )
     .await?;
     let account = accounts::create_account(
         &db,
+        &operator,
         NewAccount {
             name: format!("bench {tag}"),
             ..Default::default()
         },
         user.id,
-        None,
         now,
     )
     .await?;
@@ -210,12 +211,9 @@ async fn measure(
     iterations: u32,
 ) -> anyhow::Result<serde_json::Value> {
     let now = Utc::now();
-    let tenant = Tenant {
-        account_id: account.id,
-        user_id: user.id,
-        role: tds_entity::Role::Admin,
-        timezone: account.timezone.clone(),
-    };
+    let tenant = Operator::command_line()
+        .act_as(db, user.id, account.id)
+        .await?;
     let seed: u32 = rand::random();
     for g in 0..n_gateways {
         let mac_tail = seed.wrapping_add(g).to_be_bytes();

@@ -6,8 +6,8 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
 use tds_certs::{Algorithm, files};
-use tds_domain::certificates;
 use tds_domain::config::Settings;
+use tds_domain::{Operator, certificates};
 use tds_entity::CertificatePurpose;
 
 /// PKI commands.
@@ -144,6 +144,7 @@ pub async fn run(
     db: impl FnOnce() -> DbFuture,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
+    let operator = Operator::command_line();
     match command {
         CertsCommand::InitCa => {
             tds_certs::init_ca(&settings.data_dir, now)?;
@@ -160,7 +161,7 @@ pub async fn run(
             let ca = tds_certs::load_ca(&settings.data_dir)?;
             let db = db().await?;
             let (record, issued) =
-                certificates::issue_for_gateway(&db, &ca, &mac, algorithm, None, now).await?;
+                certificates::issue_for_gateway(&db, &operator, &ca, &mac, algorithm, now).await?;
             let (cert, _) = tds_certs::write_pair(&out, &file_name(&record.common_name), &issued)?;
             tds_certs::write_file(&out.join("ca.pem"), ca.cert_pem())?;
             println!(
@@ -176,7 +177,7 @@ pub async fn run(
             let rows = parse_csv(&text)?;
             let ca = tds_certs::load_ca(&settings.data_dir)?;
             let db = db().await?;
-            let issued = certificates::issue_batch(&db, &ca, &rows, now).await?;
+            let issued = certificates::issue_batch(&db, &operator, &ca, &rows, now).await?;
             let entries: Vec<tds_certs::bundle::BundleEntry<'_>> = issued
                 .iter()
                 .map(|(record, cert)| tds_certs::bundle::BundleEntry {
@@ -191,7 +192,7 @@ pub async fn run(
         CertsCommand::Revoke { serial, reason } => {
             let ca = tds_certs::load_ca(&settings.data_dir)?;
             let db = db().await?;
-            let record = certificates::revoke(&db, &serial, &reason, now).await?;
+            let record = certificates::revoke(&db, &operator, &serial, &reason, now).await?;
             let listed = write_crls(&db, &ca, settings, None, now).await?;
             println!(
                 "revoked {} ({}); CRL lists {listed}",
@@ -200,7 +201,7 @@ pub async fn run(
         }
         CertsCommand::Renew { mac } => {
             let db = db().await?;
-            let renewal = tds_domain::renewals::renew_by_mac(&db, &mac, now).await?;
+            let renewal = tds_domain::renewals::renew_by_mac(&db, &operator, &mac, now).await?;
             // Best effort: without Redis the workers' poll finds it.
             let told = match tds_bus::EventBus::redis(&settings.redis_url, &settings.event_channel)
                 .await
@@ -248,14 +249,12 @@ pub async fn run(
                 .canonicalize()
                 .with_context(|| format!("{}", out.display()))?;
             let broker = ca.issue_service("broker", &hosts, true, now)?;
-            certificates::record(
+            certificates::record_service(
                 &db,
+                &operator,
                 &broker,
-                None,
-                None,
                 CertificatePurpose::Broker,
                 "broker",
-                None,
                 now,
             )
             .await?;
@@ -290,18 +289,16 @@ pub async fn run(
             let ca = tds_certs::load_ca(&settings.data_dir)?;
             let issued = ca.issue_service(&cn, &hosts, !hosts.is_empty(), now)?;
             let db = db().await?;
-            certificates::record(
+            certificates::record_service(
                 &db,
+                &operator,
                 &issued,
-                None,
-                None,
                 if hosts.is_empty() {
                     CertificatePurpose::Service
                 } else {
                     CertificatePurpose::Broker
                 },
                 &cn,
-                None,
                 now,
             )
             .await?;

@@ -4,6 +4,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use tds_bus::{EventBus, QueueConfig, TelemetryQueue};
+use tds_domain::Operator;
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::auth::TokenKeys;
 use tds_domain::config::{Settings, mask_url};
@@ -168,13 +169,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = database(&settings).await?;
             let user = accounts::create_user(
                 &db,
+                &Operator::command_line(),
                 NewUser {
                     email,
                     password,
                     name,
                     is_superuser: superuser,
                 },
-                None,
                 Utc::now(),
             )
             .await?;
@@ -206,7 +207,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 locale: Some(locale),
                 plan: None,
             };
-            let account = accounts::create_account(&db, input, admin.id, None, Utc::now()).await?;
+            let account = accounts::create_account(
+                &db,
+                &Operator::command_line(),
+                input,
+                admin.id,
+                Utc::now(),
+            )
+            .await?;
             println!("{}", account.id);
         }
         Command::Bench { command } => crate::bench::run(command, settings()?).await?,

@@ -10,7 +10,7 @@ use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use tds_domain::Tenant;
+use tds_domain::Operator;
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::devices::{self, DeviceDraft};
 use tds_domain::gateways::{self, GatewayDraft};
@@ -51,6 +51,8 @@ pub async fn ensure_fleet(
         "--gateways must be 1..=65535"
     );
     anyhow::ensure!((1..=247).contains(&devices), "--devices must be 1..=247");
+    // The simulator is an operator tool: it sets up its own user, account and fleet.
+    let operator = Operator::command_line();
     let now = Utc::now();
     let email = Email::parse("simulator@tds.invalid").map_err(anyhow::Error::msg)?;
     let user = match accounts::find_user_by_email(db, &email).await? {
@@ -63,7 +65,7 @@ pub async fn ensure_fleet(
                 name: "Simulator".into(),
                 is_superuser: false,
             };
-            accounts::create_user(db, new, None, now).await?
+            accounts::create_user(db, &operator, new, now).await?
         }
     };
     let owned: Vec<Uuid> = membership::Entity::find()
@@ -83,23 +85,18 @@ pub async fn ensure_fleet(
         None => {
             accounts::create_account(
                 db,
+                &operator,
                 NewAccount {
                     name: name.into(),
                     ..Default::default()
                 },
                 user.id,
-                None,
                 now,
             )
             .await?
         }
     };
-    let tenant = Tenant {
-        account_id: account.id,
-        user_id: user.id,
-        role: tds_entity::Role::Admin,
-        timezone: account.timezone.clone(),
-    };
+    let tenant = operator.act_as(db, user.id, account.id).await?;
     let mut fleet = Vec::new();
     for g in 0..gateways {
         let mac = format!("02:5e:{tag:02x}:00:{:02x}:{:02x}", g >> 8, g & 0xff);
@@ -289,10 +286,10 @@ pub async fn provision(
             let ca = ca.as_ref().context("CA")?;
             let (_, issued) = tds_domain::certificates::issue_for_gateway(
                 db,
+                &Operator::command_line(),
                 ca,
                 &g.mac,
                 tds_certs::Algorithm::P256,
-                None,
                 Utc::now(),
             )
             .await?;

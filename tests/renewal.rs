@@ -13,10 +13,9 @@ use std::time::Duration;
 use chrono::Utc;
 use common::{free_port, pair, platform_and_broker, publish, serve_platform, tds};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
-use tds_domain::Tenant;
 use tds_entity::{
-    CertificateStatus, RenewalMode, RenewalState, RenewalStep, Role, certificate,
-    certificate_renewal, dead_letter, gateway, membership, reading,
+    CertificateStatus, RenewalMode, RenewalState, RenewalStep, certificate, certificate_renewal,
+    dead_letter, gateway, reading,
 };
 use tds_testkit::{Backend, TestDb, eventually, renewal_log};
 use uuid::Uuid;
@@ -168,18 +167,7 @@ async fn a_gateway_renews_over_the_air_and_rolls_back_when_told() {
     std::fs::copy(dir.join("cert.pem"), old_identity.join("gw.pem")).unwrap();
     std::fs::copy(dir.join("key.pem"), old_identity.join("gw.key")).unwrap();
     let old = pair(&old_identity, "gw");
-    let member = membership::Entity::find()
-        .filter(membership::Column::AccountId.eq(gw.account_id))
-        .one(&db.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let tenant = Tenant {
-        account_id: gw.account_id,
-        user_id: member.user_id,
-        role: Role::Admin,
-        timezone: "America/Sao_Paulo".into(),
-    };
+    let tenant = tds_testkit::admin_of(&db.db, gw.account_id).await;
     // What `renewCertificateNow` does: schedule, then tell the workers.
     let events =
         tds_bus::EventBus::redis("redis://127.0.0.1:6379", &format!("tds-test:{tag}:events"))

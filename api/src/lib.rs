@@ -316,7 +316,7 @@ async fn bundle_download(
         Ok(tenant) => tenant,
         Err(e) => return error_response(StatusCode::UNAUTHORIZED, &e, &e.to_string()),
     };
-    match state.api.bundles.take(&token, tenant.account_id) {
+    match state.api.bundles.take(&token, tenant.account_id()) {
         Some(bundle) => (
             [
                 (

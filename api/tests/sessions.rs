@@ -76,13 +76,13 @@ impl Platform {
     async fn user(&self, email: &str, superuser: bool) -> (user::Model, String) {
         let user = accounts::create_user(
             &self.db.db,
+            &tds_domain::Operator::command_line(),
             NewUser {
                 email: email.into(),
                 password: "password123".into(),
                 name: String::new(),
                 is_superuser: superuser,
             },
-            None,
             Utc::now(),
         )
         .await

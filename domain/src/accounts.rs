@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::{self, TokenKeys};
 use crate::error::{DomainError, DomainResult, FieldError};
+use crate::operator::Operator;
 use crate::tenant::Tenant;
 use crate::values::{Cnpj, Email, parse_name, parse_timezone};
 
@@ -32,11 +33,11 @@ pub struct NewUser {
     pub is_superuser: bool,
 }
 
-/// Creates a user with a password.
+/// Creates a user with a password (platform operators: the user may be one too).
 pub async fn create_user(
     db: &impl ConnectionTrait,
+    operator: &Operator,
     input: NewUser,
-    created_by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> DomainResult<user::Model> {
     let email = Email::parse(&input.email).map_err(|m| DomainError::invalid("email", m))?;
@@ -66,7 +67,7 @@ pub async fn create_user(
         is_superuser: Set(input.is_superuser),
         created_at: Set(now),
         updated_at: Set(now),
-        created_by: Set(created_by),
+        created_by: Set(operator.user_id()),
     }
     .insert(db)
     .await?)
@@ -175,14 +176,15 @@ fn check_locale(raw: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-/// Creates an account with `admin` as its first ADMIN.
+/// Creates an account with `admin` as its first ADMIN (platform operators).
 pub async fn create_account(
     db: &DatabaseConnection,
+    operator: &Operator,
     input: NewAccount,
     admin: Uuid,
-    created_by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> DomainResult<account::Model> {
+    let created_by = operator.user_id();
     let mut errors = Vec::new();
     let name = parse_name(&input.name)
         .map_err(|m| errors.push(FieldError::new("name", m)))
@@ -320,26 +322,14 @@ pub async fn update_account(
     Ok(model.update(db).await?)
 }
 
-/// Turns an account's licence on or off (platform operators only).
+/// Turns an account's licence on or off (platform operators).
 pub async fn set_account_active(
     db: &impl ConnectionTrait,
-    operator: &user::Model,
+    _operator: &Operator,
     account_id: Uuid,
     active: bool,
     now: DateTime<Utc>,
 ) -> DomainResult<account::Model> {
-    if !operator.is_superuser {
-        // Members learn they lack the right; anyone else learns nothing about the id.
-        let member = membership::Entity::find()
-            .filter(membership::Column::AccountId.eq(account_id))
-            .filter(membership::Column::UserId.eq(operator.id))
-            .one(db)
-            .await?;
-        return Err(match member {
-            Some(_) => DomainError::Forbidden("only platform operators manage licences".into()),
-            None => DomainError::NotFound("account"),
-        });
-    }
     let account = account::Entity::find_by_id(account_id)
         .one(db)
         .await?
@@ -348,4 +338,23 @@ pub async fn set_account_active(
     model.is_active = Set(active);
     model.updated_at = Set(now);
     Ok(model.update(db).await?)
+}
+
+/// The refusal for a signed-in user who is no operator and asks to switch the licence of
+/// `account_id`: its members learn they lack the right; anyone else learns nothing about
+/// the id.
+pub async fn licence_refusal(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    account_id: Uuid,
+) -> DomainResult<DomainError> {
+    let member = membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(account_id))
+        .filter(membership::Column::UserId.eq(user_id))
+        .one(db)
+        .await?;
+    Ok(match member {
+        Some(_) => DomainError::Forbidden("only platform operators manage licences".into()),
+        None => DomainError::NotFound("account"),
+    })
 }

@@ -14,6 +14,7 @@ use tds_entity::{CertificatePurpose, CertificateStatus, KeyAlgorithm, certificat
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult};
+use crate::operator::Operator;
 use crate::values::Mac;
 
 fn key_algorithm(a: Algorithm) -> KeyAlgorithm {
@@ -23,14 +24,15 @@ fn key_algorithm(a: Algorithm) -> KeyAlgorithm {
     }
 }
 
-/// Issues a certificate for the registered gateway with this MAC and records it ACTIVE.
-/// Returns the record and the issued material (key included, to hand over once).
+/// Issues a certificate for the registered gateway with this MAC and records it ACTIVE
+/// (platform operators). Returns the record and the issued material (key included, to
+/// hand over once).
 pub async fn issue_for_gateway(
     db: &impl ConnectionTrait,
+    operator: &Operator,
     ca: &CertificateAuthority,
     mac: &str,
     algorithm: Algorithm,
-    issued_by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> DomainResult<(certificate::Model, Issued)> {
     let mac = Mac::parse(mac).map_err(|m| DomainError::invalid("mac", m))?;
@@ -44,8 +46,20 @@ pub async fn issue_for_gateway(
                 format!("no gateway has MAC {mac}: register it first"),
             )
         })?;
+    issue(db, ca, &gateway, algorithm, operator.user_id(), now).await
+}
+
+/// Issues a certificate for `gateway` (CN = its MAC) and records it ACTIVE.
+async fn issue(
+    db: &impl ConnectionTrait,
+    ca: &CertificateAuthority,
+    gateway: &gateway::Model,
+    algorithm: Algorithm,
+    issued_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> DomainResult<(certificate::Model, Issued)> {
     let issued = ca
-        .issue_gateway(mac.as_str(), algorithm, now)
+        .issue_gateway(&gateway.mac, algorithm, now)
         .map_err(|e| DomainError::Internal(e.to_string()))?;
     let record = record(
         db,
@@ -53,7 +67,7 @@ pub async fn issue_for_gateway(
         Some(gateway.account_id),
         Some(gateway.id),
         CertificatePurpose::Gateway,
-        mac.as_str(),
+        &gateway.mac,
         issued_by,
         now,
     )
@@ -61,9 +75,38 @@ pub async fn issue_for_gateway(
     Ok((record, issued))
 }
 
+/// Records a platform certificate (the broker's, a service identity's) ACTIVE; it
+/// belongs to no account (platform operators).
+pub async fn record_service(
+    db: &impl ConnectionTrait,
+    operator: &Operator,
+    issued: &Issued,
+    purpose: CertificatePurpose,
+    common_name: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    if purpose == CertificatePurpose::Gateway {
+        return Err(DomainError::invalid(
+            "purpose",
+            "gateway certificates are issued for a registered gateway",
+        ));
+    }
+    record(
+        db,
+        issued,
+        None,
+        None,
+        purpose,
+        common_name,
+        operator.user_id(),
+        now,
+    )
+    .await
+}
+
 /// Records an issued certificate (ACTIVE).
 #[allow(clippy::too_many_arguments)]
-pub async fn record(
+async fn record(
     db: &impl ConnectionTrait,
     issued: &Issued,
     account_id: Option<Uuid>,
@@ -166,22 +209,10 @@ pub fn parse_reason(text: &str) -> Result<RevocationReason, String> {
 }
 
 /// Marks the certificate with this serial REVOKED and stops a renewal that replaces or
-/// offers it, in one transaction.
+/// offers it, in one transaction (platform operators: any account's certificate).
 pub async fn revoke(
     db: &sea_orm::DatabaseConnection,
-    serial: &str,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> DomainResult<certificate::Model> {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
-    let revoked = revoke_in(&txn, serial, reason, now).await?;
-    txn.commit().await?;
-    Ok(revoked)
-}
-
-async fn revoke_in(
-    db: &impl ConnectionTrait,
+    _operator: &Operator,
     serial: &str,
     reason: &str,
     now: DateTime<Utc>,
@@ -195,9 +226,27 @@ async fn revoke_in(
         .ok_or_else(|| {
             DomainError::invalid("serial", format!("no certificate has serial {serial}"))
         })?;
+    revoke_certificate(db, cert, reason, now).await
+}
+
+async fn revoke_certificate(
+    db: &sea_orm::DatabaseConnection,
+    cert: certificate::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    use sea_orm::TransactionTrait;
+    parse_reason(reason).map_err(|m| DomainError::invalid("reason", m))?;
+    let txn = db.begin().await?;
+    // Read again inside the transaction: the decision is made on what it will change.
+    let cert = certificate::Entity::find_by_id(cert.id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("certificate"))?;
     if cert.status == CertificateStatus::Revoked {
         return Err(DomainError::Conflict(format!(
-            "certificate {serial} is already revoked"
+            "certificate {} is already revoked",
+            cert.serial
         )));
     }
     let mut model: certificate::ActiveModel = cert.into();
@@ -205,9 +254,10 @@ async fn revoke_in(
     model.revoked_at = Set(Some(now));
     model.revocation_reason = Set(Some(reason.to_owned()));
     model.updated_at = Set(now);
-    let revoked = model.update(db).await?;
+    let revoked = model.update(&txn).await?;
     // A renewal replacing (or offering) this certificate must not go on.
-    crate::renewals::end_after_revocation(db, &revoked, now).await?;
+    crate::renewals::end_after_revocation(&txn, &revoked, now).await?;
+    txn.commit().await?;
     Ok(revoked)
 }
 
@@ -296,7 +346,7 @@ pub async fn issue_for_tenant(
 ) -> DomainResult<(certificate::Model, Issued)> {
     tenant.require(tds_entity::Role::Editor)?;
     let gateway = crate::gateways::get_gateway(db, tenant, gateway_id).await?;
-    issue_for_gateway(db, ca, &gateway.mac, algorithm, Some(tenant.user_id), now).await
+    issue(db, ca, &gateway, algorithm, Some(tenant.user_id), now).await
 }
 
 /// Revokes one of the caller's certificates (EDITOR) and rewrites the CRL at `crl_paths`.
@@ -315,7 +365,7 @@ pub async fn revoke_for_tenant(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("certificate"))?;
-    let revoked = revoke(db, &cert.serial, reason, now).await?;
+    let revoked = revoke_certificate(db, cert, reason, now).await?;
     write_crl(db, ca, crl_paths, now).await?;
     Ok(revoked)
 }
@@ -323,8 +373,10 @@ pub async fn revoke_for_tenant(
 /// Issues certificates for a list of MACs, all or nothing: every row is checked (MAC
 /// valid, gateway registered, not listed twice) before anything is issued, and the
 /// records are written in one transaction. Errors name the row (1-based, header excluded).
+/// Platform operators: the MACs may belong to any account.
 pub async fn issue_batch(
     db: &sea_orm::DatabaseConnection,
+    operator: &Operator,
     ca: &CertificateAuthority,
     rows: &[(usize, String, Algorithm)],
     now: DateTime<Utc>,
@@ -367,7 +419,7 @@ pub async fn issue_batch(
             Some(gateway.id),
             CertificatePurpose::Gateway,
             mac.as_str(),
-            None,
+            operator.user_id(),
             now,
         )
         .await?;

@@ -3,7 +3,8 @@
 //!
 //! Entry points (GraphQL resolvers, the CLI, job handlers) stay thin and call these
 //! plain functions; every tenant-owned operation takes a [`tenant::Tenant`] and filters
-//! by its account, so another account's object is simply not found.
+//! by its account, so another account's object is simply not found. What acts across
+//! accounts takes an [`operator::Operator`] instead.
 
 pub mod accounts;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod devices;
 pub mod error;
 pub mod gateways;
 pub mod members;
+pub mod operator;
 pub mod page;
 pub mod readings;
 pub mod renewals;
@@ -23,4 +25,5 @@ pub mod tenant;
 pub mod values;
 
 pub use error::{DomainError, DomainResult, FieldError};
+pub use operator::Operator;
 pub use tenant::{Credentials, Session, Tenant};

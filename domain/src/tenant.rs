@@ -1,5 +1,7 @@
 //! Who is calling and in which account: built once per request from the token and
 //! `X-Account-Id`, then handed to every domain operation, which filters by its account.
+//! A [`Tenant`] cannot be made up outside this crate: it comes from a resolved
+//! [`Session`], or from an [`Operator`] acting as a member.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -8,21 +10,43 @@ use uuid::Uuid;
 
 use crate::auth::TokenKeys;
 use crate::error::{DomainError, DomainResult, FieldError};
+use crate::operator::Operator;
 
 /// The caller's account and role. Every tenant-owned query takes one of these.
+///
+/// Only this crate builds one: from a resolved [`Session`] (the request's token and
+/// `X-Account-Id`, checked against memberships) or through an [`Operator`] acting as a
+/// member. Its fields are visible to the domain's modules, which filter by them, and
+/// nowhere else, so no entry point can make up a scope.
 #[derive(Debug, Clone)]
 pub struct Tenant {
-    /// The account all queries are restricted to.
-    pub account_id: Uuid,
-    /// The calling user.
-    pub user_id: Uuid,
-    /// The caller's role in the account.
-    pub role: Role,
-    /// The account's IANA time zone.
-    pub timezone: String,
+    pub(crate) account_id: Uuid,
+    pub(crate) user_id: Uuid,
+    pub(crate) role: Role,
+    pub(crate) timezone: String,
 }
 
 impl Tenant {
+    /// The account all queries are restricted to.
+    pub fn account_id(&self) -> Uuid {
+        self.account_id
+    }
+
+    /// The calling user.
+    pub fn user_id(&self) -> Uuid {
+        self.user_id
+    }
+
+    /// The caller's role in the account.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The account's IANA time zone.
+    pub fn timezone(&self) -> &str {
+        &self.timezone
+    }
+
     /// Refuses unless the caller's role includes `required`.
     pub fn require(&self, required: Role) -> DomainResult<()> {
         if self.role.includes(required) {
@@ -100,6 +124,12 @@ impl Session {
         self.tenant.as_ref().map_err(DomainError::from)
     }
 
+    /// The platform operator's capability, when the signed-in user is a superuser.
+    pub fn operator(&self) -> DomainResult<Operator> {
+        Operator::superuser(self.user()?)
+            .ok_or_else(|| DomainError::Forbidden("only platform operators do this".into()))
+    }
+
     /// Resolves credentials against the database. Only storage failures are errors;
     /// bad credentials become a session whose `user()` / `tenant()` explain the refusal.
     pub async fn resolve(
@@ -149,13 +179,7 @@ async fn resolve_tenant(
             let Ok(account_id) = Uuid::parse_str(raw) else {
                 return Ok(Err(SessionProblem::AccountNotFound));
             };
-            let role = membership::Entity::find()
-                .filter(membership::Column::AccountId.eq(account_id))
-                .filter(membership::Column::UserId.eq(user.id))
-                .one(db)
-                .await?
-                .map(|m| m.role);
-            (account_id, role)
+            (account_id, role_in(db, user, account_id).await?)
         }
         None => {
             let memberships = membership::Entity::find()
@@ -169,6 +193,39 @@ async fn resolve_tenant(
             }
         }
     };
+    scope(db, user, account_id, membership_role).await
+}
+
+/// `user`'s scope in `account_id`, by the same rules as a request naming that account.
+pub(crate) async fn tenant_in(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    account_id: Uuid,
+) -> Result<Result<Tenant, SessionProblem>, sea_orm::DbErr> {
+    let membership_role = role_in(db, user, account_id).await?;
+    scope(db, user, account_id, membership_role).await
+}
+
+async fn role_in(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    account_id: Uuid,
+) -> Result<Option<Role>, sea_orm::DbErr> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(account_id))
+        .filter(membership::Column::UserId.eq(user.id))
+        .one(db)
+        .await?
+        .map(|m| m.role))
+}
+
+/// The scope of `user` in `account_id` given their membership's role, if any.
+async fn scope(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    account_id: Uuid,
+    membership_role: Option<Role>,
+) -> Result<Result<Tenant, SessionProblem>, sea_orm::DbErr> {
     // Operators (superusers) act as ADMIN in any account they are not a member of.
     let role = match (membership_role, user.is_superuser) {
         (Some(role), _) => role,

@@ -144,21 +144,21 @@ impl RequestScope {
             devices_by_gateway: DataLoader::new(
                 DevicesByGateway {
                     db: state.db.clone(),
-                    account_id: tenant.account_id,
+                    account_id: tenant.account_id(),
                 },
                 tokio::spawn,
             ),
             gateway_by_id: DataLoader::new(
                 GatewayById {
                     db: state.db.clone(),
-                    account_id: tenant.account_id,
+                    account_id: tenant.account_id(),
                 },
                 tokio::spawn,
             ),
             device_by_id: DataLoader::new(
                 DeviceById {
                     db: state.db.clone(),
-                    account_id: tenant.account_id,
+                    account_id: tenant.account_id(),
                 },
                 tokio::spawn,
             ),

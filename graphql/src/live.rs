@@ -62,7 +62,7 @@ impl LiveSession {
 fn subject(session: &Session) -> (Option<Uuid>, Option<Uuid>) {
     (
         session.user().ok().map(|u| u.id),
-        session.tenant().ok().map(|t| t.account_id),
+        session.tenant().ok().map(|t| t.account_id()),
     )
 }
 
@@ -172,7 +172,7 @@ where
 {
     let tenant = ctx.tenant()?;
     tenant.require(required)?;
-    let account = tenant.account_id;
+    let account = tenant.account_id();
     let mut current = ctx.data_opt::<LiveSession>().map(|l| l.current.clone());
     if let Some(watch) = current.as_mut() {
         // The first poll looks at the latest session: it may have changed since the snapshot.

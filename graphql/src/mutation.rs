@@ -85,15 +85,11 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: CreateAccountInput,
     ) -> ApiResult<Account> {
-        let user = ctx.scope()?.session.user()?;
-        if !user.is_superuser {
-            return Err(
-                DomainError::Forbidden("only platform operators create accounts".into()).into(),
-            );
-        }
+        let session = &ctx.scope()?.session;
+        let operator = session.operator()?;
         let db = &ctx.state().db;
         let admin = match input.admin_email.as_deref() {
-            None => user.id,
+            None => session.user()?.id,
             Some(email) => {
                 let email = tds_domain::values::Email::parse(email)
                     .map_err(|m| DomainError::invalid("adminEmail", m))?;
@@ -110,7 +106,7 @@ impl AccountMutation {
             locale: input.locale,
             plan: None,
         };
-        let model = accounts::create_account(db, new, admin, Some(user.id), Utc::now()).await?;
+        let model = accounts::create_account(db, &operator, new, admin, Utc::now()).await?;
         Ok(Account {
             model,
             role: tds_entity::Role::Admin,
@@ -134,7 +130,7 @@ impl AccountMutation {
         let model = accounts::update_account(&ctx.state().db, tenant, patch, Utc::now()).await?;
         Ok(Account {
             model,
-            role: tenant.role,
+            role: tenant.role(),
         })
     }
 
@@ -145,10 +141,15 @@ impl AccountMutation {
         id: ID,
         active: bool,
     ) -> ApiResult<Account> {
-        let user = ctx.scope()?.session.user()?;
+        let session = &ctx.scope()?.session;
         let id = parse_id(&id, "account")?;
-        let model =
-            accounts::set_account_active(&ctx.state().db, user, id, active, Utc::now()).await?;
+        let db = &ctx.state().db;
+        let Ok(operator) = session.operator() else {
+            return Err(accounts::licence_refusal(db, session.user()?.id, id)
+                .await?
+                .into());
+        };
+        let model = accounts::set_account_active(db, &operator, id, active, Utc::now()).await?;
         announce_access_change(ctx, Some(model.id), None).await;
         Ok(Account {
             model,

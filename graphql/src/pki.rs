@@ -125,7 +125,7 @@ async fn certificate_by_id(ctx: &Context<'_>, id: Option<Uuid>) -> ApiResult<Opt
         return Ok(None);
     };
     Ok(certificate::Entity::find_by_id(id)
-        .filter(certificate::Column::AccountId.eq(tenant.account_id))
+        .filter(certificate::Column::AccountId.eq(tenant.account_id()))
         .one(&ctx.state().db)
         .await
         .map_err(DomainError::from)?
@@ -496,7 +496,7 @@ impl PkiMutation {
         let zip = tds_certs::bundle::zip(&[entry], ca.cert_pem())
             .map_err(|e| DomainError::Internal(e.to_string()))?;
         let token = ctx.state().bundles.put(crate::context::PendingBundle {
-            account_id: tenant.account_id,
+            account_id: tenant.account_id(),
             file_name: format!("{name}.zip"),
             zip,
             expires_at: Utc::now() + chrono::Duration::minutes(crate::context::BUNDLE_TTL_MINUTES),

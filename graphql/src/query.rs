@@ -43,7 +43,7 @@ impl AccountQuery {
         let model = accounts::current_account(&ctx.state().db, tenant).await?;
         Ok(Account {
             model,
-            role: tenant.role,
+            role: tenant.role(),
         })
     }
 

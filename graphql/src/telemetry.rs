@@ -452,7 +452,7 @@ impl SubscriptionRoot {
             ),
             None => None,
         };
-        let account = tenant.account_id;
+        let account = tenant.account_id();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
         let readings = events.flat_map(move |event| {
             let items: Vec<Reading> = match event.as_deref() {
@@ -499,7 +499,7 @@ impl SubscriptionRoot {
             ),
             None => None,
         };
-        let account = tenant.account_id;
+        let account = tenant.account_id();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
         let changes = events.filter_map(move |event| {
             let change = match event.as_deref() {

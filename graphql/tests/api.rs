@@ -762,12 +762,10 @@ async fn members_and_invitations(backend: Backend) {
     assert_eq!((r.code(), r.field()), ("VALIDATION", Some("email")));
 
     // An expired invitation is refused.
-    let tenant = tds_domain::Tenant {
-        account_id: account.id,
-        user_id: owner.user.id,
-        role: tds_entity::Role::Admin,
-        timezone: account.timezone.clone(),
-    };
+    let tenant = tds_domain::Operator::command_line()
+        .act_as(&api.state.db, owner.user.id, account.id)
+        .await
+        .unwrap();
     let old = tds_domain::members::invite_member(
         &api.state.db,
         &tenant,

@@ -6,9 +6,9 @@
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
-use tds_domain::Credentials;
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::auth::TokenKeys;
+use tds_domain::{Credentials, Operator, Tenant};
 use tds_entity::{account, user};
 use tds_graphql::{ApiState, RequestScope, TdsSchema};
 use uuid::Uuid;
@@ -229,13 +229,13 @@ impl TestApi {
     pub async fn user(&self, email: &str, superuser: bool) -> Caller {
         let user = accounts::create_user(
             &self.state.db,
+            &Operator::command_line(),
             NewUser {
                 email: email.into(),
                 password: "password123".into(),
                 name: String::new(),
                 is_superuser: superuser,
             },
-            None,
             Utc::now(),
         )
         .await
@@ -252,12 +252,12 @@ impl TestApi {
     pub async fn account(&self, name: &str, admin: &Caller) -> (account::Model, Caller) {
         let account = accounts::create_account(
             &self.state.db,
+            &Operator::command_line(),
             NewAccount {
                 name: name.into(),
                 ..Default::default()
             },
             admin.user.id,
-            None,
             Utc::now(),
         )
         .await
@@ -309,6 +309,24 @@ macro_rules! backend_tests {
     )+};
 }
 
+/// The scope of an ADMIN of `account_id` (its first one), as that member's own request
+/// would resolve it: what a test needs to call tenant-scoped domain functions directly.
+pub async fn admin_of(db: &DatabaseConnection, account_id: Uuid) -> Tenant {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let admin = tds_entity::membership::Entity::find()
+        .filter(tds_entity::membership::Column::AccountId.eq(account_id))
+        .filter(tds_entity::membership::Column::Role.eq(tds_entity::Role::Admin))
+        .order_by_asc(tds_entity::membership::Column::Id)
+        .one(db)
+        .await
+        .expect("membership read")
+        .expect("the account has an ADMIN");
+    Operator::command_line()
+        .act_as(db, admin.user_id, account_id)
+        .await
+        .expect("the admin's scope")
+}
+
 /// A gateway created for a test, with its devices' codes and ids.
 #[derive(Debug, Clone)]
 pub struct TestGateway {
@@ -335,38 +353,37 @@ pub async fn seed_fleet(
     use tds_domain::gateways::GatewayDraft;
     let now = Utc::now();
     let tag = Uuid::new_v4().simple().to_string();
+    let operator = Operator::command_line();
     let user = accounts::create_user(
         db,
+        &operator,
         NewUser {
             email: format!("fleet-{tag}@test.invalid"),
             password: "password123".into(),
             name: String::new(),
             is_superuser: false,
         },
-        None,
         now,
     )
     .await
     .expect("user");
     let account = accounts::create_account(
         db,
+        &operator,
         NewAccount {
             name: format!("Fleet {tag}"),
             timezone: Some(timezone.into()),
             ..Default::default()
         },
         user.id,
-        None,
         now,
     )
     .await
     .expect("account");
-    let tenant = tds_domain::Tenant {
-        account_id: account.id,
-        user_id: user.id,
-        role: tds_entity::Role::Admin,
-        timezone: timezone.into(),
-    };
+    let tenant = operator
+        .act_as(db, user.id, account.id)
+        .await
+        .expect("the fleet's admin");
     let mut out = Vec::new();
     for g in 0..gateways {
         let mac = format!("02:{prefix:02x}:00:00:{:02x}:{:02x}", g / 256, g % 256);

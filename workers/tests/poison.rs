@@ -624,10 +624,10 @@ async fn an_ack_that_cannot_be_handled_holds_up_nothing() {
     for g in &gateways[1..] {
         tds_domain::certificates::issue_for_gateway(
             &db.db,
+            &tds_domain::Operator::command_line(),
             &ca,
             &g.mac,
             tds_certs::Algorithm::P256,
-            None,
             now,
         )
         .await
@@ -657,10 +657,15 @@ async fn an_ack_that_cannot_be_handled_holds_up_nothing() {
         let mut ids = Vec::new();
         for g in good {
             ids.push(
-                tds_domain::renewals::renew_by_mac(&db.db, &g.mac, now)
-                    .await
-                    .unwrap()
-                    .id,
+                tds_domain::renewals::renew_by_mac(
+                    &db.db,
+                    &tds_domain::Operator::command_line(),
+                    &g.mac,
+                    now,
+                )
+                .await
+                .unwrap()
+                .id,
             );
         }
         ids
@@ -694,10 +699,15 @@ async fn an_ack_that_cannot_be_handled_holds_up_nothing() {
     }
     publish_all(&broker.url, acks).await;
     // Scheduled after the poison arrived: only the poll publishes it.
-    let scheduled = tds_domain::renewals::renew_by_mac(&db.db, &later.mac, Utc::now())
-        .await
-        .unwrap()
-        .id;
+    let scheduled = tds_domain::renewals::renew_by_mac(
+        &db.db,
+        &tds_domain::Operator::command_line(),
+        &later.mac,
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .id;
     for id in &renewals {
         eventually(
             Duration::from_secs(30),

@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use tds_certs::{Algorithm, CertificateAuthority};
 use tds_domain::renewals::{self, CertificateUpdate, CsrRequest, RenewalPolicy, Sent};
 use tds_domain::{DomainError, Tenant};
 use tds_entity::{
-    CertificateStatus, RenewalMode, RenewalState, RenewalStep, RenewalTrigger, Role, certificate,
+    CertificateStatus, RenewalMode, RenewalState, RenewalStep, RenewalTrigger, certificate,
     certificate_renewal,
 };
 use tds_testkit::{Backend, TestDb, backend_tests, renewal_log, seed_fleet};
@@ -27,18 +27,7 @@ fn policy(tz: &str) -> RenewalPolicy {
 }
 
 async fn admin(db: &sea_orm::DatabaseConnection, account_id: Uuid) -> Tenant {
-    let m = tds_entity::membership::Entity::find()
-        .filter(tds_entity::membership::Column::AccountId.eq(account_id))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    Tenant {
-        account_id,
-        user_id: m.user_id,
-        role: Role::Admin,
-        timezone: "America/Sao_Paulo".into(),
-    }
+    tds_testkit::admin_of(db, account_id).await
 }
 
 async fn renewal(db: &sea_orm::DatabaseConnection, id: Uuid) -> certificate_renewal::Model {
@@ -121,10 +110,10 @@ async fn each_night_renews_the_ten_earliest(backend: Backend) {
         let issued_at = start - Duration::days(3_000) - Duration::days(offset as i64 * 3);
         let (record, _) = tds_domain::certificates::issue_for_gateway(
             &db.db,
+            &tds_domain::Operator::command_line(),
             &ca,
             &g.mac,
             Algorithm::P256,
-            None,
             issued_at,
         )
         .await
@@ -135,10 +124,10 @@ async fn each_night_renews_the_ten_earliest(backend: Backend) {
     let fresh_gateway = &gateways[0];
     let (fresh, _) = tds_domain::certificates::issue_for_gateway(
         &db.db,
+        &tds_domain::Operator::command_line(),
         &ca,
         &fresh_gateway.mac,
         Algorithm::P256,
-        None,
         start,
     )
     .await
@@ -300,10 +289,10 @@ async fn rollback_and_timeout_keep_the_old_certificate(backend: Backend) {
 
     let (old, _) = tds_domain::certificates::issue_for_gateway(
         &db.db,
+        &tds_domain::Operator::command_line(),
         &ca,
         &g.mac,
         Algorithm::Rsa2048,
-        None,
         now,
     )
     .await
@@ -535,10 +524,10 @@ async fn operator_revocations_stand(backend: Backend) {
     let policy = policy("America/Sao_Paulo");
     let (old, _) = tds_domain::certificates::issue_for_gateway(
         &db.db,
+        &tds_domain::Operator::command_line(),
         &ca,
         &g.mac,
         Algorithm::P256,
-        None,
         now,
     )
     .await
@@ -561,9 +550,15 @@ async fn operator_revocations_stand(backend: Backend) {
         .await
         .unwrap();
     let serial = published(r1.id).await;
-    tds_domain::certificates::revoke(&db.db, &serial, "key-compromise", now)
-        .await
-        .unwrap();
+    tds_domain::certificates::revoke(
+        &db.db,
+        &tds_domain::Operator::command_line(),
+        &serial,
+        "key-compromise",
+        now,
+    )
+    .await
+    .unwrap();
     renewals::apply_ack(&db.db, &g.mac, &ack(&serial, "applied"), now)
         .await
         .unwrap();
@@ -580,9 +575,15 @@ async fn operator_revocations_stand(backend: Backend) {
         .await
         .unwrap();
     let serial = published(r2.id).await;
-    tds_domain::certificates::revoke(&db.db, &old.serial, "key-compromise", now)
-        .await
-        .unwrap();
+    tds_domain::certificates::revoke(
+        &db.db,
+        &tds_domain::Operator::command_line(),
+        &old.serial,
+        "key-compromise",
+        now,
+    )
+    .await
+    .unwrap();
     // Its key may be compromised: the renewal stops at once, its successor is revoked, and
     // a late "applied" changes nothing.
     let r2 = renewal(&db.db, r2.id).await;
@@ -618,10 +619,10 @@ async fn one_per_gateway_and_failures_rest(backend: Backend) {
         async move {
             tds_domain::certificates::issue_for_gateway(
                 db,
+                &tds_domain::Operator::command_line(),
                 ca,
                 &mac,
                 Algorithm::P256,
-                None,
                 start - Duration::days(days),
             )
             .await
@@ -702,9 +703,16 @@ async fn csr_mode_signs_the_gateways_own_key(backend: Backend) {
     let now = at(2026, 11, 24, 12, 0);
     let ca = CertificateAuthority::create("test CA", now - Duration::days(1)).unwrap();
     let policy = policy("America/Sao_Paulo");
-    tds_domain::certificates::issue_for_gateway(&db.db, &ca, &g.mac, Algorithm::P256, None, now)
-        .await
-        .unwrap();
+    tds_domain::certificates::issue_for_gateway(
+        &db.db,
+        &tds_domain::Operator::command_line(),
+        &ca,
+        &g.mac,
+        Algorithm::P256,
+        now,
+    )
+    .await
+    .unwrap();
     let patch = tds_domain::gateways::GatewayPatch {
         renewal_mode: Some(RenewalMode::Csr),
         ..Default::default()

@@ -298,10 +298,10 @@ async fn revoked_gateways_are_refused_even_past_the_broker(backend: Backend) {
     for g in &gateways[..2] {
         tds_domain::certificates::issue_for_gateway(
             &db.db,
+            &tds_domain::Operator::command_line(),
             &ca,
             &g.mac,
             tds_certs::Algorithm::P256,
-            None,
             now,
         )
         .await
@@ -314,9 +314,15 @@ async fn revoked_gateways_are_refused_even_past_the_broker(backend: Backend) {
         .unwrap()
         .unwrap()
         .serial;
-    tds_domain::certificates::revoke(&db.db, &serial, "key-compromise", now)
-        .await
-        .unwrap();
+    tds_domain::certificates::revoke(
+        &db.db,
+        &tds_domain::Operator::command_line(),
+        &serial,
+        "key-compromise",
+        now,
+    )
+    .await
+    .unwrap();
     let writer = TelemetryWriter::new(db.db.clone(), FleetCache::default(), EventBus::in_process());
     let messages = gateways
         .iter()
