@@ -28,7 +28,13 @@ const MESSAGE_REASONS: [Reason; 10] = [
 ];
 
 /// Reasons `parse` may give for one item.
-const ITEM_REASONS: [Reason; 3] = [Reason::MissingField, Reason::WrongType, Reason::NonFinite];
+const ITEM_REASONS: [Reason; 5] = [
+    Reason::MissingField,
+    Reason::WrongType,
+    Reason::NonFinite,
+    Reason::OutOfRange,
+    Reason::NulInString,
+];
 
 fn check_rejection(rejection: &Rejection, allowed: &[Reason]) {
     assert!(
@@ -100,6 +106,10 @@ fn check_message(topic: &str, payload: &[u8], message: &Telemetry) {
             Err(rejection) => check_rejection(rejection, &ITEM_REASONS),
             Ok(item) => {
                 assert!(item.value.is_finite(), "non-finite value {item:?}");
+                assert!(item.value.abs() <= telemetry::MAX_ABS_VALUE, "{item:?}");
+                // PostgreSQL stores U+0000 in neither text nor jsonb.
+                assert!(!item.device_code.contains('\0'), "{item:?}");
+                assert!(!item.raw.to_string().contains("\\u0000"), "{item:?}");
                 assert!(!item.device_code.is_empty(), "empty device code");
                 assert_eq!(item.device_code, item.device_code.trim());
                 assert_eq!(
