@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::Utc;
 use clap::Subcommand;
 use sea_orm::EntityTrait;
@@ -140,9 +140,7 @@ async fn query(
     if n_gateways == 0 || n_gateways > 100 || n_devices > 247 {
         bail!("--gateways must be 1..=100 (one page) and --devices at most 247");
     }
-    let mut db = tds_domain::db::connect(&settings.database_url())
-        .await
-        .context("cannot open the database")?;
+    let mut db = crate::cli::database(&settings).await?;
     let statements = Arc::new(AtomicU64::new(0));
     let counter = statements.clone();
     db.set_metric_callback(move |_| {
@@ -249,7 +247,19 @@ async fn measure(
         }
     }
 
-    let state = crate::cli::api_state(settings, db.clone(), tds_bus::EventBus::in_process());
+    // A scratch api in this process: its tokens need to live only as long as the bench.
+    let keys = tds_domain::auth::TokenKeys::new(
+        tds_domain::auth::generate_secret().as_bytes(),
+        chrono::Duration::hours(1),
+    );
+    let counters = tds_bus::WindowCounters::in_process();
+    let state = crate::cli::api_state(
+        settings,
+        db.clone(),
+        tds_bus::EventBus::in_process(),
+        keys,
+        counters,
+    )?;
     let schema = tds_graphql::build_schema(state.clone());
     let (token, _) = state.keys.issue(user.id, now)?;
     let credentials = Credentials {

@@ -226,6 +226,7 @@ async fn measure(
     let counters = Arc::new(PublishCounters::default());
     let interval = Duration::from_secs_f64(f64::from(scenario.gateways) / f64::from(scenario.rate));
     let started = Instant::now();
+    let cpu_before = (crate::cpu::own(), crate::cpu::postgres_backends(db).await);
     eprintln!(
         "bench: publishing {} msg/s for {} s",
         scenario.rate, scenario.duration
@@ -266,6 +267,7 @@ async fn measure(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let stored_readings = count().await? as u64;
+    let cpu_after = (crate::cpu::own(), crate::cpu::postgres_backends(db).await);
     let _ = done_collecting.send(true);
     let (mut latencies, _, last_commit) = collector.await.context("latency collector")?;
     let _ = stop.send(true);
@@ -279,6 +281,18 @@ async fn measure(
         })
         .max(publish_seconds);
     let round = |v: f64| (v * 100.0).round() / 100.0;
+    // CPU per stored message: this process (publishers included) and the PostgreSQL
+    // backends of the bench's database, from the first publish to the end of the drain.
+    let per_message = |cpu: std::time::Duration| {
+        (stored_messages > 0).then(|| round(cpu.as_secs_f64() * 1e6 / stored_messages as f64))
+    };
+    let tds_cpu = match cpu_before.0.zip(cpu_after.0) {
+        Some((before, after)) => per_message(after.saturating_sub(before)),
+        None => None,
+    };
+    let pg_cpu = (!cpu_after.1.is_empty())
+        .then(|| per_message(crate::cpu::backends_delta(&cpu_before.1, &cpu_after.1)))
+        .flatten();
     cleanup::forget(settings, &ingest_config.client_id, tag).await;
     Ok(serde_json::json!({
         "scenario": "ingest",
@@ -297,6 +311,8 @@ async fn measure(
         "p95_ms": round(percentile(&latencies, 95.0)),
         "p99_ms": round(percentile(&latencies, 99.0)),
         "max_ms": round(latencies.last().copied().unwrap_or(0.0)),
+        "cpu_us_per_msg_tds": tds_cpu,
+        "cpu_us_per_msg_postgres": pg_cpu,
         "external": scenario.external,
     }))
 }

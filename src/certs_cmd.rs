@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
-use tds_certs::Algorithm;
+use tds_certs::{Algorithm, files};
 use tds_domain::config::Settings;
 use tds_domain::{Operator, certificates};
 use tds_entity::CertificatePurpose;
@@ -76,6 +76,11 @@ pub enum CertsCommand {
         /// Common name of the platform's client identity (gets the service ACL).
         #[arg(long, default_value = "tds-platform")]
         platform_cn: String,
+        /// The user Mosquitto runs as (a name, `uid` or `uid:gid`): it gets broker.key and
+        /// the persistence directory. By default, when run as root, `mosquitto` if that
+        /// user exists (as Debian's package creates it); otherwise the files stay yours.
+        #[arg(long)]
+        broker_user: Option<String>,
     },
     /// Issue a service identity: the broker's server certificate or a platform client.
     Service {
@@ -90,6 +95,43 @@ pub enum CertsCommand {
         out: PathBuf,
     },
 }
+
+/// Whom the broker's key and persistence directory go to: the user named, or by default,
+/// when we run as root (we own the key just written), `mosquitto` if it exists. `None`
+/// leaves them to whoever runs this, who is then who runs the broker.
+#[allow(clippy::type_complexity)]
+fn broker_owner(
+    named: Option<&str>,
+    written_key: &Path,
+) -> anyhow::Result<Option<(Option<String>, (u32, u32))>> {
+    use std::os::unix::fs::MetadataExt;
+    let name_of = |user: &str| {
+        (!user.chars().next().is_some_and(|c| c.is_ascii_digit())).then(|| user.to_owned())
+    };
+    if let Some(user) = named {
+        let ids = files::user_ids(user).map_err(|m| anyhow::anyhow!("--broker-user: {m}"))?;
+        return Ok(Some((name_of(user), ids)));
+    }
+    let as_root = std::fs::metadata(written_key)
+        .with_context(|| format!("{}", written_key.display()))?
+        .uid()
+        == 0;
+    if !as_root {
+        return Ok(None);
+    }
+    match files::user_ids(DEFAULT_BROKER_USER) {
+        Ok(ids) => Ok(Some((name_of(DEFAULT_BROKER_USER), ids))),
+        Err(_) => {
+            eprintln!(
+                "warning: no user '{DEFAULT_BROKER_USER}' here: broker.key stays root's. A broker started as root drops to its service user and must be able to read it: pass --broker-user (a name or uid:gid)."
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The user Debian's (and the official image's) Mosquitto runs as.
+const DEFAULT_BROKER_USER: &str = "mosquitto";
 
 fn file_name(mac: &str) -> String {
     mac.replace(':', "")
@@ -144,7 +186,7 @@ pub async fn run(
                 })
                 .collect();
             let zip = tds_certs::bundle::zip(&entries, ca.cert_pem())?;
-            std::fs::write(&out, zip).with_context(|| format!("cannot write {}", out.display()))?;
+            tds_certs::write_private(&out, &zip)?;
             println!("{} ({} gateways)", out.display(), issued.len());
         }
         CertsCommand::Revoke { serial, reason } => {
@@ -197,11 +239,12 @@ pub async fn run(
             hosts,
             broker_path,
             platform_cn,
+            broker_user,
         } => {
             let ca = tds_certs::load_ca(&settings.data_dir)?;
             let db = db().await?;
-            std::fs::create_dir_all(&out)
-                .with_context(|| format!("cannot create {}", out.display()))?;
+            // The broker (its own user) must be able to enter the directory.
+            files::create_dir(&out, 0o755)?;
             let out = out
                 .canonicalize()
                 .with_context(|| format!("{}", out.display()))?;
@@ -215,14 +258,27 @@ pub async fn run(
                 now,
             )
             .await?;
-            tds_certs::write_pair(&out, "broker", &broker)?;
+            let (_, key) = tds_certs::write_pair(&out, "broker", &broker)?;
+            let persistence = out.join(tds_certs::broker::PERSISTENCE_DIR);
+            files::create_dir(&persistence, 0o700)?;
+            let user = broker_owner(broker_user.as_deref(), &key)?;
+            if let Some((_, ids)) = &user {
+                files::give_to(&key, *ids)?;
+                files::give_to(&persistence, *ids)?;
+            }
             tds_certs::write_file(&out.join("ca.pem"), ca.cert_pem())?;
             write_crls(&db, &ca, settings, Some(&out.join("crl.pem")), now).await?;
             let seen_as = broker_path.unwrap_or_else(|| out.clone());
             tds_certs::write_file(&out.join("acl"), &tds_certs::broker::acl(&platform_cn))?;
+            let name = user.as_ref().and_then(|(name, _)| name.as_deref());
             tds_certs::write_file(
                 &out.join("mosquitto.conf"),
-                &tds_certs::broker::config(&seen_as, port),
+                &tds_certs::broker::config(
+                    &seen_as,
+                    port,
+                    name,
+                    tds_domain::telemetry::MAX_PAYLOAD_BYTES,
+                ),
             )?;
             println!("{}", out.join("mosquitto.conf").display());
         }

@@ -7,7 +7,7 @@ use tds_bus::{EventBus, QueueConfig, TelemetryQueue};
 use tds_domain::Operator;
 use tds_domain::accounts::{self, NewAccount, NewUser};
 use tds_domain::auth::TokenKeys;
-use tds_domain::config::Settings;
+use tds_domain::config::{Settings, mask_url};
 use tds_domain::values::Email;
 use tds_graphql::ApiState;
 use tds_ingest::IngestConfig;
@@ -127,32 +127,28 @@ fn settings() -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
-async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+/// Opens the database, as it is (for `tds migrate`).
+async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let url = settings.database_url();
-    tds_domain::db::connect(&url).await.with_context(|| {
-        format!(
-            "cannot open the database ({})",
-            url.split('@').next_back().unwrap_or("")
-        )
-    })
+    tds_domain::db::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database ({})", mask_url(&url)))
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TDS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Opens a database that is at this build's schema (every command but `tds migrate`).
+pub(crate) async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = connect(settings).await?;
+    tds_domain::db::check_migrated(&db).await?;
+    Ok(db)
 }
 
 /// Runs one command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    init_tracing();
+    crate::logging::init();
     match cli.command {
         Command::Migrate => {
             let settings = settings()?;
-            let db = database(&settings).await?;
+            let db = connect(&settings).await?;
             tds_migration::migrate(&db, Utc::now())
                 .await
                 .context("migration failed")?;
@@ -303,26 +299,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds what the api needs from settings.
+/// The token keys of `tds serve`: only from `TDS_JWT_SECRET` (32 bytes or more), so
+/// tokens work on every replica and across restarts. (A single-machine mode may instead
+/// pass keys from a secret it keeps in its data directory, `auth::generate_secret`.)
+fn serve_token_keys(settings: &Settings) -> anyhow::Result<TokenKeys> {
+    let ttl = chrono::Duration::hours(settings.token_ttl_hours);
+    Ok(TokenKeys::from_secret(settings.jwt_secret.as_deref(), ttl)?)
+}
+
+/// Builds what the api needs from settings, with token keys and sign-in counters chosen
+/// by the caller.
 pub fn api_state(
     settings: &Settings,
     db: sea_orm::DatabaseConnection,
     events: EventBus,
-) -> ApiState {
-    let ttl = chrono::Duration::hours(settings.token_ttl_hours);
-    let keys = match &settings.jwt_secret {
-        Some(secret) => TokenKeys::new(secret.as_bytes(), ttl),
-        None => {
-            tracing::warn!("TDS_JWT_SECRET is not set: tokens will not survive a restart");
-            TokenKeys::ephemeral(ttl)
-        }
+    keys: TokenKeys,
+    counters: tds_bus::WindowCounters,
+) -> anyhow::Result<ApiState> {
+    let auth = tds_graphql::AuthState {
+        login_limits: settings.auth.login_limits(),
+        counters,
+        session_recheck: settings
+            .auth
+            .session_recheck()
+            .map_err(anyhow::Error::msg)?,
+        trusted_proxies: settings
+            .auth
+            .trusted_proxies()
+            .map_err(anyhow::Error::msg)?,
     };
     // The CA is optional: without one, certificate mutations explain how to create it.
     let pki = tds_certs::load_ca(&settings.data_dir)
         .ok()
         .map(std::sync::Arc::new);
     let crl_paths = crl_paths(settings);
-    ApiState {
+    Ok(ApiState {
         db,
         keys,
         events,
@@ -331,7 +342,9 @@ pub fn api_state(
         bundles: Default::default(),
         renewal_policy: tds_domain::renewals::RenewalPolicy::from_settings(settings)
             .unwrap_or_default(),
-    }
+        introspection: settings.graphql_introspection,
+        auth,
+    })
 }
 
 /// The platform's client identity for `mqtts://`, when all three files are set.
@@ -387,6 +400,12 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     }
     let runs = |name: &str| wanted.iter().any(|s| s == name);
     let settings = settings()?;
+    // Before anything connects: an api that cannot sign tokens durably must not start.
+    let keys = if runs("api") {
+        Some(serve_token_keys(&settings)?)
+    } else {
+        None
+    };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let signal = move || {
         let mut stopped = stopped.clone();
@@ -416,12 +435,15 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
         None
     };
 
-    if let (true, Some(db), Some(events)) = (runs("api"), db.clone(), events.clone()) {
+    if let (Some(keys), Some(db), Some(events)) = (keys, db.clone(), events.clone()) {
+        let counters =
+            tds_bus::WindowCounters::redis(&settings.redis_url, &settings.auth.limits_prefix)
+                .await?;
+        let state = api_state(&settings, db, events, keys, counters)?;
         let listener = tokio::net::TcpListener::bind(&settings.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
         tracing::info!(addr = %listener.local_addr()?, "api listening");
-        let state = api_state(&settings, db, events);
         let stop = signal();
         tasks.spawn(async move { tds_api::serve(listener, state, stop).await.context("api") });
     }

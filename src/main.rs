@@ -5,7 +5,9 @@ mod bench;
 mod bench_ingest;
 mod certs_cmd;
 mod cli;
+mod cpu;
 mod firmware;
+mod logging;
 mod simulate;
 
 use clap::Parser;
@@ -23,7 +25,7 @@ fn main() {
         }
     };
     if let Err(e) = runtime.block_on(cli::run(cli)) {
-        eprintln!("error: {e:#}");
+        logging::print_error(&e);
         std::process::exit(1);
     }
 }

@@ -608,3 +608,125 @@ async fn certificate_batches_are_all_or_nothing() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `tds serve` with the api and a secret as given; `None` unsets it.
+fn serve_api(db_url: &str, secret: Option<&str>, addr: &str) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tds"));
+    command
+        .args(["serve", "--only", "api"])
+        .env("DATABASE_URL", db_url)
+        .env("TDS_HTTP_ADDR", addr)
+        .env("TDS_LOG", "warn")
+        .env(
+            "TDS_EVENT_CHANNEL",
+            format!("tds-test:{}:events", uuid::Uuid::new_v4().simple()),
+        )
+        .env_remove("TDS_JWT_SECRET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(secret) = secret {
+        command.env("TDS_JWT_SECRET", secret);
+    }
+    command.spawn().unwrap()
+}
+
+/// Waits for `child` to exit; kills it and fails if it is still running after `within`.
+fn exits_within(mut child: std::process::Child, within: std::time::Duration) -> Output {
+    let deadline = std::time::Instant::now() + within;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {within:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A random signing secret per process breaks sign-in across replicas and restarts:
+/// the api refuses to start without a real one.
+#[tokio::test]
+async fn serve_refuses_to_run_the_api_without_a_long_jwt_secret() {
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    for (secret, expected) in [
+        (None, "TDS_JWT_SECRET is not set"),
+        (Some(""), "TDS_JWT_SECRET is not set"),
+        (
+            Some("0123456789abcdef0123456789abcde"),
+            "TDS_JWT_SECRET has 31 bytes",
+        ),
+    ] {
+        let serve = serve_api(&db.url, secret, "127.0.0.1:0");
+        let output = exits_within(serve, std::time::Duration::from_secs(30));
+        assert!(!output.status.success(), "{secret:?}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains(expected), "{secret:?}: {err}");
+        assert!(err.contains("32"), "says what is needed: {err}");
+    }
+
+    // 32 bytes: the api comes up and answers.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut serve = serve_api(
+        &db.url,
+        Some("0123456789abcdef0123456789abcdef"),
+        &format!("127.0.0.1:{port}"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let healthy = loop {
+        use std::io::{Read, Write};
+        if let Some(status) = serve.try_wait().unwrap() {
+            panic!("serve exited: {status}");
+        }
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n");
+            let mut reply = String::new();
+            let _ = s.read_to_string(&mut reply);
+            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                break true;
+            }
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    serve.kill().unwrap();
+    let _ = serve.wait();
+    assert!(healthy, "the api answers /healthz with a 32-byte secret");
+}
+
+/// Sign-in and session settings come from the environment and are checked at start.
+#[test]
+fn auth_settings_are_read_and_checked() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .args(["migrate"])
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("TDS_LOG", "warn")
+        .env("TDS_SESSION_RECHECK_S", "600")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("TDS_SESSION_RECHECK_S: 600"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .args(["migrate"])
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("TDS_LOG", "warn")
+        .env("TDS_TRUSTED_PROXIES", "10.0.0.1, not-an-address")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not-an-address"), "{}", stderr(&out));
+}

@@ -49,7 +49,9 @@ async fn the_broker_enforces_certificates_revocation_and_topics() {
     let telemetry = |mac: &str| format!("tds_new/devices/{mac}/telemetry");
 
     // A provisioned gateway publishes and the platform receives it; a message on another
-    // gateway's topic is dropped (it would arrive before the marker published after it).
+    // gateway's topic is dropped (it would arrive before the marker published after it),
+    // and so is a payload above the platform's cap (the broker completes its QoS flow, so
+    // the gateway does not send it again, and no client spends memory on it).
     let sub = subscribe(
         &broker,
         &ca,
@@ -67,6 +69,15 @@ async fn the_broker_enforces_certificates_revocation_and_topics() {
         Some(&gw0),
         &telemetry(&mac1),
         "forged",
+        false
+    ));
+    let oversized = "x".repeat(tds_domain::telemetry::MAX_PAYLOAD_BYTES + 1);
+    assert!(publish(
+        &broker,
+        &ca,
+        Some(&gw0),
+        &telemetry(&mac0),
+        &oversized,
         false
     ));
     assert!(publish(

@@ -1,29 +1,80 @@
 //! The HTTP service: GraphQL (POST, GraphiQL on GET), health and readiness.
 //!
 //! Credentials are read from the headers here and resolved once per request into the
-//! GraphQL request's scope; everything after that is the schema's business.
+//! GraphQL request's scope; everything after that is the schema's business. A WebSocket
+//! connection's credentials become a [`LiveSession`], re-checked while it lives.
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use async_graphql::ParseRequestError;
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::{
+    ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource, WebSocket as GraphQLWs, WebSocketProtocols, WsMessage,
+};
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::ws::WebSocketUpgrade;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::rejection::ExtensionRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Path, State};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures::{SinkExt, StreamExt};
 use tds_domain::{Credentials, DomainError};
-use tds_graphql::{ApiState, RequestScope, TdsSchema};
+use tds_graphql::{ApiState, LiveSession, RequestScope, TdsSchema};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Largest request body accepted (GraphQL documents and variables).
+/// Largest request body accepted (GraphQL documents and variables), and largest
+/// WebSocket message.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// WebSocket close code for a message over the cap (RFC 6455 "message too big").
+pub const CLOSE_TOO_BIG: u16 = 1009;
+
+/// How long a connection closed for an oversized message stays open after the close
+/// frame, so the client reads the frame before the socket goes.
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
+/// The address a request comes from: the socket's peer, or, when the peer is a trusted
+/// reverse proxy, the nearest untrusted address in `X-Forwarded-For` (later entries were
+/// added by proxies closer to us; earlier ones are whatever the client claimed).
+pub fn client_address(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted_proxies: &[IpAddr],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted_proxies.contains(a))
+            .unwrap_or(peer),
+    )
+}
+
+/// The peer address of a connection served with `into_make_service_with_connect_info`
+/// (absent when the router is called directly).
+type Peer = Result<ConnectInfo<SocketAddr>, ExtensionRejection>;
+
+fn peer_ip(peer: &Peer) -> Option<IpAddr> {
+    peer.as_ref().ok().map(|ConnectInfo(addr)| addr.ip())
+}
 
 /// What handlers share.
 #[derive(Clone)]
@@ -87,6 +138,7 @@ fn error_response(status: StatusCode, error: &DomainError, message: &str) -> Res
 
 async fn graphql(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
@@ -114,9 +166,11 @@ async fn graphql(
         }
     };
     let credentials = credentials_from_headers(&headers);
+    let client = client_address(peer_ip(&peer), &headers, &state.api.auth.trusted_proxies);
     match RequestScope::resolve(&state.api, &credentials).await {
         Ok(scope) => {
-            GraphQLResponse::from(state.schema.execute(scope.attach(request)).await).into_response()
+            let request = scope.with_client(client).attach(request);
+            GraphQLResponse::from(state.schema.execute(request).await).into_response()
         }
         Err(e) => {
             tracing::error!(error = %e, "resolving the session failed");
@@ -129,10 +183,11 @@ async fn graphql(
 /// `GET /graphql`: a WebSocket upgrade for subscriptions, GraphiQL otherwise.
 async fn graphql_get(
     State(state): State<AppState>,
-    protocol: Result<GraphQLProtocol, StatusCode>,
+    peer: Peer,
+    headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) else {
+    let (Some(protocol), Ok(upgrade)) = (subprotocol(&headers), upgrade) else {
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -141,22 +196,91 @@ async fn graphql_get(
         )
         .into_response();
     };
+    let client = client_address(peer_ip(&peer), &headers, &state.api.auth.trusted_proxies);
     upgrade
+        .max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            let api = state.api.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    let credentials = credentials_from_init_payload(&payload);
-                    let scope = RequestScope::resolve(&api, &credentials)
-                        .await
-                        .map_err(|_| async_graphql::Error::new("internal error"))?;
-                    let mut data = async_graphql::Data::default();
-                    data.insert(scope);
-                    Ok(data)
-                })
-                .serve()
+        .on_upgrade(move |socket| serve_socket(socket, state, protocol, client))
+}
+
+/// The GraphQL WebSocket protocol the client asked for (`Sec-WebSocket-Protocol`).
+fn subprotocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .find_map(|p| p.trim().parse().ok())
+}
+
+/// Whether a WebSocket read failed because the message was over the cap.
+fn too_big(error: &axum::Error) -> bool {
+    use std::error::Error as _;
+    matches!(
+        error
+            .source()
+            .and_then(|e| e.downcast_ref::<tungstenite::Error>()),
+        Some(tungstenite::Error::Capacity(_))
+    )
+}
+
+/// One `graphql-transport-ws` (or `graphql-ws`) connection. A message over
+/// [`MAX_BODY_BYTES`] ends it with close code [`CLOSE_TOO_BIG`].
+async fn serve_socket(
+    socket: WebSocket,
+    state: AppState,
+    protocol: WebSocketProtocols,
+    client: Option<IpAddr>,
+) {
+    let (mut sink, stream) = socket.split();
+    let oversized = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = oversized.clone();
+    let input = stream
+        .take_while(move |message| {
+            if let Err(e) = message {
+                seen.store(too_big(e), std::sync::atomic::Ordering::SeqCst);
+            }
+            std::future::ready(message.is_ok())
         })
+        .filter_map(|message| {
+            std::future::ready(match message {
+                Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
+                _ => None,
+            })
+        });
+    let api = state.api.clone();
+    let mut output = GraphQLWs::new(state.schema.clone(), input, protocol)
+        .on_connection_init(move |payload| async move {
+            let credentials = credentials_from_init_payload(&payload);
+            let live = LiveSession::start(&api, credentials, client)
+                .await
+                .map_err(|_| async_graphql::Error::new("internal error"))?;
+            let mut data = async_graphql::Data::default();
+            data.insert(live);
+            Ok(data)
+        })
+        .map(|message| match message {
+            WsMessage::Text(text) => Message::Text(text.into()),
+            WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })),
+        });
+    while let Some(message) = output.next().await {
+        if sink.send(message).await.is_err() {
+            return;
+        }
+    }
+    if oversized.load(std::sync::atomic::Ordering::SeqCst) {
+        let close = Message::Close(Some(CloseFrame {
+            code: CLOSE_TOO_BIG,
+            reason: format!("message over {MAX_BODY_BYTES} bytes").into(),
+        }));
+        if sink.send(close).await.is_ok() {
+            tokio::time::sleep(CLOSE_LINGER).await;
+        }
+    }
 }
 
 /// Reads the same two credentials from a `connection_init` payload (keys case-insensitive).
@@ -233,13 +357,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Serves the api until `shutdown` resolves.
+/// Serves the api until `shutdown` resolves (with each connection's peer address, for
+/// the sign-in limits).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     api: ApiState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(api))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(api).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

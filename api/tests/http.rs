@@ -189,3 +189,65 @@ async fn a_certificate_bundle_downloads_once_to_its_own_account() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
 }
+
+/// Failed sign-ins are limited per client address, whatever e-mails they try; the
+/// address is the socket's peer, and `X-Forwarded-For` counts only from a trusted proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_are_limited_per_address() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use std::net::SocketAddr;
+    let api = TestApi::new(Backend::Sqlite).await;
+    let mut state = api.state.clone();
+    state.auth.login_limits.per_address.attempts = 3;
+    let proxy: SocketAddr = "10.0.0.1:443".parse().unwrap();
+    state.auth.trusted_proxies = vec![proxy.ip()];
+    let from = |peer: &str| {
+        tds_api::router(state.clone()).layer(MockConnectInfo(peer.parse::<SocketAddr>().unwrap()))
+    };
+    let attempt = |app: axum::Router, n: usize, forwarded: Option<&'static str>| async move {
+        let body = json!({"query": format!("mutation {{ login(email: \"user{n}@x.example\", password: \"guess\") {{ token }} }}")});
+        let mut request = graphql(body, None, None);
+        if let Some(f) = forwarded {
+            request
+                .headers_mut()
+                .insert("x-forwarded-for", f.parse().unwrap());
+        }
+        let (_, _, body) = send(&app, request).await;
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        body["errors"][0]["extensions"].clone()
+    };
+
+    let guesser = from("192.0.2.7:5000");
+    for n in 0..3 {
+        assert_eq!(
+            attempt(guesser.clone(), n, None).await["code"],
+            "UNAUTHENTICATED"
+        );
+    }
+    let refused = attempt(guesser.clone(), 3, None).await;
+    assert_eq!(refused["code"], "RATE_LIMITED");
+    assert!((1..=60).contains(&refused["retryAfter"].as_u64().unwrap()));
+    // Claiming to be someone else does not help a client that is not a trusted proxy …
+    let spoofed = attempt(guesser, 4, Some("198.51.100.9")).await;
+    assert_eq!(spoofed["code"], "RATE_LIMITED");
+    // … while another address is not affected.
+    assert_eq!(
+        attempt(from("192.0.2.8:5000"), 5, None).await["code"],
+        "UNAUTHENTICATED"
+    );
+
+    // Behind the trusted proxy, each client counts on its own: the nearest address the
+    // proxy did not add itself is the client (what the client wrote before it is ignored).
+    let proxy = from("10.0.0.1:443");
+    for n in 0..3 {
+        let code = attempt(proxy.clone(), 10 + n, Some("203.0.113.5, 198.51.100.1")).await;
+        assert_eq!(code["code"], "UNAUTHENTICATED");
+    }
+    let code = attempt(proxy.clone(), 20, Some("203.0.113.6, 198.51.100.1")).await;
+    assert_eq!(code["code"], "RATE_LIMITED", "same client, another claim");
+    let code = attempt(proxy, 21, Some("198.51.100.2")).await;
+    assert_eq!(
+        code["code"], "UNAUTHENTICATED",
+        "another client of the proxy"
+    );
+}

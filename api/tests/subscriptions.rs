@@ -31,6 +31,8 @@ async fn replica(db: &TestDb, channel: &str, keys: &tds_domain::auth::TokenKeys)
         crl_paths: Vec::new(),
         bundles: Default::default(),
         renewal_policy: Default::default(),
+        introspection: true,
+        auth: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -109,6 +111,7 @@ async fn two_api_replicas_both_deliver_a_stored_reading() {
                 topic: telemetry_topic(&g.mac),
                 payload: payload(&g.mac, at, &[("D01", 7.5)]),
                 received_at: Utc::now(),
+                truncated_from: None,
             }];
             writer
                 .write(&[TelemetryBatch { messages }], Utc::now())

@@ -60,6 +60,14 @@ pub enum Event {
         /// The renewal.
         renewal_id: Uuid,
     },
+    /// Who may do what changed (a role, a removal, a licence, a user switched off): live
+    /// sessions of this account and/or user re-check themselves now. `None` matches all.
+    AccessChanged {
+        /// The account concerned, or every account.
+        account_id: Option<Uuid>,
+        /// The user concerned, or every user.
+        user_id: Option<Uuid>,
+    },
 }
 
 impl Event {
@@ -69,15 +77,22 @@ impl Event {
             Event::Readings { account_id, .. } | Event::GatewayStatus { account_id, .. } => {
                 Some(*account_id)
             }
+            Event::AccessChanged { account_id, .. } => *account_id,
             Event::FleetChanged { .. } | Event::RenewalScheduled { .. } => None,
         }
     }
 }
 
-/// Events could not be published.
+/// Events could not be published (or Redis could not be reached).
 #[derive(Debug, thiserror::Error)]
 #[error("event bus: {0}")]
 pub struct BusError(String);
+
+impl BusError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
 
 /// Publish and subscribe.
 #[derive(Clone)]

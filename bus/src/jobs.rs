@@ -13,6 +13,18 @@ pub struct InboundMessage {
     pub payload: Vec<u8>,
     /// When ingest received it.
     pub received_at: DateTime<Utc>,
+    /// Set when the payload was larger than the platform takes: its full length (only
+    /// the first bytes travel, for the dead letter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated_from: Option<usize>,
+}
+
+impl InboundMessage {
+    /// Bytes this message takes in a queued job, rounded up: the payload in base64, the
+    /// topic (escaped at worst), the field names and the time.
+    pub fn queued_len(&self) -> usize {
+        self.payload.len().div_ceil(3) * 4 + self.topic.len() * 6 + 128
+    }
 }
 
 /// A batch of messages, pushed as one job so the queue's per-job cost is shared;
@@ -21,6 +33,17 @@ pub struct InboundMessage {
 pub struct TelemetryBatch {
     /// The messages, in arrival order.
     pub messages: Vec<InboundMessage>,
+}
+
+impl TelemetryBatch {
+    /// Bytes this batch takes as a queued job, rounded up (see [`InboundMessage::queued_len`]).
+    pub fn queued_len(&self) -> usize {
+        64 + self
+            .messages
+            .iter()
+            .map(InboundMessage::queued_len)
+            .sum::<usize>()
+    }
 }
 
 mod base64_bytes {

@@ -10,6 +10,13 @@ use apalis_sqlite::SqliteStorage;
 
 use crate::jobs::TelemetryBatch;
 
+/// Default largest job: far below what Redis takes in one value (512 MB) or SQLite in one
+/// blob (1 GB), and large enough that ingest's own budget always binds first.
+pub const DEFAULT_MAX_JOB_BYTES: usize = 64 * 1024 * 1024;
+/// The smallest job limit a queue accepts: one message of the largest size ingest forwards
+/// (64 KiB in base64, with its topic) always fits, so splitting always ends.
+pub const MIN_JOB_BYTES: usize = 256 * 1024;
+
 /// Where the queue lives and what it is called.
 #[derive(Debug, Clone)]
 pub struct QueueConfig {
@@ -23,6 +30,9 @@ pub struct QueueConfig {
     /// Worker heartbeat; a worker silent for three heartbeats is presumed dead and its
     /// jobs go back to the queue.
     pub heartbeat: Duration,
+    /// Largest job pushed (estimated queued bytes); a larger one is refused with
+    /// [`QueueError::TooLarge`] so the producer splits it. Never below [`MIN_JOB_BYTES`].
+    pub max_job_bytes: usize,
 }
 
 impl QueueConfig {
@@ -33,6 +43,7 @@ impl QueueConfig {
             name: name.to_owned(),
             fetch_batch: 64,
             heartbeat: Duration::from_secs(2),
+            max_job_bytes: DEFAULT_MAX_JOB_BYTES,
         }
     }
 
@@ -50,8 +61,32 @@ impl QueueConfig {
 
 /// The queue could not be reached or refused a job.
 #[derive(Debug, thiserror::Error)]
-#[error("telemetry queue: {0}")]
-pub struct QueueError(String);
+pub enum QueueError {
+    /// Redis or the queue file failed or could not be reached: try again later.
+    #[error("telemetry queue: {0}")]
+    Unavailable(String),
+    /// The job is larger than the queue takes: push its halves instead.
+    #[error("telemetry queue: a job of about {bytes} bytes exceeds the limit of {max}")]
+    TooLarge {
+        /// Estimated size of the job.
+        bytes: usize,
+        /// The queue's limit.
+        max: usize,
+    },
+}
+
+impl QueueError {
+    fn unavailable(e: impl std::fmt::Display) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// Whether a backend's refusal says the value was too large (Redis: a bulk string beyond
+/// `proto-max-bulk-len`; SQLite: a blob beyond its length limit).
+fn says_too_large(error: &str) -> bool {
+    let e = error.to_ascii_lowercase();
+    e.contains("invalid bulk length") || e.contains("too big") || e.contains("too large")
+}
 
 /// The apalis storage behind a queue.
 #[derive(Clone)]
@@ -67,6 +102,7 @@ pub enum QueueBackend {
 pub struct TelemetryQueue {
     backend: QueueBackend,
     name: String,
+    max_job_bytes: usize,
 }
 
 impl TelemetryQueue {
@@ -77,13 +113,13 @@ impl TelemetryQueue {
             let options: apalis_sqlite::SqliteConnectOptions = config
                 .url
                 .parse()
-                .map_err(|e| QueueError(format!("{}: {e}", config.url)))?;
+                .map_err(|e| QueueError::Unavailable(format!("{}: {e}", config.url)))?;
             let pool = apalis_sqlite::SqlitePool::connect_with(options.create_if_missing(true))
                 .await
-                .map_err(|e| QueueError(format!("cannot open {}: {e}", config.url)))?;
+                .map_err(|e| QueueError::Unavailable(format!("cannot open {}: {e}", config.url)))?;
             SqliteStorage::setup(&pool)
                 .await
-                .map_err(|e| QueueError(e.to_string()))?;
+                .map_err(QueueError::unavailable)?;
             let sqlite = apalis_sqlite::Config::default()
                 .queue(&config.name)
                 .batch_size(config.fetch_batch)
@@ -93,24 +129,49 @@ impl TelemetryQueue {
             return Ok(Self {
                 backend: QueueBackend::Sqlite(storage),
                 name: config.name.clone(),
+                max_job_bytes: config.max_job_bytes.max(MIN_JOB_BYTES),
             });
         }
         let conn = apalis_redis::connect(config.url.as_str())
             .await
-            .map_err(|e| QueueError(format!("cannot reach Redis at {}: {e}", config.url)))?;
+            .map_err(|e| {
+                QueueError::Unavailable(format!("cannot reach Redis at {}: {e}", config.url))
+            })?;
         Ok(Self {
             backend: QueueBackend::Redis(RedisStorage::new(conn).with_config(config.apalis())),
             name: config.name.clone(),
+            max_job_bytes: config.max_job_bytes.max(MIN_JOB_BYTES),
         })
     }
 
-    /// Enqueues one batch; when this returns `Ok` the batch is stored in the queue.
+    /// Enqueues one batch; when this returns `Ok` the batch is stored in the queue. A
+    /// batch beyond the job limit is refused with [`QueueError::TooLarge`] before it is
+    /// sent, so a producer never retries a push that can never succeed.
     pub async fn push(&mut self, batch: TelemetryBatch) -> Result<(), QueueError> {
+        let bytes = batch.queued_len();
+        let too_large = QueueError::TooLarge {
+            bytes,
+            max: self.max_job_bytes,
+        };
+        if bytes > self.max_job_bytes {
+            return Err(too_large);
+        }
         let result = match &mut self.backend {
             QueueBackend::Redis(storage) => storage.push(batch).await.map_err(|e| e.to_string()),
             QueueBackend::Sqlite(storage) => storage.push(batch).await.map_err(|e| e.to_string()),
         };
-        result.map_err(QueueError)
+        result.map_err(|e| {
+            if says_too_large(&e) {
+                too_large
+            } else {
+                QueueError::Unavailable(e)
+            }
+        })
+    }
+
+    /// The largest job this queue takes (estimated queued bytes).
+    pub fn max_job_bytes(&self) -> usize {
+        self.max_job_bytes
     }
 
     /// The apalis storage, for building a worker.
@@ -127,18 +188,18 @@ impl TelemetryQueue {
             QueueBackend::Sqlite(storage) => {
                 return Vacuum::vacuum(storage)
                     .await
-                    .map_err(|e| QueueError(e.to_string()));
+                    .map_err(QueueError::unavailable);
             }
         };
         let removed = Vacuum::vacuum(storage)
             .await
-            .map_err(|e| QueueError(e.to_string()))?;
+            .map_err(QueueError::unavailable)?;
         let done = storage.get_config().done_jobs_set();
         redis::cmd("UNLINK")
             .arg(done)
             .query_async::<i64>(storage.get_connection())
             .await
-            .map_err(|e| QueueError(e.to_string()))?;
+            .map_err(QueueError::unavailable)?;
         Ok(removed)
     }
 
@@ -157,21 +218,21 @@ impl TelemetryQueue {
             .arg(config.active_jobs_list())
             .query_async(&mut conn)
             .await
-            .map_err(|e| QueueError(e.to_string()))?;
+            .map_err(QueueError::unavailable)?;
         let inflight_sets: Vec<String> = redis::cmd("ZRANGE")
             .arg(config.workers_set())
             .arg(0)
             .arg(-1)
             .query_async(&mut conn)
             .await
-            .map_err(|e| QueueError(e.to_string()))?;
+            .map_err(QueueError::unavailable)?;
         let mut inflight = 0u64;
         for set in inflight_sets {
             let n: u64 = redis::cmd("SCARD")
                 .arg(set)
                 .query_async(&mut conn)
                 .await
-                .map_err(|e| QueueError(e.to_string()))?;
+                .map_err(QueueError::unavailable)?;
             inflight += n;
         }
         Ok(waiting + inflight)
@@ -187,7 +248,7 @@ async fn sqlx_count(
         .bind(queue)
         .fetch_one(storage.pool())
         .await
-        .map_err(|e| QueueError(e.to_string()))
+        .map_err(QueueError::unavailable)
 }
 
 /// Deletes every Redis key starting with `prefix` (a scratch queue's leftovers).

@@ -20,6 +20,9 @@ pub use rcgen::RevocationReason;
 
 pub mod broker;
 pub mod bundle;
+pub mod files;
+
+use files::{Access, Existing};
 
 /// Gateway certificates live ten years (ADR-002); renewal starts well before.
 pub const GATEWAY_VALIDITY_DAYS: i64 = 3_650;
@@ -269,9 +272,12 @@ impl CertificateAuthority {
         csr_pem: &str,
         now: DateTime<Utc>,
     ) -> Result<Issued, PkiError> {
+        // One reading of the text for every check: two PEM parsers could each find a
+        // different request in it (the key of one checked, the key of the other signed).
+        let der = pem_der(csr_pem, "CSR").map_err(|e| PkiError::Csr(e.to_string()))?;
         // The key first: a weak key gets its own reason, not a signature failure.
-        let algorithm = csr_key_algorithm(csr_pem)?;
-        let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem)
+        let (algorithm, key) = csr_key(&der)?;
+        let csr = rcgen::CertificateSigningRequestParams::from_der(&der.into())
             .map_err(|e| PkiError::Csr(format!("unreadable or badly signed request ({e})")))?;
         let cn = csr
             .params
@@ -286,7 +292,7 @@ impl CertificateAuthority {
         }
         self.sign_with(
             gateway_params(mac),
-            &csr.public_key,
+            &key,
             algorithm,
             now,
             GATEWAY_VALIDITY_DAYS,
@@ -424,21 +430,34 @@ pub fn check_issued_by(
     Ok(hex::encode(cert.raw_serial()))
 }
 
-/// The key algorithm of a CSR's public key, from the key itself (not from the CSR's
-/// signature algorithm): RSA with a 2048-bit modulus or ECDSA on P-256, nothing else.
-fn csr_key_algorithm(csr_pem: &str) -> Result<Algorithm, PkiError> {
+/// Bits of an RSA modulus (big-endian, perhaps with leading zero bytes). Not
+/// x509-parser's `key_size`, which rounds to whole bytes: it calls 2049 to 2055 bits 2048.
+fn modulus_bits(modulus: &[u8]) -> usize {
+    let significant = modulus.iter().position(|b| *b != 0).map(|i| &modulus[i..]);
+    significant
+        .and_then(|m| {
+            m.first()
+                .map(|first| m.len() * 8 - first.leading_zeros() as usize)
+        })
+        .unwrap_or(0)
+}
+
+/// The public key of a CSR (DER request) and its algorithm, from the key itself: RSA with
+/// a 2048-bit modulus or ECDSA on P-256, nothing else. Not from the CSR's signature
+/// algorithm, as rcgen's parsed request does: a P-256 key signing with SHA-384 would be
+/// certified as a P-384 key (a certificate no one can use).
+fn csr_key(der: &[u8]) -> Result<(Algorithm, rcgen::SubjectPublicKeyInfo), PkiError> {
     use x509_parser::prelude::FromDer;
     use x509_parser::public_key::PublicKey;
-    let der = pem_der(csr_pem, "CSR").map_err(|e| PkiError::Csr(e.to_string()))?;
-    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
+    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(der)
         .map_err(|e| PkiError::Csr(format!("unreadable request ({e})")))?;
     let spki = &csr.certification_request_info.subject_pki;
     let p256 = x509_parser::oid_registry::OID_EC_P256;
-    match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) if rsa.key_size() == 2048 => Ok(Algorithm::Rsa2048),
+    let algorithm = match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) if modulus_bits(rsa.modulus) == 2048 => Ok(Algorithm::Rsa2048),
         Ok(PublicKey::RSA(rsa)) => Err(PkiError::Csr(format!(
             "an RSA key of {} bits (RSA-2048 or ECDSA P-256 only)",
-            rsa.key_size()
+            modulus_bits(rsa.modulus)
         ))),
         Ok(PublicKey::EC(_))
             if spki
@@ -453,7 +472,10 @@ fn csr_key_algorithm(csr_pem: &str) -> Result<Algorithm, PkiError> {
         _ => Err(PkiError::Csr(
             "key algorithm not accepted (RSA-2048 or ECDSA P-256 only)".into(),
         )),
-    }
+    }?;
+    let key = rcgen::SubjectPublicKeyInfo::from_der(spki.raw)
+        .map_err(|e| PkiError::Csr(format!("unreadable public key ({e})")))?;
+    Ok((algorithm, key))
 }
 
 /// Whether a CSR asks for the key that `cert_pem` already certifies.
@@ -498,24 +520,7 @@ pub fn ca_paths(data_dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("ca.pem"), dir.join("ca.key"))
 }
 
-fn write(path: &Path, contents: &str, private: bool) -> Result<(), PkiError> {
-    let io = |source| PkiError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    std::fs::write(path, contents).map_err(io)?;
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-    }
-    Ok(())
-}
-
-/// Creates the CA in `data_dir`; refuses if one exists.
+/// Creates the CA in `data_dir` (its directory 0700, the key 0600); refuses if one exists.
 pub fn init_ca(data_dir: &Path, now: DateTime<Utc>) -> Result<CertificateAuthority, PkiError> {
     let (cert, key) = ca_paths(data_dir);
     if cert.exists() || key.exists() {
@@ -524,8 +529,21 @@ pub fn init_ca(data_dir: &Path, now: DateTime<Utc>) -> Result<CertificateAuthori
         ));
     }
     let ca = CertificateAuthority::create("TDS platform CA", now)?;
-    write(&key, &ca.key.serialize_pem(), true)?;
-    write(&cert, &ca.cert_pem, false)?;
+    if let Some(dir) = key.parent() {
+        files::create_dir(dir, 0o700)?;
+    }
+    files::write(
+        &key,
+        ca.key.serialize_pem().as_bytes(),
+        Access::Private,
+        Existing::Refuse,
+    )?;
+    files::write(
+        &cert,
+        ca.cert_pem.as_bytes(),
+        Access::Public,
+        Existing::Refuse,
+    )?;
     Ok(ca)
 }
 
@@ -548,19 +566,25 @@ pub fn load_ca(data_dir: &Path) -> Result<CertificateAuthority, PkiError> {
 pub fn write_pair(dir: &Path, name: &str, issued: &Issued) -> Result<(PathBuf, PathBuf), PkiError> {
     let cert = dir.join(format!("{name}.pem"));
     let key = dir.join(format!("{name}.key"));
-    write(&cert, &issued.cert_pem, false)?;
+    write_file(&cert, &issued.cert_pem)?;
     if let Some(key_pem) = &issued.key_pem {
-        write(&key, key_pem, true)?;
+        write_key_file(&key, key_pem)?;
     }
     Ok((cert, key))
 }
 
-/// Writes any text file (CA copy, CRL) into place.
+/// Writes a public file (certificate, CA copy, CRL) into place atomically (0644).
 pub fn write_file(path: &Path, contents: &str) -> Result<(), PkiError> {
-    write(path, contents, false)
+    files::write(path, contents.as_bytes(), Access::Public, Existing::Replace)
 }
 
-/// Writes a private key, readable by its owner only (0600).
+/// Writes a private key (or anything holding one) atomically, readable by its owner only
+/// (0600) from the moment it exists.
 pub fn write_key_file(path: &Path, contents: &str) -> Result<(), PkiError> {
-    write(path, contents, true)
+    write_private(path, contents.as_bytes())
+}
+
+/// Writes private bytes (a bundle zip) like [`write_key_file`].
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), PkiError> {
+    files::write(path, contents, Access::Private, Existing::Replace)
 }

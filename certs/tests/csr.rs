@@ -97,3 +97,101 @@ fn other_names_and_other_keys_are_refused() {
         Err(PkiError::Csr(_))
     ));
 }
+
+/// A CSR made by `openssl req` with the key options `args` (`-newkey rsa:2050` …).
+fn openssl_csr_with(args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-new", "-nodes", "-keyout", "/dev/null", "-subj"])
+        .arg(format!("/CN={MAC}"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_request_whose_key_is_checked_is_the_request_signed() {
+    // Found by fuzz/fuzz_targets/renewal_csr.rs (fuzz/regressions/renewal_csr/): the key
+    // check read the PEM with x509-parser (a BEGIN line must start the line), the signer
+    // with the pem crate (BEGIN anywhere), so one text could show each a different request.
+    let ca = CertificateAuthority::create("test CA", Utc::now()).unwrap();
+    let (allowed, _) = tds_certs::gateway_csr(MAC, Algorithm::P256).unwrap();
+    let p384 = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+    let ed25519 = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    for refused_key in [
+        csr_for(MAC, &p384),
+        csr_for(MAC, &ed25519),
+        openssl_csr("rsa:3072", MAC),
+    ] {
+        for text in [
+            format!("x{refused_key}{allowed}"),
+            format!(" {refused_key}{allowed}"),
+            format!("{allowed}{refused_key}"),
+        ] {
+            let Ok(issued) = ca.sign_gateway_csr(MAC, &text, Utc::now()) else {
+                continue; // refusing such a text is fine too
+            };
+            assert!(
+                tds_certs::csr_matches_certificate(&allowed, &issued.cert_pem).unwrap(),
+                "signed a key other than the one checked:\n{text}"
+            );
+            assert!(tds_certs::csr_matches_certificate(&text, &issued.cert_pem).unwrap());
+        }
+    }
+}
+
+#[test]
+fn an_rsa_key_is_2048_bits_exactly() {
+    // x509-parser's key size counts whole bytes past the first: 2049..=2055 bits were
+    // taken for 2048, 2041..=2047 for 2040.
+    let ca = CertificateAuthority::create("test CA", Utc::now()).unwrap();
+    for bits in [2047, 2050] {
+        let csr = openssl_csr_with(&["-newkey", &format!("rsa:{bits}")]);
+        let why = refused(ca.sign_gateway_csr(MAC, &csr, Utc::now()));
+        assert!(why.contains(&format!("{bits} bits")), "{bits}: {why}");
+    }
+}
+
+#[test]
+fn the_key_is_certified_as_it_is_not_as_the_request_was_signed() {
+    // Found by fuzz/fuzz_targets/renewal_csr.rs: the certificate took its key algorithm
+    // from the CSR's signature algorithm, so a P-256 key signing its CSR with SHA-384 got
+    // a certificate saying P-384 (unusable, and not recognised as that CSR's key).
+    let ca = CertificateAuthority::create("test CA", Utc::now()).unwrap();
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let key_file = std::env::temp_dir().join(format!("tds-csr-{}.key", uuid::Uuid::new_v4()));
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    // (SHA-512 with P-256 is refused: ring does not verify that pair.)
+    for digest in ["-sha256", "-sha384"] {
+        let out = std::process::Command::new("openssl")
+            .args(["req", "-new", "-subj"])
+            .arg(format!("/CN={MAC}"))
+            .arg("-key")
+            .arg(&key_file)
+            .arg(digest)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let csr = String::from_utf8(out.stdout).unwrap();
+        let issued = ca.sign_gateway_csr(MAC, &csr, Utc::now()).unwrap();
+        assert_eq!(issued.algorithm, Algorithm::P256);
+        assert!(
+            tds_certs::key_matches(&issued.cert_pem, &key.serialize_pem()).unwrap(),
+            "{digest}"
+        );
+        assert!(
+            tds_certs::csr_matches_certificate(&csr, &issued.cert_pem).unwrap(),
+            "{digest}"
+        );
+    }
+    std::fs::remove_file(&key_file).unwrap();
+}

@@ -41,13 +41,13 @@ pub async fn create_user(
     now: DateTime<Utc>,
 ) -> DomainResult<user::Model> {
     let email = Email::parse(&input.email).map_err(|m| DomainError::invalid("email", m))?;
-    let hash = auth::hash_password(&input.password)?;
     if find_user_by_email(db, &email).await?.is_some() {
         return Err(DomainError::invalid(
             "email",
             "a user with this e-mail already exists",
         ));
     }
+    let hash = auth::hash_password(&input.password).await?;
     let name = if input.name.trim().is_empty() {
         email
             .as_str()
@@ -95,7 +95,8 @@ pub struct LoginToken {
     pub user: user::Model,
 }
 
-/// Checks e-mail and password and issues a token. The error never says which was wrong.
+/// Checks e-mail and password and issues a token. The error never says which was wrong,
+/// and an unknown e-mail costs the same time as a wrong password.
 pub async fn login(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
@@ -108,13 +109,10 @@ pub async fn login(
         Ok(email) => find_user_by_email(db, &email).await?,
         Err(_) => None,
     };
-    let phc = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| auth::dummy_hash().to_owned());
-    let matches = auth::verify_password(password, &phc);
+    let phc = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let matches = auth::verify_password(password, phc).await?;
     match user {
-        Some(user) if matches && user.is_active && user.password_hash.is_some() => {
+        Some(user) if matches && user.is_active => {
             let (token, expires_at) = keys.issue(user.id, now)?;
             Ok(LoginToken {
                 token,

@@ -210,13 +210,15 @@ fn new_record(
     }
 }
 
-/// A serial as stored: lower-case hex without `0x` or colons, whatever the caller typed.
+/// A serial as stored: lower-case hex without `0x`, colons or spaces, whatever the caller
+/// typed (`0X4F:1C`, ` 4f1c `). Its own normal form: normalising twice changes nothing.
 pub fn normalise_serial(serial: &str) -> String {
-    serial
-        .trim()
-        .trim_start_matches("0x")
-        .to_ascii_lowercase()
-        .replace(':', "")
+    let hex: String = serial
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    hex.trim_start_matches("0x").to_owned()
 }
 
 /// Parses an RFC 5280 revocation reason: `key-compromise`, `superseded` … (dashes,

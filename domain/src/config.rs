@@ -20,7 +20,8 @@ pub struct Settings {
     pub http_addr: String,
     /// CA, reports and the demo database live here.
     pub data_dir: PathBuf,
-    /// Secret signing API tokens; a random one per process when unset (tokens die on restart).
+    /// Secret signing API tokens, at least 32 bytes, the same on every api replica
+    /// (`tds serve` refuses to run the api without it).
     pub jwt_secret: Option<String>,
     /// How long a login token stays valid.
     pub token_ttl_hours: i64,
@@ -54,6 +55,117 @@ pub struct Settings {
     pub renewal_ack_window_s: u64,
     /// Seconds between two looks of the workers for renewals to publish or expire.
     pub renewal_poll_s: u64,
+    /// Whether GraphQL clients may read the schema (GraphiQL, codegen); production may
+    /// switch it off.
+    pub graphql_introspection: bool,
+    /// Sign-in limits, proxies and live-session checks.
+    pub auth: AuthSettings,
+}
+
+/// Sign-in protection and the re-check of WebSocket sessions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// Failed sign-ins allowed per e-mail in one window.
+    pub login_attempts_per_email: u64,
+    /// Window of the per-e-mail count, in seconds.
+    pub login_email_window_s: u64,
+    /// Failed sign-ins allowed per client address in one window.
+    pub login_attempts_per_address: u64,
+    /// Window of the per-address count, in seconds.
+    pub login_address_window_s: u64,
+    /// Comma-separated addresses of reverse proxies whose `X-Forwarded-For` is believed;
+    /// empty: the socket's peer is the client.
+    pub trusted_proxies: String,
+    /// Seconds between two re-checks of a WebSocket session (at most 60).
+    pub session_recheck_s: u64,
+    /// Prefix of the Redis keys holding the sign-in counts.
+    pub limits_prefix: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        let limits = crate::auth::LoginLimits::default();
+        Self {
+            login_attempts_per_email: limits.per_email.attempts,
+            login_email_window_s: limits.per_email.window.as_secs(),
+            login_attempts_per_address: limits.per_address.attempts,
+            login_address_window_s: limits.per_address.window.as_secs(),
+            trusted_proxies: String::new(),
+            session_recheck_s: 60,
+            limits_prefix: "tds:limits".into(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// The sign-in allowances.
+    pub fn login_limits(&self) -> crate::auth::LoginLimits {
+        use crate::auth::Limit;
+        use std::time::Duration;
+        crate::auth::LoginLimits {
+            per_email: Limit {
+                attempts: self.login_attempts_per_email,
+                window: Duration::from_secs(self.login_email_window_s.max(1)),
+            },
+            per_address: Limit {
+                attempts: self.login_attempts_per_address,
+                window: Duration::from_secs(self.login_address_window_s.max(1)),
+            },
+        }
+    }
+
+    /// The trusted proxies, parsed.
+    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| format!("TDS_TRUSTED_PROXIES: '{p}' is not an IP address"))
+            })
+            .collect()
+    }
+
+    /// How often a WebSocket session is re-checked.
+    pub fn session_recheck(&self) -> Result<std::time::Duration, String> {
+        match self.session_recheck_s {
+            1..=60 => Ok(std::time::Duration::from_secs(self.session_recheck_s)),
+            other => Err(format!(
+                "TDS_SESSION_RECHECK_S: {other} is not between 1 and 60 seconds"
+            )),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.trusted_proxies()?;
+        self.session_recheck()?;
+        if self.login_attempts_per_email == 0 || self.login_attempts_per_address == 0 {
+            return Err("TDS_LOGIN_ATTEMPTS_PER_EMAIL and _PER_ADDRESS must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "login_limits={}/{}s per e-mail, {}/{}s per address trusted_proxies={} session_recheck_s={} limits_prefix={}",
+            self.login_attempts_per_email,
+            self.login_email_window_s,
+            self.login_attempts_per_address,
+            self.login_address_window_s,
+            if self.trusted_proxies.trim().is_empty() {
+                "-"
+            } else {
+                self.trusted_proxies.as_str()
+            },
+            self.session_recheck_s,
+            self.limits_prefix,
+        )
+    }
 }
 
 impl Default for Settings {
@@ -81,6 +193,8 @@ impl Default for Settings {
             renewal_horizon_days: 730,
             renewal_ack_window_s: 86_400,
             renewal_poll_s: 10,
+            graphql_introspection: true,
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -109,6 +223,20 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_RENEWAL_HORIZON_DAYS", "renewal_horizon_days"),
     ("TDS_RENEWAL_ACK_WINDOW_S", "renewal_ack_window_s"),
     ("TDS_RENEWAL_POLL_S", "renewal_poll_s"),
+    ("TDS_GRAPHQL_INTROSPECTION", "graphql_introspection"),
+    (
+        "TDS_LOGIN_ATTEMPTS_PER_EMAIL",
+        "auth.login_attempts_per_email",
+    ),
+    ("TDS_LOGIN_EMAIL_WINDOW_S", "auth.login_email_window_s"),
+    (
+        "TDS_LOGIN_ATTEMPTS_PER_ADDRESS",
+        "auth.login_attempts_per_address",
+    ),
+    ("TDS_LOGIN_ADDRESS_WINDOW_S", "auth.login_address_window_s"),
+    ("TDS_TRUSTED_PROXIES", "auth.trusted_proxies"),
+    ("TDS_SESSION_RECHECK_S", "auth.session_recheck_s"),
+    ("TDS_LIMITS_PREFIX", "auth.limits_prefix"),
 ];
 
 fn default_instance() -> String {
@@ -144,6 +272,7 @@ impl Settings {
         crate::values::parse_timezone(&settings.timezone)
             .map_err(|e| SettingsError(format!("TDS_TIMEZONE: {e}")))?;
         crate::renewals::RenewalPolicy::from_settings(&settings).map_err(SettingsError)?;
+        settings.auth.validate().map_err(SettingsError)?;
         Ok(settings)
     }
 
@@ -158,18 +287,71 @@ impl Settings {
     }
 }
 
-fn mask_url(url: &str) -> String {
-    // scheme://user:password@host → scheme://user:***@host
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
+/// `url` with its password replaced by `***`: the one in `user:password@`, and any query
+/// parameter whose name holds `pass`, `secret` or `token` (`?password=…`, `sslpassword=…`).
+pub fn mask_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let (head, rest) = url.split_at(scheme_end);
+    let query_at = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (before_query, query) = rest.split_at(query_at);
+    // The last `@` before the query ends the user info (a password may hold `/` or `@`).
+    let before_query = match before_query.rfind('@') {
+        Some(at) => match before_query[..at].split_once(':') {
+            Some((user, _)) => format!("{user}:***{}", &before_query[at..]),
+            None => before_query.to_owned(),
+        },
+        None => before_query.to_owned(),
+    };
+    format!("{head}{before_query}{}", mask_query(query))
+}
+
+fn mask_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut rest = query;
+    while let Some(eq) = rest.find('=') {
+        let name_start = rest[..eq].rfind(['?', '&', ';', '#']).map_or(0, |i| i + 1);
+        let name = rest[name_start..eq].to_ascii_lowercase();
+        let value_end = rest[eq + 1..]
+            .find(['&', ';', '#'])
+            .map_or(rest.len(), |i| eq + 1 + i);
+        out.push_str(&rest[..=eq]);
+        if ["pass", "secret", "token"].iter().any(|k| name.contains(k)) {
+            out.push_str("***");
+        } else {
+            out.push_str(&rest[eq + 1..value_end]);
         }
-        _ => url.to_owned(),
+        rest = &rest[value_end..];
     }
+    out.push_str(rest);
+    out
+}
+
+/// `text` with the password of every URL in it masked (see [`mask_url`]): applied to every
+/// log line and error message the binaries print, whichever library wrote the URL there.
+pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let is_scheme = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
+    let ends_url = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(sep) = rest.find("://") {
+        let start = rest[..sep]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| is_scheme(*c))
+            .last()
+            .map_or(sep, |(i, _)| i);
+        let end = rest[sep..].find(ends_url).map_or(rest.len(), |i| sep + i);
+        out.push_str(&rest[..start]);
+        out.push_str(&mask_url(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 impl fmt::Display for Settings {
@@ -181,7 +363,7 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={}",
+            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} graphql_introspection={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
             mask_url(&self.mqtt_url),
@@ -190,7 +372,7 @@ impl fmt::Display for Settings {
             if self.jwt_secret.is_some() {
                 "***"
             } else {
-                "(random per process)"
+                "(unset)"
             },
             self.token_ttl_hours,
             self.smtp_url
@@ -211,7 +393,9 @@ impl fmt::Display for Settings {
             self.renewal_horizon_days,
             self.renewal_ack_window_s,
             self.renewal_poll_s,
-        )
+            self.graphql_introspection,
+        )?;
+        write!(f, " {}", self.auth)
     }
 }
 
@@ -232,5 +416,46 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("s3cret"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn url_passwords_are_masked_wherever_they_sit() {
+        for (url, masked) in [
+            ("redis://:s3cret@cache:6379/0", "redis://:***@cache:6379/0"),
+            (
+                "rediss://default:s3cret@cache",
+                "rediss://default:***@cache",
+            ),
+            (
+                "smtp://mail:s3cr@t/x@smtp.example:587",
+                "smtp://mail:***@smtp.example:587",
+            ),
+            (
+                "postgres://tds@db/tds?sslmode=require&password=s3cret#x",
+                "postgres://tds@db/tds?sslmode=require&password=***#x",
+            ),
+            ("mqtts://broker:8883", "mqtts://broker:8883"),
+            (
+                "sqlite://./data/tds.db?mode=rwc",
+                "sqlite://./data/tds.db?mode=rwc",
+            ),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(mask_url(url), masked);
+        }
+    }
+
+    #[test]
+    fn urls_inside_text_are_masked() {
+        let line = "error: cannot reach Redis at redis://:s3cret@127.0.0.1:1: refused; \
+                    db=\"postgres://u:hunter2@h/d\" (mqtt://x:pw@b:1883)";
+        let shown = redact_urls(line);
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("hunter2") && !shown.contains(":pw@"),
+            "{shown}"
+        );
+        assert!(shown.contains("redis://:***@127.0.0.1:1:"), "{shown}");
+        assert!(shown.contains("\"postgres://u:***@h/d\""), "{shown}");
+        assert_eq!(redact_urls("no urls here"), "no urls here");
     }
 }

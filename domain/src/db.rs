@@ -35,6 +35,36 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// The database is not at this build's schema.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// No migration was ever applied.
+    #[error("database not migrated: run `tds migrate`")]
+    NotMigrated,
+    /// Some of this build's migrations are not applied yet.
+    #[error("database not migrated: {} migration(s) pending ({}): run `tds migrate`", .0.len(), .0.join(", "))]
+    Pending(Vec<String>),
+    /// The check itself failed.
+    #[error("cannot read the database's migrations: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// Refuses a database this build cannot work on: never migrated, or with migrations
+/// pending. Every command but `tds migrate` checks this before its first query, so an
+/// operator reads what to do instead of a missing table's SQL error.
+pub async fn check_migrated(db: &DatabaseConnection) -> Result<(), SchemaError> {
+    let pending = tds_migration::pending_migrations(db).await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let applied_any = pending.len() < tds_migration::migration_count();
+    Err(if applied_any {
+        SchemaError::Pending(pending)
+    } else {
+        SchemaError::NotMigrated
+    })
+}
+
 /// Checks the database answers (for `/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await

@@ -42,6 +42,12 @@ pub enum DomainError {
     /// The account's licence has expired (`is_active = false`).
     #[error("the licence of this account has expired")]
     LicenceExpired,
+    /// Too many attempts (sign-in); try again after `retry_after_s` seconds.
+    #[error("too many attempts: try again in {retry_after_s} s")]
+    RateLimited {
+        /// Seconds until the next attempt can pass.
+        retry_after_s: u64,
+    },
     /// Storage failed; details go to the log, not to the client.
     #[error("database error: {0}")]
     Database(DbErr),
@@ -65,6 +71,7 @@ impl DomainError {
             Self::Validation(_) => "VALIDATION",
             Self::Conflict(_) => "CONFLICT",
             Self::LicenceExpired => "LICENCE_EXPIRED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Database(_) | Self::Internal(_) => "INTERNAL",
         }
     }

@@ -2,12 +2,13 @@
 //! at least one ADMIN, otherwise nobody could manage it again.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
-use tds_entity::{Role, invitation, membership, user};
+use tds_entity::{Role, account, invitation, membership, user};
 use uuid::Uuid;
 
 use crate::accounts::LoginToken;
@@ -99,33 +100,81 @@ pub async fn invite_member(
     Ok(IssuedInvitation { invitation, token })
 }
 
-/// Accepts an invitation: creates the user if the e-mail is new (then `password` is
-/// required), adds the membership, and signs the user in.
+/// What accepting an invitation did.
+#[derive(Debug, Clone)]
+pub struct AcceptedInvitation {
+    /// The account joined.
+    pub account: account::Model,
+    /// The role in it (an existing membership keeps its role).
+    pub role: Role,
+    /// Who joined.
+    pub user: user::Model,
+    /// A session, only for a user this acceptance created (who just chose the password);
+    /// a signed-in user keeps the session they have.
+    pub login: Option<LoginToken>,
+}
+
+/// Who accepts an invitation.
+enum Joiner {
+    /// The invitee's own user, signed in.
+    Existing(user::Model),
+    /// A user to create, with the password chosen on acceptance.
+    New { name: String, password_hash: String },
+}
+
+/// The invitation behind a one-time token, if it can still be accepted.
+async fn open_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<invitation::Model> {
+    invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(auth::token_hash(token)))
+        .one(db)
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.expires_at > now)
+        .ok_or_else(|| DomainError::invalid("token", "invitation unknown, used or expired"))
+}
+
+/// Accepts an invitation. The token only says which account and role; it never proves
+/// who the invitee is (the inviting admin holds it too). So an e-mail that already has a
+/// user can only be accepted by that user, signed in (`caller`); nobody gets a session
+/// for an existing user, and acceptance never sets an existing user's password. A new
+/// e-mail gets a user with the `password` chosen here, and a session.
 pub async fn accept_invitation(
     db: &DatabaseConnection,
     keys: &TokenKeys,
+    caller: Option<&user::Model>,
     token: &str,
     name: Option<String>,
     password: Option<String>,
     now: DateTime<Utc>,
-) -> DomainResult<LoginToken> {
-    let invalid = || DomainError::invalid("token", "invitation unknown, used or expired");
-    let txn = db.begin().await?;
-    let invitation = invitation::Entity::find()
-        .filter(invitation::Column::TokenHash.eq(auth::token_hash(token)))
-        .one(&txn)
-        .await?
-        .ok_or_else(invalid)?;
-    if invitation.accepted_at.is_some() || invitation.expires_at <= now {
-        return Err(invalid());
-    }
+) -> DomainResult<AcceptedInvitation> {
+    let invitation = open_invitation(db, token, now).await?;
     let email = Email::parse(&invitation.email).map_err(DomainError::Internal)?;
-    let user = match find_user_by_email(&txn, &email).await? {
-        Some(user) if user.password_hash.is_some() => user,
-        existing => {
+    let joiner = match (find_user_by_email(db, &email).await?, caller) {
+        (Some(invitee), Some(caller)) if invitee.id == caller.id => Joiner::Existing(invitee),
+        (_, Some(_)) => {
+            return Err(DomainError::Forbidden(
+                "this invitation is for another e-mail address: sign in as the invitee (or sign out to join as a new user)"
+                    .into(),
+            ));
+        }
+        (Some(invitee), None) if invitee.password_hash.is_none() => {
+            // Nobody can sign in as this user, so nobody can prove to be them.
+            return Err(DomainError::Conflict(
+                "a user with this e-mail exists but has no password: a platform operator must set it up first"
+                    .into(),
+            ));
+        }
+        (Some(_), None) => {
+            return Err(DomainError::Unauthenticated(
+                "this e-mail already has a user: sign in as that user, then accept".into(),
+            ));
+        }
+        (None, None) => {
             let password = password
                 .ok_or_else(|| DomainError::invalid("password", "choose a password to join"))?;
-            let hash = auth::hash_password(&password)?;
             let name = match name.as_deref() {
                 Some(n) => parse_name(n).map_err(|m| DomainError::invalid("name", m))?,
                 None => email
@@ -135,59 +184,93 @@ pub async fn accept_invitation(
                     .unwrap_or_default()
                     .to_owned(),
             };
-            match existing {
-                Some(user) => {
-                    let mut model: user::ActiveModel = user.into();
-                    model.password_hash = Set(Some(hash));
-                    model.updated_at = Set(now);
-                    model.update(&txn).await?
-                }
-                None => {
-                    user::ActiveModel {
-                        id: Set(Uuid::now_v7()),
-                        email: Set(email.as_str().to_owned()),
-                        password_hash: Set(Some(hash)),
-                        name: Set(name),
-                        is_active: Set(true),
-                        is_superuser: Set(false),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        created_by: Set(invitation.created_by),
-                    }
-                    .insert(&txn)
-                    .await?
-                }
+            Joiner::New {
+                name,
+                password_hash: auth::hash_password(&password).await?,
             }
         }
     };
-    let already = membership::Entity::find()
+
+    let txn = db.begin().await?;
+    // Compare-and-set: of two concurrent acceptances exactly one uses the invitation.
+    let used = invitation::Entity::update_many()
+        .col_expr(invitation::Column::AcceptedAt, Expr::value(Some(now)))
+        .col_expr(invitation::Column::UpdatedAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(invitation.id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(DomainError::invalid(
+            "token",
+            "invitation unknown, used or expired",
+        ));
+    }
+    let (user, created) = match joiner {
+        Joiner::Existing(user) => (user, false),
+        // The unique e-mail index refuses a user created meanwhile (CONFLICT).
+        Joiner::New {
+            name,
+            password_hash,
+        } => {
+            let user = user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(email.as_str().to_owned()),
+                password_hash: Set(Some(password_hash)),
+                name: Set(name),
+                is_active: Set(true),
+                is_superuser: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                created_by: Set(invitation.created_by),
+            }
+            .insert(&txn)
+            .await?;
+            (user, true)
+        }
+    };
+    let current = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(invitation.account_id))
         .filter(membership::Column::UserId.eq(user.id))
-        .count(&txn)
+        .one(&txn)
         .await?;
-    if already == 0 {
-        membership::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            account_id: Set(invitation.account_id),
-            user_id: Set(user.id),
-            role: Set(invitation.role),
-            created_at: Set(now),
-            updated_at: Set(now),
-            created_by: Set(invitation.created_by),
+    let role = match current {
+        Some(m) => m.role,
+        None => {
+            membership::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                account_id: Set(invitation.account_id),
+                user_id: Set(user.id),
+                role: Set(invitation.role),
+                created_at: Set(now),
+                updated_at: Set(now),
+                created_by: Set(invitation.created_by),
+            }
+            .insert(&txn)
+            .await?
+            .role
         }
-        .insert(&txn)
-        .await?;
-    }
-    let mut used: invitation::ActiveModel = invitation.into();
-    used.accepted_at = Set(Some(now));
-    used.updated_at = Set(now);
-    used.update(&txn).await?;
+    };
+    let account = account::Entity::find_by_id(invitation.account_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("account"))?;
     txn.commit().await?;
-    let (token, expires_at) = keys.issue(user.id, now)?;
-    Ok(LoginToken {
-        token,
-        expires_at,
+    let login = if created {
+        let (token, expires_at) = keys.issue(user.id, now)?;
+        Some(LoginToken {
+            token,
+            expires_at,
+            user: user.clone(),
+        })
+    } else {
+        None
+    };
+    Ok(AcceptedInvitation {
+        account,
+        role,
         user,
+        login,
     })
 }
 
@@ -242,11 +325,12 @@ pub async fn change_member_role(
 }
 
 /// Removes a member from the account (ADMIN); the last ADMIN cannot be removed.
+/// Returns the removed membership (whose sessions must now be re-checked).
 pub async fn remove_member(
     db: &DatabaseConnection,
     tenant: &Tenant,
     member_id: Uuid,
-) -> DomainResult<()> {
+) -> DomainResult<membership::Model> {
     tenant.require(Role::Admin)?;
     let txn = db.begin().await?;
     let (member, admins) = member_for_change(&txn, tenant, member_id).await?;
@@ -259,5 +343,5 @@ pub async fn remove_member(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(member)
 }

@@ -18,6 +18,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::gateways::get_gateway;
 use crate::page::{Page, PageRequest};
 use crate::rollups::bucket_start;
+use crate::telemetry::without_nul;
 use crate::tenant::Tenant;
 
 /// Readings returned when the caller sets no limit.
@@ -26,6 +27,9 @@ pub const DEFAULT_READINGS: u64 = 1_000;
 pub const MAX_READINGS: u64 = 10_000;
 /// Most devices one consumption query covers.
 pub const MAX_CONSUMPTION_DEVICES: usize = 1_000;
+/// Most rollup rows one consumption query may read (devices × buckets of the rollup it
+/// reads): a year of days for the most devices, or any range at a coarser granularity.
+pub const MAX_CONSUMPTION_ROWS: i64 = 400_000;
 
 fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> DomainResult<()> {
     if from >= to {
@@ -142,6 +146,20 @@ pub async fn consumption(
         return Err(DomainError::invalid(
             "deviceIds",
             format!("between 1 and {MAX_CONSUMPTION_DEVICES} devices"),
+        ));
+    }
+    let hours = (to - from).num_hours().saturating_add(1);
+    let buckets = match granularity {
+        Granularity::Hour => hours,
+        Granularity::Day | Granularity::Week => hours / 24 + 2,
+        Granularity::Month => hours / (24 * 28) + 2,
+    };
+    if buckets.saturating_mul(device_ids.len() as i64) > MAX_CONSUMPTION_ROWS {
+        return Err(DomainError::invalid(
+            "to",
+            format!(
+                "at most {MAX_CONSUMPTION_ROWS} device buckets per query: shorten the range or use a coarser granularity"
+            ),
         ));
     }
     let devices = device::Entity::find()
@@ -318,31 +336,154 @@ pub async fn dashboard_summary(
     })
 }
 
-/// Dead letters of the caller's account, newest first, optionally of one reason.
+/// Bytes of a dead letter's payload that a page of dead letters carries.
+pub const DEAD_LETTER_PREVIEW_BYTES: usize = 1024;
+
+/// A dead letter as a page lists it: the payload's start, size and digest instead of the
+/// payload itself, which may be megabytes (one letter's payload is read by [`dead_letter`]).
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct DeadLetterSummary {
+    /// Id.
+    pub id: Uuid,
+    /// Gateway the topic named, when known.
+    pub gateway_mac: Option<String>,
+    /// Topic the message came on.
+    pub topic: String,
+    /// Stable reason code.
+    pub reason: String,
+    /// What exactly was wrong.
+    pub detail: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// Payload size in bytes.
+    pub payload_size: i64,
+    /// The payload's first [`DEAD_LETTER_PREVIEW_BYTES`] bytes.
+    pub payload_preview: Vec<u8>,
+}
+
+impl DeadLetterSummary {
+    /// The summary of a whole letter.
+    pub fn of(letter: &dead_letter::Model) -> Self {
+        let preview = &letter.payload[..letter.payload.len().min(DEAD_LETTER_PREVIEW_BYTES)];
+        Self {
+            id: letter.id,
+            gateway_mac: letter.gateway_mac.clone(),
+            topic: letter.topic.clone(),
+            reason: letter.reason.clone(),
+            detail: letter.detail.clone(),
+            received_at: letter.received_at,
+            payload_size: i64::try_from(letter.payload.len()).unwrap_or(i64::MAX),
+            payload_preview: preview.to_vec(),
+        }
+    }
+
+    /// Whether the preview is only the start of the payload.
+    pub fn is_truncated(&self) -> bool {
+        self.payload_size > self.payload_preview.len() as i64
+    }
+}
+
+/// Dead letters of the caller's account, newest first, optionally of one reason. The
+/// database cuts the payloads: a page never reads more than the previews.
 pub async fn dead_letters(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
     reason: Option<&str>,
     page: PageRequest,
-) -> DomainResult<Page<dead_letter::Model>> {
-    let mut query =
-        dead_letter::Entity::find().filter(dead_letter::Column::AccountId.eq(tenant.account_id));
+) -> DomainResult<Page<DeadLetterSummary>> {
+    use dead_letter::Column as C;
+    use sea_orm::sea_query::Expr;
+    let mut query = dead_letter::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::GatewayMac,
+            C::Topic,
+            C::Reason,
+            C::Detail,
+            C::ReceivedAt,
+        ])
+        .expr_as(
+            Expr::cust("CAST(length(payload) AS BIGINT)"),
+            "payload_size",
+        )
+        .expr_as(
+            Expr::cust(format!("substr(payload, 1, {DEAD_LETTER_PREVIEW_BYTES})")),
+            "payload_preview",
+        )
+        .filter(C::AccountId.eq(tenant.account_id));
     if let Some(reason) = reason {
-        query = query.filter(dead_letter::Column::Reason.eq(reason));
+        query = query.filter(C::Reason.eq(reason));
     }
     if let Some(after) = page.after {
-        query = query.filter(dead_letter::Column::Id.lt(after));
+        query = query.filter(C::Id.lt(after));
     }
     let rows = query
-        .order_by_desc(dead_letter::Column::Id)
+        .order_by_desc(C::Id)
         .limit(page.first + 1)
+        .into_model::<DeadLetterSummary>()
         .all(db)
         .await?;
     Ok(Page::from_overfetch(rows, page.first))
 }
 
+/// SHA-256 (hex) of the payloads of the caller's letters `ids`. PostgreSQL hashes in
+/// place; SQLite (the demo mode) has no hash function, so each payload is read and hashed
+/// here, one at a time.
+pub async fn dead_letter_digests(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    ids: &[Uuid],
+) -> DomainResult<std::collections::HashMap<Uuid, String>> {
+    use dead_letter::Column as C;
+    use sea_orm::sea_query::Expr;
+    use sha2::Digest;
+    let mine = dead_letter::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::AccountId.eq(tenant.account_id));
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let rows: Vec<(Uuid, String)> = mine
+            .filter(C::Id.is_in(ids.iter().copied()))
+            .expr_as(Expr::cust("encode(sha256(payload), 'hex')"), "digest")
+            .into_tuple()
+            .all(db)
+            .await?;
+        return Ok(rows.into_iter().collect());
+    }
+    let mut digests = std::collections::HashMap::new();
+    for id in ids {
+        let row: Option<(Uuid, Vec<u8>)> = mine
+            .clone()
+            .filter(C::Id.eq(*id))
+            .column(C::Payload)
+            .into_tuple()
+            .one(db)
+            .await?;
+        if let Some((id, payload)) = row {
+            digests.insert(id, hex::encode(sha2::Sha256::digest(&payload)));
+        }
+    }
+    Ok(digests)
+}
+
+/// One dead letter of the caller's account, payload and all.
+pub async fn dead_letter(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+) -> DomainResult<dead_letter::Model> {
+    dead_letter::Entity::find_by_id(id)
+        .filter(dead_letter::Column::AccountId.eq(tenant.account_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("dead letter"))
+}
+
 /// Keeps one refused message whole, attributed to the account of the gateway with MAC
-/// `mac` when there is one.
+/// `mac` when there is one. The payload is kept byte for byte (`bytea`); the topic and the
+/// detail, which may quote the message, are made storable first, so that keeping a
+/// refusal cannot itself be refused.
 pub async fn keep_dead_letter(
     db: &impl ConnectionTrait,
     mac: Option<&str>,
@@ -365,10 +506,10 @@ pub async fn keep_dead_letter(
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),
         gateway_mac: Set(mac.map(str::to_owned)),
-        topic: Set(topic.to_owned()),
+        topic: Set(without_nul(topic).into_owned()),
         payload: Set(payload.to_vec()),
         reason: Set(reason.to_owned()),
-        detail: Set(detail.to_owned()),
+        detail: Set(without_nul(detail).into_owned()),
         received_at: Set(received_at),
         created_at: Set(Utc::now()),
     }

@@ -6,7 +6,9 @@
 //!  "leituras": [{"dispositivo_codigo": "D01", "valor": 123.45, "unidade": "kWh"}]}
 //! ```
 
-use chrono::{DateTime, Duration, Utc};
+use std::borrow::Cow;
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::Value;
 
 use crate::values::Mac;
@@ -15,6 +17,9 @@ use crate::values::Mac;
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 /// How far ahead of our clock a timestamp may be (gateway clocks drift).
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+/// Largest magnitude of a value: no meter reads more, and sums of values this size stay
+/// far from overflowing a rollup (PostgreSQL refuses a `float8` sum that overflows).
+pub const MAX_ABS_VALUE: f64 = 1e15;
 
 /// Why a message (or one item of it) was not stored. The code is what dead letters keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,6 +53,14 @@ pub enum Reason {
     CertificateRevoked,
     /// The gateway has no device with this code.
     UnknownDevice,
+    /// A string of the item (a value, a key, the device code) holds U+0000, which
+    /// PostgreSQL stores in neither `text` nor `jsonb`.
+    NulInString,
+    /// A value beyond [`MAX_ABS_VALUE`].
+    OutOfRange,
+    /// The database refused to store the message although it parsed (found by writing it
+    /// alone); the other messages of its batch are stored.
+    StorageRefused,
 }
 
 impl Reason {
@@ -68,6 +81,9 @@ impl Reason {
             Reason::GatewayInactive => "GATEWAY_INACTIVE",
             Reason::CertificateRevoked => "CERTIFICATE_REVOKED",
             Reason::UnknownDevice => "UNKNOWN_DEVICE",
+            Reason::NulInString => "NUL_IN_STRING",
+            Reason::OutOfRange => "OUT_OF_RANGE",
+            Reason::StorageRefused => "STORAGE_REFUSED",
         }
     }
 }
@@ -138,6 +154,64 @@ fn is_non_finite_text(text: &str) -> bool {
     matches!(t.as_str(), "nan" | "inf" | "infinity")
 }
 
+/// Text a database stores whatever it holds: U+0000 (which PostgreSQL refuses in `text`)
+/// written as the visible escape `\u0000`. For what the platform writes about a message
+/// (topics, details), never for the message itself (its bytes are kept whole).
+pub fn without_nul(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\\u0000"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The refusal of a payload of `len` bytes of which only the first `kept` arrived (the
+/// transport kept no more of an oversized message).
+pub fn oversized(len: usize, kept: usize) -> Rejection {
+    Rejection::new(
+        Reason::Oversized,
+        format!("{len} bytes, at most {MAX_PAYLOAD_BYTES}; the first {kept} bytes are kept"),
+    )
+}
+
+/// Whether a string or key anywhere in `value` holds U+0000.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
+/// Whether text that is not JSON holds a non-finite number where a value may stand: a
+/// bare word `NaN`, `inf` or `Infinity` outside string literals. The same letters inside
+/// a string (`"banana"`, a unit `"nanometre"`) of a cut or broken message are bad JSON.
+fn has_bare_non_finite(text: &str) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut word = String::new();
+    for c in text.chars().chain([' ']) {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c.is_ascii_alphabetic() {
+            word.push(c);
+        } else {
+            if is_non_finite_text(&word) {
+                return true;
+            }
+            word.clear();
+            in_string = c == '"';
+        }
+    }
+    false
+}
+
 /// Parses and checks a telemetry message received on `topic`.
 pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetry, Rejection> {
     let topic_mac = topic_mac(topic)?;
@@ -149,14 +223,11 @@ pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetr
     }
     let text = std::str::from_utf8(payload)
         .map_err(|e| Rejection::new(Reason::NotUtf8, format!("payload is not UTF-8: {e}")))?;
+    let escapes = payload.contains(&b'\\');
     let json: Value = serde_json::from_str(text).map_err(|e| {
         // `NaN`, `Infinity` and numbers beyond f64 are not JSON, but they are a
         // non-finite value, not garbage: say so.
-        let lower = text.to_ascii_lowercase();
-        if lower.contains("nan")
-            || lower.contains("infinity")
-            || e.to_string().contains("out of range")
-        {
+        if has_bare_non_finite(text) || e.to_string().contains("out of range") {
             Rejection::new(Reason::NonFinite, format!("non-finite number: {e}"))
         } else {
             Rejection::new(Reason::BadJson, format!("not JSON: {e}"))
@@ -184,9 +255,12 @@ pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetr
     let stamp = field("timestamp")?
         .as_str()
         .ok_or_else(|| Rejection::new(Reason::WrongType, "'timestamp' is not a string"))?;
+    // Microseconds, as PostgreSQL keeps them: a finer time would not match the row the
+    // database returns, and the reading would miss its rollups.
     let timestamp = DateTime::parse_from_rfc3339(stamp)
         .map_err(|e| Rejection::new(Reason::BadTimestamp, format!("'{stamp}': {e}")))?
-        .with_timezone(&Utc);
+        .with_timezone(&Utc)
+        .trunc_subsecs(6);
     if timestamp > now + MAX_CLOCK_SKEW {
         return Err(Rejection::new(
             Reason::FutureTimestamp,
@@ -199,14 +273,24 @@ pub fn parse(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Telemetr
     Ok(Telemetry {
         mac,
         timestamp,
-        items: items.iter().map(parse_item).collect(),
+        items: items.iter().map(|item| parse_item(item, escapes)).collect(),
     })
 }
 
-fn parse_item(raw: &Value) -> Result<Item, Rejection> {
+/// `escapes`: whether the payload holds a backslash at all. A NUL can only come from the
+/// escape `\u0000` (a raw one is not JSON), so without one no item needs looking into.
+fn parse_item(raw: &Value, escapes: bool) -> Result<Item, Rejection> {
     let object = raw
         .as_object()
         .ok_or_else(|| Rejection::new(Reason::WrongType, format!("item {raw} is not an object")))?;
+    // The item is kept as `raw` (jsonb): a NUL anywhere in it, even in a field we do not
+    // read, would make PostgreSQL refuse the whole statement. (`{raw}` prints it escaped.)
+    if escapes && holds_nul(raw) {
+        return Err(Rejection::new(
+            Reason::NulInString,
+            format!("item {raw} holds the character U+0000, which cannot be stored"),
+        ));
+    }
     let code = match object.get("dispositivo_codigo") {
         Some(Value::String(code)) if !code.trim().is_empty() => code.trim().to_owned(),
         Some(other) => {
@@ -223,12 +307,21 @@ fn parse_item(raw: &Value) -> Result<Item, Rejection> {
         }
     };
     let value = match object.get("valor") {
-        Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()).ok_or_else(|| {
-            Rejection::new(
-                Reason::NonFinite,
-                format!("device {code}: value {n} is not finite"),
-            )
-        })?,
+        Some(Value::Number(n)) => {
+            let value = n.as_f64().filter(|v| v.is_finite()).ok_or_else(|| {
+                Rejection::new(
+                    Reason::NonFinite,
+                    format!("device {code}: value {n} is not finite"),
+                )
+            })?;
+            if value.abs() > MAX_ABS_VALUE {
+                return Err(Rejection::new(
+                    Reason::OutOfRange,
+                    format!("device {code}: value {n} is beyond ±{MAX_ABS_VALUE:e}"),
+                ));
+            }
+            value
+        }
         Some(Value::String(s)) if is_non_finite_text(s) => {
             return Err(Rejection::new(
                 Reason::NonFinite,
@@ -334,6 +427,104 @@ mod tests {
                 .reason,
             Reason::BadTopic
         );
+    }
+
+    #[test]
+    fn strings_the_database_refuses_are_refused_item_by_item() {
+        // U+0000 in the device code, the unit, a field we do not read (kept in `raw`), a
+        // key: each refuses its item; the clean item of the same payload parses.
+        let p = br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z",
+            "leituras": [{"dispositivo_codigo": "D0\u00001", "valor": 1},
+                         {"dispositivo_codigo": "D02", "valor": 2, "unidade": "kWh\u0000"},
+                         {"dispositivo_codigo": "D03", "valor": 3, "nota": ["ok", {"x": "\u0000"}]},
+                         {"dispositivo_codigo": "D04", "valor": 4, "a\u0000b": 1},
+                         {"dispositivo_codigo": "D05", "valor": 1e16},
+                         {"dispositivo_codigo": "D06", "valor": -1e15, "nota": "\\u0000 is text"}]}"#;
+        let t = parse(TOPIC, p, now()).unwrap();
+        let reasons: Vec<_> = t
+            .items
+            .iter()
+            .map(|i| i.as_ref().err().map(|r| r.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                Some(Reason::NulInString),
+                Some(Reason::NulInString),
+                Some(Reason::NulInString),
+                Some(Reason::NulInString),
+                Some(Reason::OutOfRange),
+                None
+            ]
+        );
+        for item in &t.items {
+            if let Err(r) = item {
+                assert!(!r.detail.contains('\0'), "the detail itself is storable");
+            }
+        }
+        // A lone surrogate is not a character at all: the JSON parser refuses it.
+        let lone = br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z",
+            "leituras": [{"dispositivo_codigo": "D01", "valor": 1, "nota": "\ud800"}]}"#;
+        assert_eq!(reason(lone), Reason::BadJson);
+    }
+
+    #[test]
+    fn timestamps_keep_the_microseconds_the_database_keeps() {
+        let p = br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00.123456789Z", "leituras": []}"#;
+        let t = parse(TOPIC, p, now()).unwrap();
+        assert_eq!(t.timestamp.timestamp_subsec_nanos(), 123_456_000);
+    }
+
+    #[test]
+    fn text_about_a_message_is_storable() {
+        assert_eq!(without_nul("a\0b"), "a\\u0000b");
+        assert!(matches!(without_nul("clean"), Cow::Borrowed("clean")));
+        let r = oversized(20_000_000, MAX_PAYLOAD_BYTES);
+        assert_eq!(r.reason, Reason::Oversized);
+        assert!(r.detail.starts_with("20000000 bytes"), "{}", r.detail);
+    }
+
+    #[test]
+    fn only_a_bare_non_finite_word_makes_broken_json_non_finite() {
+        // Cut messages whose strings hold the letters of NaN or Infinity: broken JSON.
+        assert_eq!(reason(br#"{"gateway_mac": "banana""#), Reason::BadJson);
+        assert_eq!(
+            reason(br#"{"gateway_mac": "aa:bb:cc:dd:ee:ff", "leituras": [{"unidade": "Infinity"#),
+            Reason::BadJson
+        );
+        assert_eq!(
+            reason(br#"{"a": "say \"NaN\" ", "leituras": [1, "#),
+            Reason::BadJson
+        );
+        // What firmware's printf writes for non-finite floats, wherever it stands.
+        for word in ["NaN", "-nan", "inf", "-Infinity", "+INF"] {
+            let p = format!(
+                r#"{{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z", "leituras": [{{"dispositivo_codigo": "D01", "valor": {word}}}]}}"#
+            );
+            assert_eq!(reason(p.as_bytes()), Reason::NonFinite, "{word}");
+        }
+        assert_eq!(reason(br#"{"valor": 1e400}"#), Reason::NonFinite);
+    }
+
+    #[test]
+    fn a_value_is_read_to_the_nearest_float() {
+        // Found by fuzz/fuzz_targets/telemetry_payload.rs: serde_json's default float
+        // parser was one unit off for some inputs, so the value changed when written back.
+        for text in [
+            "0.1000000000000000055511151231257827",
+            "0.30000000000000004",
+            "123.45",
+            "2.2250738585072011e-308",
+        ] {
+            let p = format!(
+                r#"{{"gateway_mac": "aa:bb:cc:dd:ee:ff", "timestamp": "2026-02-18T14:30:00Z", "leituras": [{{"dispositivo_codigo": "D01", "valor": {text}}}]}}"#
+            );
+            let t = parse(TOPIC, p.as_bytes(), now()).unwrap();
+            let value = t.items[0].as_ref().unwrap().value;
+            assert_eq!(value, text.parse::<f64>().unwrap(), "{text}");
+            let written = serde_json::to_string(&value).unwrap();
+            assert_eq!(serde_json::from_str::<f64>(&written).unwrap(), value);
+        }
     }
 
     #[test]

@@ -28,6 +28,36 @@ pub struct ApiState {
     pub bundles: PendingBundles,
     /// The nightly renewal schedule (the certificate dashboard shows the next run).
     pub renewal_policy: tds_domain::renewals::RenewalPolicy,
+    /// Whether clients may read the schema (`__schema`, `__type`); off in production
+    /// deployments that want it (`TDS_GRAPHQL_INTROSPECTION=false`).
+    pub introspection: bool,
+    /// Sign-in limits and live-session checks.
+    pub auth: AuthState,
+}
+
+/// Sign-in protection and the re-check of live (WebSocket) sessions.
+#[derive(Clone)]
+pub struct AuthState {
+    /// Sign-in allowances per e-mail and per client address.
+    pub login_limits: tds_domain::auth::LoginLimits,
+    /// Where attempts are counted (Redis with several replicas).
+    pub counters: tds_bus::WindowCounters,
+    /// How often a WebSocket session is re-checked without being told to.
+    pub session_recheck: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for AuthState {
+    /// Default limits counted in this process, a 60 s re-check, no trusted proxy.
+    fn default() -> Self {
+        Self {
+            login_limits: Default::default(),
+            counters: tds_bus::WindowCounters::in_process(),
+            session_recheck: std::time::Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// A certificate bundle (zip with the private key) waiting for its one download.
@@ -86,12 +116,16 @@ pub struct Loaders {
     pub device_by_id: DataLoader<DeviceById>,
 }
 
-/// Per-request data: who is calling, and their loaders.
+/// Per-request data: who is calling, from where, and their loaders.
 pub struct RequestScope {
     /// The resolved session.
     pub session: Session,
     /// Present when the session has a tenant.
     pub loaders: Option<Loaders>,
+    /// The client's address, when the transport knows it (sign-in limits use it).
+    pub client: Option<std::net::IpAddr>,
+    /// Set by the first `login` of the request: aliases cannot multiply guesses.
+    pub(crate) login_tried: std::sync::atomic::AtomicBool,
 }
 
 impl RequestScope {
@@ -101,6 +135,11 @@ impl RequestScope {
         credentials: &Credentials,
     ) -> Result<Self, sea_orm::DbErr> {
         let session = Session::resolve(&state.db, &state.keys, credentials, Utc::now()).await?;
+        Ok(Self::for_session(state, session))
+    }
+
+    /// The scope of an already resolved session (one operation of a WebSocket connection).
+    pub fn for_session(state: &ApiState, session: Session) -> Self {
         let loaders = session.tenant().ok().map(|tenant| Loaders {
             devices_by_gateway: DataLoader::new(
                 DevicesByGateway {
@@ -124,7 +163,18 @@ impl RequestScope {
                 tokio::spawn,
             ),
         });
-        Ok(Self { session, loaders })
+        Self {
+            session,
+            loaders,
+            client: None,
+            login_tried: Default::default(),
+        }
+    }
+
+    /// The same scope with the client's address.
+    pub fn with_client(mut self, client: Option<std::net::IpAddr>) -> Self {
+        self.client = client;
+        self
     }
 
     /// Attaches this scope to a GraphQL request.

@@ -36,6 +36,9 @@ impl From<DomainError> for ApiError {
         };
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", err.code());
+        if let DomainError::RateLimited { retry_after_s } = &err {
+            extensions.set("retryAfter", *retry_after_s);
+        }
         if let DomainError::Validation(fields) = &err {
             if let Some(first) = fields.first() {
                 extensions.set("field", first.field.as_str());

@@ -3,8 +3,11 @@
 //! No web framework here: `tds-api` serves the schema, tests execute it directly.
 //! Callers resolve a [`RequestScope`] from the request's credentials and attach it.
 
+mod auth;
 mod context;
 mod error;
+mod limits;
+mod live;
 mod loaders;
 mod mutation;
 mod pki;
@@ -14,8 +17,10 @@ mod types;
 
 use async_graphql::Schema;
 
-pub use context::{ApiState, PendingBundle, PendingBundles, RequestScope};
+pub use auth::AcceptedInvitation;
+pub use context::{ApiState, AuthState, PendingBundle, PendingBundles, RequestScope};
 pub use error::{ApiError, ApiResult};
+pub use live::LiveSession;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use telemetry::SubscriptionRoot;
@@ -23,23 +28,29 @@ pub use telemetry::SubscriptionRoot;
 /// The executable schema.
 pub type TdsSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Deepest query accepted.
-pub const MAX_DEPTH: usize = 10;
-/// Most expensive query accepted (lists count as their page size times their children).
-pub const MAX_COMPLEXITY: usize = 20_000;
+pub use limits::{
+    INTROSPECTION_BUDGET_IN_STANDARD_QUERIES, MAX_COMPLEXITY, MAX_DEPTH, MAX_INTROSPECTION_DEPTH,
+    STANDARD_INTROSPECTION_QUERY,
+};
 
-/// Builds the schema with its limits and shared state.
+/// Builds the schema with its limits and shared state. The limits are enforced by
+/// [`limits`], not by async-graphql's own, so that introspection has a budget of its own.
 pub fn build_schema(state: ApiState) -> TdsSchema {
-    Schema::build(
+    let introspection = state.introspection;
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot,
     )
     .data(state)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
+    .extension(limits::Limits::new())
     .extension(error::ErrorCodes)
-    .finish()
+    .extension(live::LiveScopes);
+    if introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

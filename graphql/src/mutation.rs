@@ -27,6 +27,23 @@ async fn announce_fleet_change(ctx: &Context<'_>, mac: &str) {
     }
 }
 
+/// Tells live sessions (WebSocket connections, on every replica) of this account and/or
+/// user to re-check themselves now. Losing this message delays the re-check until the
+/// periodic one (at most a minute).
+async fn announce_access_change(
+    ctx: &Context<'_>,
+    account_id: Option<uuid::Uuid>,
+    user_id: Option<uuid::Uuid>,
+) {
+    let event = tds_bus::Event::AccessChanged {
+        account_id,
+        user_id,
+    };
+    if let Err(e) = ctx.state().events.publish(&event).await {
+        tracing::warn!(error = %e, "access change not announced");
+    }
+}
+
 /// The MAC of one of the caller's gateways (for announcements after device changes).
 async fn gateway_mac(ctx: &Context<'_>, gateway_id: uuid::Uuid) -> ApiResult<String> {
     Ok(
@@ -38,39 +55,28 @@ async fn gateway_mac(ctx: &Context<'_>, gateway_id: uuid::Uuid) -> ApiResult<Str
 
 #[Object]
 impl AccountMutation {
-    /// Signs in; send the token as `Authorization: Bearer <token>`.
+    /// Signs in; send the token as `Authorization: Bearer <token>`. One per request;
+    /// failed attempts are limited per e-mail and per address (RATE_LIMITED, with
+    /// `extensions.retryAfter` in seconds).
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
     ) -> ApiResult<LoginPayload> {
-        let state = ctx.state();
-        let t = accounts::login(&state.db, &state.keys, &email, &password, Utc::now()).await?;
-        Ok(LoginPayload {
-            token: t.token,
-            expires_at: t.expires_at,
-            user: User(t.user),
-        })
+        crate::auth::login(ctx, &email, &password).await
     }
 
-    /// Accepts an invitation (a new user chooses a password) and signs in.
+    /// Accepts an invitation. A new e-mail chooses its password here and gets a session;
+    /// an e-mail that already has a user is accepted by that user, signed in.
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
         token: String,
         name: Option<String>,
         password: Option<String>,
-    ) -> ApiResult<LoginPayload> {
-        let state = ctx.state();
-        let t =
-            members::accept_invitation(&state.db, &state.keys, &token, name, password, Utc::now())
-                .await?;
-        Ok(LoginPayload {
-            token: t.token,
-            expires_at: t.expires_at,
-            user: User(t.user),
-        })
+    ) -> ApiResult<crate::auth::AcceptedInvitation> {
+        crate::auth::accept_invitation(ctx, &token, name, password).await
     }
 
     /// Creates an account (platform operators).
@@ -144,6 +150,7 @@ impl AccountMutation {
                 .into());
         };
         let model = accounts::set_account_active(db, &operator, id, active, Utc::now()).await?;
+        announce_access_change(ctx, Some(model.id), None).await;
         Ok(Account {
             model,
             role: tds_entity::Role::Admin,
@@ -185,6 +192,7 @@ impl AccountMutation {
         let id = parse_id(&member_id, "member")?;
         let m = members::change_member_role(&ctx.state().db, tenant, id, role.into(), Utc::now())
             .await?;
+        announce_access_change(ctx, Some(m.membership.account_id), Some(m.user.id)).await;
         Ok(Member(m))
     }
 
@@ -192,7 +200,8 @@ impl AccountMutation {
     async fn remove_member(&self, ctx: &Context<'_>, member_id: ID) -> ApiResult<ID> {
         let tenant = ctx.tenant()?;
         let id = parse_id(&member_id, "member")?;
-        members::remove_member(&ctx.state().db, tenant, id).await?;
+        let removed = members::remove_member(&ctx.state().db, tenant, id).await?;
+        announce_access_change(ctx, Some(removed.account_id), Some(removed.user_id)).await;
         Ok(member_id)
     }
 

@@ -371,6 +371,8 @@ pub struct PkiQuery;
 impl PkiQuery {
     /// Certificates of the current account (newest first, at most 500): one gateway's,
     /// one status, or those expiring within N days.
+    // 500: the cap of `certificates::list`.
+    #[graphql(complexity = "500usize.saturating_mul(child_complexity)")]
     async fn certificates(
         &self,
         ctx: &Context<'_>,
@@ -398,6 +400,7 @@ impl PkiQuery {
     /// The renewal log of the current account, newest first: one gateway's, one state,
     /// or those scheduled in [from, to).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::limits::page(Some(first), child_complexity)")]
     async fn certificate_renewals(
         &self,
         ctx: &Context<'_>,

@@ -54,7 +54,7 @@ impl AccountQuery {
     }
 
     /// Gateways of the current account, a page at a time (at most 100).
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::limits::page(first, child_complexity)")]
     async fn gateways(
         &self,
         ctx: &Context<'_>,
@@ -84,7 +84,7 @@ impl AccountQuery {
     }
 
     /// Devices of the current account, a page at a time (at most 100).
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::limits::page(first, child_complexity)")]
     async fn devices(
         &self,
         ctx: &Context<'_>,

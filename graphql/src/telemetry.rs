@@ -149,38 +149,88 @@ pub struct DashboardSummary {
     pub top_consumers: Vec<TopConsumer>,
 }
 
-/// A message the platform refused, with why.
-pub struct DeadLetter(dead_letter::Model);
+/// A message the platform refused, with why. A page carries the payload's start, size
+/// and digest; `deadLetter(id)` carries the whole payload.
+pub struct DeadLetter {
+    summary: readings::DeadLetterSummary,
+    digest: Option<String>,
+    payload: Option<Vec<u8>>,
+}
+
+impl DeadLetter {
+    /// One letter, whole.
+    fn whole(letter: dead_letter::Model) -> Self {
+        use sha2::Digest;
+        Self {
+            summary: readings::DeadLetterSummary::of(&letter),
+            digest: Some(hex::encode(sha2::Sha256::digest(&letter.payload))),
+            payload: Some(letter.payload),
+        }
+    }
+}
+
+/// Text of a payload's start: a character cut at the end of the preview is left out
+/// rather than shown as a replacement character.
+fn preview_text(bytes: &[u8], truncated: bool) -> String {
+    let end = match std::str::from_utf8(bytes) {
+        Err(e) if truncated && e.error_len().is_none() => e.valid_up_to(),
+        _ => bytes.len(),
+    };
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
 
 #[Object]
 impl DeadLetter {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.summary.id.to_string())
     }
     async fn topic(&self) -> &str {
-        &self.0.topic
+        &self.summary.topic
     }
     async fn gateway_mac(&self) -> Option<&str> {
-        self.0.gateway_mac.as_deref()
+        self.summary.gateway_mac.as_deref()
     }
     /// Stable reason code (BAD_JSON, UNKNOWN_DEVICE …).
     async fn reason(&self) -> &str {
-        &self.0.reason
+        &self.summary.reason
     }
     /// What exactly was wrong.
     async fn detail(&self) -> &str {
-        &self.0.detail
+        &self.summary.detail
     }
     async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+        self.summary.received_at
     }
-    /// The payload as text (invalid UTF-8 replaced).
-    async fn payload_text(&self) -> String {
-        String::from_utf8_lossy(&self.0.payload).into_owned()
+    /// Payload size in bytes.
+    async fn payload_size(&self) -> i64 {
+        self.summary.payload_size
     }
-    /// The exact payload bytes, base64.
-    async fn payload_base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(&self.0.payload)
+    /// SHA-256 of the payload, hex.
+    async fn payload_sha256(&self) -> ApiResult<&str> {
+        self.digest
+            .as_deref()
+            .ok_or_else(|| DomainError::Internal("dead letter digest not loaded".into()).into())
+    }
+    /// The payload's first 1 KiB as text (invalid UTF-8 replaced).
+    async fn payload_preview(&self) -> String {
+        preview_text(&self.summary.payload_preview, self.summary.is_truncated())
+    }
+    /// Whether the payload is longer than its preview.
+    async fn payload_truncated(&self) -> bool {
+        self.summary.is_truncated()
+    }
+    /// The whole payload as text (invalid UTF-8 replaced): only from `deadLetter(id)`,
+    /// null in pages of `deadLetters`.
+    async fn payload_text(&self) -> Option<String> {
+        self.payload
+            .as_deref()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+    /// The exact payload bytes, base64: only from `deadLetter(id)`, null in pages.
+    async fn payload_base64(&self) -> Option<String> {
+        self.payload
+            .as_deref()
+            .map(|p| base64::engine::general_purpose::STANDARD.encode(p))
     }
 }
 
@@ -211,6 +261,9 @@ pub struct TelemetryQuery;
 #[Object]
 impl TelemetryQuery {
     /// Readings of one device in `[from, to)`, oldest first (default 1,000, at most 10,000).
+    #[graphql(
+        complexity = "crate::limits::up_to(limit, readings::DEFAULT_READINGS, readings::MAX_READINGS, child_complexity)"
+    )]
     async fn readings(
         &self,
         ctx: &Context<'_>,
@@ -253,6 +306,7 @@ impl TelemetryQuery {
     }
 
     /// Consumption per device and bucket in `[from, to)`, from rollups (no raw scan).
+    #[graphql(complexity = "device_ids.len().max(1).saturating_mul(child_complexity)")]
     async fn consumption(
         &self,
         ctx: &Context<'_>,
@@ -317,6 +371,7 @@ impl TelemetryQuery {
     }
 
     /// Messages of this account's gateways that were refused, newest first.
+    #[graphql(complexity = "crate::limits::page(first, child_complexity)")]
     async fn dead_letters(
         &self,
         ctx: &Context<'_>,
@@ -326,15 +381,43 @@ impl TelemetryQuery {
     ) -> ApiResult<DeadLetterConnection> {
         let tenant = ctx.tenant()?;
         let page = PageRequest::new(first, decode_cursor(after.as_deref())?)?;
-        let page = readings::dead_letters(&ctx.state().db, tenant, reason.as_deref(), page).await?;
+        let db = &ctx.state().db;
+        let page = readings::dead_letters(db, tenant, reason.as_deref(), page).await?;
+        let wants_digest = ctx
+            .look_ahead()
+            .field("nodes")
+            .field("payloadSha256")
+            .exists();
+        let mut digests = if wants_digest {
+            let ids: Vec<Uuid> = page.items.iter().map(|d| d.id).collect();
+            readings::dead_letter_digests(db, tenant, &ids).await?
+        } else {
+            Default::default()
+        };
         let end_cursor = page.items.last().map(|d| encode_cursor(d.id));
         Ok(DeadLetterConnection {
-            nodes: page.items.into_iter().map(DeadLetter).collect(),
+            nodes: page
+                .items
+                .into_iter()
+                .map(|summary| DeadLetter {
+                    digest: digests.remove(&summary.id),
+                    summary,
+                    payload: None,
+                })
+                .collect(),
             page_info: PageInfo {
                 has_next_page: page.has_next_page,
                 end_cursor,
             },
         })
+    }
+
+    /// One refused message of this account with its whole payload.
+    async fn dead_letter(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeadLetter> {
+        let tenant = ctx.tenant()?;
+        let id = parse_id(&id, "dead letter")?;
+        let letter = readings::dead_letter(&ctx.state().db, tenant, id).await?;
+        Ok(DeadLetter::whole(letter))
     }
 }
 
@@ -350,7 +433,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         gateway_id: Option<ID>,
         device_id: Option<ID>,
-    ) -> Result<impl Stream<Item = Reading> + use<>, ApiError> {
+    ) -> Result<impl Stream<Item = Result<Reading, ApiError>> + use<>, ApiError> {
         let tenant = ctx.tenant()?.clone();
         let db = &ctx.state().db;
         let gateway = match gateway_id {
@@ -371,7 +454,7 @@ impl SubscriptionRoot {
         };
         let account = tenant.account_id();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
-        Ok(events.flat_map(move |event| {
+        let readings = events.flat_map(move |event| {
             let items: Vec<Reading> = match event.as_deref() {
                 Ok(Event::Readings {
                     account_id,
@@ -393,7 +476,8 @@ impl SubscriptionRoot {
                 _ => Vec::new(),
             };
             futures::stream::iter(items)
-        }))
+        });
+        crate::live::while_allowed(ctx, tds_entity::Role::Viewer, readings)
     }
 
     /// Gateways going online or offline (all of the account, or one).
@@ -401,7 +485,7 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         gateway_id: Option<ID>,
-    ) -> Result<impl Stream<Item = GatewayStatusChange> + use<>, ApiError> {
+    ) -> Result<impl Stream<Item = Result<GatewayStatusChange, ApiError>> + use<>, ApiError> {
         let tenant = ctx.tenant()?.clone();
         let gateway = match gateway_id {
             Some(id) => Some(
@@ -417,7 +501,7 @@ impl SubscriptionRoot {
         };
         let account = tenant.account_id();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
-        Ok(events.filter_map(move |event| {
+        let changes = events.filter_map(move |event| {
             let change = match event.as_deref() {
                 Ok(Event::GatewayStatus {
                     account_id,
@@ -434,6 +518,7 @@ impl SubscriptionRoot {
                 _ => None,
             };
             futures::future::ready(change)
-        }))
+        });
+        crate::live::while_allowed(ctx, tds_entity::Role::Viewer, changes)
     }
 }

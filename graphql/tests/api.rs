@@ -59,7 +59,7 @@ async fn join(api: &TestApi, admin: &Caller, email: &str, role: &str) -> Caller 
         .expect("token")
         .to_owned();
     let r = api
-        .run(None, "mutation($t: String!) { acceptInvitation(token: $t, password: \"password123\") { token user { id email } } }", json!({"t": token}))
+        .run(None, "mutation($t: String!) { acceptInvitation(token: $t, password: \"password123\") { login { token } user { id email } } }", json!({"t": token}))
         .await;
     let login = &r.ok()["acceptInvitation"];
     let user = tds_entity::user::Entity::find_by_id(
@@ -72,7 +72,7 @@ async fn join(api: &TestApi, admin: &Caller, email: &str, role: &str) -> Caller 
     use sea_orm::EntityTrait;
     let user = user.one(&api.state.db).await.unwrap().unwrap();
     Caller {
-        token: login["token"].as_str().unwrap().to_owned(),
+        token: login["login"]["token"].as_str().unwrap().to_owned(),
         account: admin.account,
         user,
     }
@@ -140,7 +140,7 @@ async fn id_taking_fields(api: &TestApi) -> BTreeSet<String> {
 async fn tenant_isolation(backend: Backend) {
     let api = TestApi::new(backend).await;
     let alice = api.user("alice@a.example", false).await;
-    let (_, alice) = api.account("Alpha", &alice).await;
+    let (account_a, alice) = api.account("Alpha", &alice).await;
     let bob = api.user("bob@b.example", false).await;
     let (account_b, bob) = api.account("Bravo", &bob).await;
     gateway(&api, &alice, "GW-A", "02:00:00:00:00:0a").await;
@@ -157,6 +157,21 @@ async fn tenant_isolation(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let letter_b = {
+        use sea_orm::{ActiveModelTrait, Set};
+        let letter = tds_entity::dead_letter::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            account_id: Set(Some(account_b.id)),
+            gateway_mac: Set(Some("02:00:00:00:00:0b".into())),
+            topic: Set("tds_new/devices/02:00:00:00:00:0b/telemetry".into()),
+            payload: Set(b"Bravo's secret".to_vec()),
+            reason: Set("BAD_JSON".into()),
+            detail: Set("x".into()),
+            received_at: Set(Utc::now()),
+            created_at: Set(Utc::now()),
+        };
+        letter.insert(&api.state.db).await.unwrap().id.to_string()
+    };
 
     let probes: Vec<(&str, &str, Value)> = vec![
         (
@@ -250,6 +265,11 @@ async fn tenant_isolation(backend: Backend) {
             json!({"id": gw_b}),
         ),
         (
+            "deadLetter",
+            "query($id: ID!) { deadLetter(id: $id) { payloadText } }",
+            json!({"id": letter_b}),
+        ),
+        (
             "setAccountActive",
             "mutation($id: ID!) { setAccountActive(id: $id, active: false) { id } }",
             json!({"id": account_b_id}),
@@ -308,6 +328,8 @@ async fn tenant_isolation(backend: Backend) {
             .any(|m| m["user"]["email"] == "carol@b.example" && m["role"] == "VIEWER")
     );
 
+    invitation_path(&api, &alice, &bob, account_a.id, account_b.id).await;
+
     let covered: BTreeSet<String> = probes.iter().map(|(f, _, _)| (*f).to_owned()).collect();
     let all = id_taking_fields(&api).await;
     assert!(
@@ -318,6 +340,139 @@ async fn tenant_isolation(backend: Backend) {
     assert!(
         missed.is_empty(),
         "id-taking fields the isolation walk does not cover: {missed:?}"
+    );
+}
+
+/// The invitation path of the isolation walk: an invitation's token (held by the
+/// inviting admin) never yields another user's session, and gives nothing outside its
+/// own account.
+async fn invitation_path(
+    api: &TestApi,
+    alice: &Caller,
+    bob: &Caller,
+    account_a: uuid::Uuid,
+    account_b: uuid::Uuid,
+) {
+    const ACCEPT: &str = "mutation($t: String!, $p: String) { acceptInvitation(token: $t, password: $p) { login { token } user { id email } account { id role } } }";
+    async fn invite(api: &TestApi, admin: &Caller, email: &str) -> String {
+        let r = api
+            .run(
+                Some(admin),
+                "mutation($e: String!) { inviteMember(email: $e, role: ADMIN) { token } }",
+                json!({"e": email}),
+            )
+            .await;
+        r.ok()["inviteMember"]["token"].as_str().unwrap().to_owned()
+    }
+    async fn signs_in(api: &TestApi, email: &str, password: &str) -> bool {
+        let r = api
+            .run(
+                None,
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({"e": email, "p": password}),
+            )
+            .await;
+        r.errors.is_empty()
+    }
+
+    // Alice invites Bob (ADMIN of Bravo) into Alpha and accepts herself: anonymously,
+    // with or without choosing a password, or signed in as herself. No session for Bob.
+    let for_bob = invite(api, alice, "BOB@b.example").await;
+    for password in [Value::Null, json!("alice chose this")] {
+        let r = api
+            .run(None, ACCEPT, json!({"t": for_bob, "p": password}))
+            .await;
+        assert_eq!(r.code(), "UNAUTHENTICATED", "{:?}", r.data);
+        assert!(r.data.is_null(), "{}", r.data);
+    }
+    let r = api
+        .run(
+            Some(alice),
+            ACCEPT,
+            json!({"t": for_bob, "p": "alice chose this"}),
+        )
+        .await;
+    assert_eq!(r.code(), "FORBIDDEN");
+    assert!(r.data.is_null(), "{}", r.data);
+    assert!(signs_in(api, "bob@b.example", "password123").await);
+    assert!(!signs_in(api, "bob@b.example", "alice chose this").await);
+
+    // A Bravo invitation for a new e-mail cannot be taken by Alice while signed in …
+    let for_dave_b = invite(api, bob, "dave@b.example").await;
+    let r = api
+        .run(
+            Some(alice),
+            ACCEPT,
+            json!({"t": for_dave_b, "p": "dave's password"}),
+        )
+        .await;
+    assert_eq!(r.code(), "FORBIDDEN");
+    // … and an Alpha invitation gives nothing in Bravo, whatever X-Account-Id says.
+    let for_dave_a = invite(api, alice, "dave@a.example").await;
+    let r = api
+        .run(
+            Some(&alice.in_account(account_b)),
+            ACCEPT,
+            json!({"t": for_dave_a, "p": "dave's password"}),
+        )
+        .await;
+    assert_eq!(r.code(), "FORBIDDEN", "signed in as someone else");
+    let r = api
+        .run(
+            None,
+            ACCEPT,
+            json!({"t": for_dave_a, "p": "dave's password"}),
+        )
+        .await;
+    let joined = &r.ok()["acceptInvitation"];
+    assert_eq!(joined["account"]["id"], account_a.to_string());
+    let dave_id: uuid::Uuid = joined["user"]["id"].as_str().unwrap().parse().unwrap();
+    let dave = Caller {
+        token: joined["login"]["token"].as_str().unwrap().to_owned(),
+        account: Some(account_b),
+        user: {
+            use sea_orm::EntityTrait;
+            tds_entity::user::Entity::find_by_id(dave_id)
+                .one(&api.state.db)
+                .await
+                .unwrap()
+                .unwrap()
+        },
+    };
+    let r = api
+        .run(Some(&dave), "{ gateways { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(
+        r.code(),
+        "NOT_FOUND",
+        "an Alpha invitation reaches into Bravo"
+    );
+    let r = api.run(Some(&dave), "{ accounts { id } }", json!({})).await;
+    assert_eq!(r.ok()["accounts"], json!([{"id": account_a.to_string()}]));
+
+    // Bob himself, signed in (in Bravo), accepts: he joins Alpha, keeps his session (no
+    // new token) and his role in Bravo.
+    let r = api.run(Some(bob), ACCEPT, json!({"t": for_bob})).await;
+    let joined = &r.ok()["acceptInvitation"];
+    assert_eq!(joined["login"], Value::Null);
+    assert_eq!(
+        joined["account"],
+        json!({"id": account_a.to_string(), "role": "ADMIN"})
+    );
+    assert_eq!(joined["user"]["email"], "bob@b.example");
+    let r = api
+        .run(
+            Some(&bob.in_account(account_b)),
+            "{ account { role } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.ok()["account"]["role"], "ADMIN");
+    let r = api.run(Some(bob), ACCEPT, json!({"t": for_bob})).await;
+    assert_eq!(
+        (r.code(), r.field()),
+        ("VALIDATION", Some("token")),
+        "used once"
     );
 }
 
@@ -553,7 +708,7 @@ async fn members_and_invitations(backend: Backend) {
     let invite = r.ok()["inviteMember"].clone();
     assert_eq!(invite["email"], "new@x.example");
     let token = invite["token"].as_str().unwrap();
-    let accept = "mutation($t: String!, $p: String) { acceptInvitation(token: $t, password: $p) { token user { email } } }";
+    let accept = "mutation($t: String!, $p: String) { acceptInvitation(token: $t, password: $p) { login { token } user { email } account { name role } } }";
     let r = api
         .run(None, accept, json!({"t": token, "p": "short"}))
         .await;
@@ -562,6 +717,11 @@ async fn members_and_invitations(backend: Backend) {
         .run(None, accept, json!({"t": token, "p": "a good password"}))
         .await;
     assert_eq!(r.ok()["acceptInvitation"]["user"]["email"], "new@x.example");
+    assert_eq!(
+        r.ok()["acceptInvitation"]["account"],
+        json!({"name": "Acme", "role": "EDITOR"})
+    );
+    assert!(r.ok()["acceptInvitation"]["login"]["token"].is_string());
     // The token works once.
     let r = api
         .run(None, accept, json!({"t": token, "p": "a good password"}))
@@ -888,6 +1048,8 @@ async fn nested_fields_are_batched(backend: Backend) {
         crl_paths: Vec::new(),
         bundles: Default::default(),
         renewal_policy: Default::default(),
+        introspection: true,
+        auth: Default::default(),
     };
     let schema = tds_graphql::build_schema(state.clone());
     let credentials = tds_domain::Credentials {

@@ -5,7 +5,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use futures::StreamExt;
-use serde_json::json;
+use serde_json::{Value, json};
 use tds_bus::{InboundMessage, TelemetryBatch};
 use tds_testkit::{Backend, Caller, TestApi, backend_tests, payload, seed_fleet, telemetry_topic};
 use tds_workers::fleet::FleetCache;
@@ -63,12 +63,14 @@ async fn telemetry_queries(backend: Backend) {
             topic: telemetry_topic(&g.mac),
             payload: body,
             received_at: Utc::now(),
+            truncated_from: None,
         });
     }
     messages.push(InboundMessage {
         topic: telemetry_topic(&g.mac),
         payload: b"garbage".to_vec(),
         received_at: Utc::now(),
+        truncated_from: None,
     });
     writer
         .write(&[TelemetryBatch { messages }], Utc::now())
@@ -170,13 +172,13 @@ async fn telemetry_queries(backend: Backend) {
     let r = api
         .run(
             Some(&me),
-            "{ deadLetters { nodes { reason topic payloadText detail } } }",
+            "{ deadLetters { nodes { reason topic payloadPreview detail } } }",
             json!({}),
         )
         .await;
     let letter = &r.ok()["deadLetters"]["nodes"][0];
     assert_eq!(
-        (letter["reason"].as_str(), letter["payloadText"].as_str()),
+        (letter["reason"].as_str(), letter["payloadPreview"].as_str()),
         (Some("BAD_JSON"), Some("garbage"))
     );
 
@@ -223,6 +225,7 @@ async fn subscription_receives_stored_readings(backend: Backend) {
                 topic: telemetry_topic(&g.mac),
                 payload: payload(&g.mac, at, &[("D01", n as f64 + 1.0)]),
                 received_at: Utc::now(),
+                truncated_from: None,
             })
             .collect();
         writer
@@ -251,7 +254,106 @@ async fn subscription_receives_stored_readings(backend: Backend) {
     assert_eq!(data["readings"]["device"]["code"], "D01");
 }
 
-backend_tests!(telemetry_queries, subscription_receives_stored_readings);
+backend_tests!(
+    telemetry_queries,
+    subscription_receives_stored_readings,
+    dead_letter_pages_carry_previews
+);
+
+/// Stores a refused message as the telemetry writer would, attributed to `account`.
+async fn refused(api: &TestApi, account: uuid::Uuid, mac: &str, payload: Vec<u8>) -> uuid::Uuid {
+    use sea_orm::{ActiveModelTrait, Set};
+    let id = uuid::Uuid::now_v7();
+    tds_entity::dead_letter::ActiveModel {
+        id: Set(id),
+        account_id: Set(Some(account)),
+        gateway_mac: Set(Some(mac.to_owned())),
+        topic: Set(telemetry_topic(mac)),
+        payload: Set(payload),
+        reason: Set("OVERSIZED".into()),
+        detail: Set("too big".into()),
+        received_at: Set(Utc::now()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&api.state.db)
+    .await
+    .unwrap();
+    id
+}
+
+/// A page of dead letters stays small whatever the payloads; one letter's payload is its
+/// own query, and another account's letter is not found.
+async fn dead_letter_pages_carry_previews(backend: Backend) {
+    use base64::Engine;
+    use sha2::Digest;
+    let api = TestApi::new(backend).await;
+    let (account, gateways) = seed_fleet(&api.state.db, "UTC", 0x53, 1, 1, false).await;
+    let me = caller_for(&api, &account).await;
+    // 3 MiB whose 1,024th byte is the middle of a two-byte character.
+    let mut big = vec![b'a'; 1023];
+    big.extend("é".as_bytes());
+    big.resize(3 << 20, b'z');
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(refused(&api, account.id, &gateways[0].mac, big.clone()).await);
+    }
+    let small = refused(&api, account.id, &gateways[0].mac, b"short".to_vec()).await;
+
+    let r = api
+        .run(
+            Some(&me),
+            "{ deadLetters(first: 100) { nodes { id payloadSize payloadSha256 payloadPreview payloadTruncated payloadText payloadBase64 } } }",
+            json!({}),
+        )
+        .await;
+    let page = r.ok()["deadLetters"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(page.len(), 6);
+    assert!(
+        r.data.to_string().len() < 16 * 1024,
+        "a page of six letters of 3 MiB is {} bytes",
+        r.data.to_string().len()
+    );
+    assert_eq!(page[0]["id"], small.to_string());
+    assert_eq!(page[0]["payloadPreview"], "short");
+    assert_eq!(page[0]["payloadTruncated"], false);
+    let digest = hex::encode(sha2::Sha256::digest(&big));
+    for letter in &page[1..] {
+        assert_eq!(letter["payloadSize"], 3 << 20);
+        assert_eq!(letter["payloadSha256"], digest.as_str());
+        assert_eq!(letter["payloadTruncated"], true);
+        assert_eq!(
+            letter["payloadPreview"],
+            "a".repeat(1023),
+            "the cut character is left out"
+        );
+        assert_eq!(letter["payloadText"], Value::Null);
+        assert_eq!(letter["payloadBase64"], Value::Null);
+    }
+
+    let one = "query($id: ID!) { deadLetter(id: $id) { id reason payloadSize payloadSha256 payloadTruncated payloadBase64 payloadText } }";
+    let r = api.run(Some(&me), one, json!({"id": ids[2]})).await;
+    let letter = &r.ok()["deadLetter"];
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(letter["payloadBase64"].as_str().unwrap())
+        .unwrap();
+    assert!(bytes == big, "the whole payload, byte for byte");
+    assert_eq!(letter["payloadText"].as_str().unwrap().len(), big.len());
+    assert_eq!(letter["payloadSha256"], digest.as_str());
+    assert_eq!(letter["reason"], "OVERSIZED");
+
+    let (other, _) = seed_fleet(&api.state.db, "UTC", 0x54, 1, 1, false).await;
+    let stranger = caller_for(&api, &other).await;
+    let r = api.run(Some(&stranger), one, json!({"id": ids[2]})).await;
+    assert_eq!(r.code(), "NOT_FOUND");
+    let r = api
+        .run(
+            Some(&stranger),
+            "{ deadLetters { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.ok()["deadLetters"]["nodes"], json!([]));
+}
 
 async fn certificates_through_the_api(backend: Backend) {
     let api = TestApi::new(backend).await;

@@ -3,7 +3,12 @@
 //! crash between receipt and enqueue leaves the message unacknowledged and the broker
 //! delivers it again (persistent session, QoS 1). Judging payloads is the telemetry
 //! worker's business: ingest forwards every byte, so every refusal can be kept whole in
-//! dead letters.
+//! dead letters. Only an oversized payload is cut: its first bytes travel, with its size.
+//!
+//! No message can stall the stream: ingest reads any packet MQTT can carry (a packet
+//! larger than the client accepts would break the connection, and the broker would
+//! deliver it again on the persistent session, forever), and a job too large for the
+//! queue is pushed in halves instead of being retried.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,8 +16,17 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
-use tds_bus::{InboundMessage, TelemetryBatch, TelemetryQueue};
+use tds_bus::{InboundMessage, QueueError, TelemetryBatch, TelemetryQueue};
+use tds_domain::telemetry::MAX_PAYLOAD_BYTES;
 use tokio::sync::mpsc;
+
+/// The largest packet MQTT can express (its remaining-length field holds at most this).
+/// Clients of the platform accept every packet up to it, so no packet size can break a
+/// connection; the broker's own limit (`message_size_limit`) keeps real traffic far below.
+pub const MQTT_MAX_PACKET: usize = 268_435_455;
+/// Default byte budget of one job: a few hundred ordinary messages, well under the queue's
+/// limit; a burst of large payloads is spread over several jobs.
+pub const DEFAULT_JOB_BUDGET: usize = 1024 * 1024;
 
 /// The platform's client identity for `mqtts://` (PEM files).
 #[derive(Debug, Clone)]
@@ -38,6 +52,8 @@ pub struct IngestConfig {
     pub share_group: String,
     /// Most messages per job.
     pub max_batch: usize,
+    /// Most bytes per job (estimated queued size); a job holds at least one message.
+    pub job_budget: usize,
     /// Counters this replica updates.
     pub counters: Arc<IngestCounters>,
 }
@@ -51,6 +67,10 @@ pub struct IngestCounters {
     pub acknowledged: AtomicU64,
     /// Jobs pushed.
     pub jobs: AtomicU64,
+    /// Connections to the broker made (1 while nothing breaks the first).
+    pub connections: AtomicU64,
+    /// Jobs the queue found too large, pushed as two halves instead.
+    pub splits: AtomicU64,
 }
 
 impl IngestConfig {
@@ -62,6 +82,7 @@ impl IngestConfig {
             client_id: format!("tds-ingest-{instance}"),
             share_group: "tds-ingest".into(),
             max_batch: 500,
+            job_budget: DEFAULT_JOB_BUDGET,
             counters: Arc::default(),
         }
     }
@@ -115,7 +136,7 @@ pub async fn run(
         .set_keep_alive(Duration::from_secs(30))
         // Oversized payloads must reach the worker to be dead-lettered, not break the
         // connection (which would make the broker redeliver them forever).
-        .set_max_packet_size(16 * 1024 * 1024, 64 * 1024)
+        .set_max_packet_size(MQTT_MAX_PACKET, 64 * 1024)
         .set_request_channel_capacity(10_000);
     if config.mqtt_url.starts_with("mqtts://") {
         options.set_transport(tls_transport(config.tls.as_ref())?);
@@ -136,7 +157,7 @@ pub async fn run(
         rx,
         client.clone(),
         queue,
-        config.max_batch,
+        (config.max_batch, config.job_budget),
         config.counters.clone(),
     ));
     shutdown.await;
@@ -147,23 +168,56 @@ pub async fn run(
     Ok(())
 }
 
+/// A message taken from the broker: what goes into the queue, and the publication to
+/// acknowledge once it is there (its payload dropped: the message holds the bytes).
+struct Received {
+    message: InboundMessage,
+    publish: Publish,
+}
+
+/// Longest topic forwarded whole. A telemetry topic has 42 bytes; a longer one is refused
+/// as BAD_TOPIC anyway, and MQTT allows 65,535.
+pub const MAX_TOPIC_BYTES: usize = 1024;
+
+/// The message to enqueue for `publish`: its payload, cut to the platform's cap when
+/// larger (the worker refuses it as OVERSIZED and keeps these first bytes), and its topic,
+/// cut when absurdly long. So one message always fits in a job.
+pub fn inbound(publish: &Publish, received_at: chrono::DateTime<Utc>) -> InboundMessage {
+    let len = publish.payload.len();
+    let oversized = len > MAX_PAYLOAD_BYTES;
+    let mut topic_end = publish.topic.len().min(MAX_TOPIC_BYTES);
+    while !publish.topic.is_char_boundary(topic_end) {
+        topic_end -= 1;
+    }
+    InboundMessage {
+        topic: publish.topic[..topic_end].to_owned(),
+        payload: publish.payload[..len.min(MAX_PAYLOAD_BYTES)].to_vec(),
+        received_at,
+        truncated_from: oversized.then_some(len),
+    }
+}
+
 async fn poll(
     mut eventloop: EventLoop,
     client: AsyncClient,
     filter: String,
-    tx: mpsc::UnboundedSender<Publish>,
+    tx: mpsc::UnboundedSender<Received>,
     counters: Arc<IngestCounters>,
 ) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match eventloop.poll().await {
-            Ok(Event::Incoming(Packet::Publish(publish))) => {
+            Ok(Event::Incoming(Packet::Publish(mut publish))) => {
                 counters.received.fetch_add(1, Ordering::Relaxed);
-                if tx.send(publish).is_err() {
+                let message = inbound(&publish, Utc::now());
+                // The (possibly huge) payload is not kept twice while the message waits.
+                publish.payload = Default::default();
+                if tx.send(Received { message, publish }).is_err() {
                     return;
                 }
             }
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                counters.connections.fetch_add(1, Ordering::Relaxed);
                 backoff = Duration::from_millis(100);
                 tracing::info!(
                     session_present = ack.session_present,
@@ -185,39 +239,42 @@ async fn poll(
 }
 
 async fn enqueue(
-    mut rx: mpsc::UnboundedReceiver<Publish>,
+    mut rx: mpsc::UnboundedReceiver<Received>,
     client: AsyncClient,
     mut queue: TelemetryQueue,
-    max_batch: usize,
+    (max_batch, budget): (usize, usize),
     counters: Arc<IngestCounters>,
 ) {
-    while let Some(first) = rx.recv().await {
-        let mut publishes = vec![first];
+    // A message that did not fit the previous job's budget opens the next one.
+    let mut carried: Option<Received> = None;
+    loop {
+        let first = match carried.take() {
+            Some(first) => first,
+            None => match rx.recv().await {
+                Some(first) => first,
+                None => return,
+            },
+        };
+        let mut bytes = first.message.queued_len();
+        let mut received = vec![first];
         // Whatever arrived while the previous job was being pushed joins this one.
-        while publishes.len() < max_batch {
+        while received.len() < max_batch && bytes < budget {
             match rx.try_recv() {
-                Ok(p) => publishes.push(p),
+                Ok(r) if bytes + r.message.queued_len() > budget => {
+                    carried = Some(r);
+                    break;
+                }
+                Ok(r) => {
+                    bytes += r.message.queued_len();
+                    received.push(r);
+                }
                 Err(_) => break,
             }
         }
-        let received_at = Utc::now();
-        let batch = TelemetryBatch {
-            messages: publishes
-                .iter()
-                .map(|p| InboundMessage {
-                    topic: p.topic.clone(),
-                    payload: p.payload.to_vec(),
-                    received_at,
-                })
-                .collect(),
-        };
-        let mut backoff = Duration::from_millis(50);
-        while let Err(e) = queue.push(batch.clone()).await {
-            tracing::warn!(error = %e, retry_in = ?backoff, "enqueue failed; messages stay unacknowledged");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        }
-        counters.jobs.fetch_add(1, Ordering::Relaxed);
+        let (messages, publishes): (Vec<InboundMessage>, Vec<Publish>) =
+            received.into_iter().map(|r| (r.message, r.publish)).unzip();
+        let jobs = push_all(&mut queue, messages, &counters).await;
+        counters.jobs.fetch_add(jobs, Ordering::Relaxed);
         for publish in &publishes {
             if let Err(e) = client.ack(publish).await {
                 tracing::warn!(error = %e, "ack not sent; the broker will redeliver (stored once anyway)");
@@ -227,6 +284,54 @@ async fn enqueue(
             .acknowledged
             .fetch_add(publishes.len() as u64, Ordering::Relaxed);
     }
+}
+
+/// Pushes `messages` as one job, or, when the queue finds that too large, as halves (and
+/// their halves …); waits out a queue that cannot be reached. Returns the jobs pushed.
+/// Order is kept: halves go in one after the other.
+pub async fn push_all(
+    queue: &mut TelemetryQueue,
+    messages: Vec<InboundMessage>,
+    counters: &IngestCounters,
+) -> u64 {
+    let mut jobs = 0;
+    // Parts still to push, the next one last.
+    let mut parts = vec![messages];
+    while let Some(mut part) = parts.pop() {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let batch = TelemetryBatch { messages: part };
+            match queue.push(batch.clone()).await {
+                Ok(()) => {
+                    jobs += 1;
+                    break;
+                }
+                Err(QueueError::TooLarge { bytes, max }) if batch.messages.len() > 1 => {
+                    tracing::warn!(
+                        bytes,
+                        max,
+                        messages = batch.messages.len(),
+                        "job too large for the queue; pushing it in halves"
+                    );
+                    counters.splits.fetch_add(1, Ordering::Relaxed);
+                    let mut first = batch.messages;
+                    let second = first.split_off(first.len() / 2);
+                    parts.push(second);
+                    parts.push(first);
+                    break;
+                }
+                Err(e) => {
+                    // Unreachable queue (or, impossibly, one message beyond a limit that is
+                    // never below one message): the messages stay unacknowledged meanwhile.
+                    tracing::warn!(error = %e, retry_in = ?backoff, "enqueue failed; messages stay unacknowledged");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    part = batch.messages;
+                }
+            }
+        }
+    }
+    jobs
 }
 
 /// Removes a persistent session (`clean_session = false`) from the broker: connect with a

@@ -42,6 +42,21 @@ impl MigratorTrait for Migrator {
     }
 }
 
+/// Names of the migrations of this build that the database has not applied. Only reads:
+/// a database that was never migrated gets no migration table from this.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    Ok(Migrator::get_pending_migrations_read_only(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect())
+}
+
+/// How many migrations this build has.
+pub fn migration_count() -> usize {
+    Migrator::migrations().len()
+}
+
 /// How many months of reading partitions `migrate` keeps created ahead of today.
 pub const PARTITION_MONTHS_AHEAD: u32 = 3;
 

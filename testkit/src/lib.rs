@@ -218,6 +218,8 @@ impl TestApi {
             ],
             bundles: Default::default(),
             renewal_policy: Default::default(),
+            introspection: true,
+            auth: Default::default(),
         };
         let schema = tds_graphql::build_schema(state.clone());
         Self { db, state, schema }

@@ -122,21 +122,27 @@ pub fn subscribe(
         .unwrap()
 }
 
+/// Starts Mosquitto from the generated configuration as it is. Tests run as root, as a
+/// service manager does: Mosquitto then drops to its service user before reading its key.
 pub fn start_broker(dir: &Path, port: u16) -> Broker {
-    // Tests run as root; the generated configuration lets Mosquitto drop to its own user.
-    let conf = dir.join("test.conf");
-    let generated = std::fs::read_to_string(dir.join("mosquitto.conf")).unwrap();
-    std::fs::write(&conf, format!("{generated}user root\n")).unwrap();
-    let child = Command::new("mosquitto")
+    let log = dir.join("mosquitto.log");
+    let mut child = Command::new("mosquitto")
         .arg("-c")
-        .arg(&conf)
+        .arg(dir.join("mosquitto.conf"))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     // Ready when the TLS port accepts connections.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!(
+                "mosquitto -c {}/mosquitto.conf exited ({status}): {log}",
+                dir.display()
+            );
+        }
         assert!(
             std::time::Instant::now() < deadline,
             "mosquitto did not start"

@@ -1,9 +1,11 @@
 //! Background jobs, one module per kind. Handlers are thin; the work is in plain
 //! functions that tests call directly.
 
+pub mod backlog;
 pub mod fleet;
 pub mod offline;
 pub mod pipeline;
 pub mod renewals;
 pub mod service;
+pub mod storage;
 pub mod telemetry;

@@ -1,20 +1,31 @@
 //! From the queue to the writer. Each apalis job is handed to one writer task that
 //! combines whatever jobs are waiting into one transaction, so the database sees few,
 //! large writes; a job is acknowledged to the queue only after its write committed.
+//!
+//! No message poisons the others. The parser keeps what the database cannot store (a NUL
+//! in a string, a value that would overflow a sum) out of the write, so a refused write
+//! is rare and costs nothing on the way when it does not happen. When the database does
+//! refuse a write, the messages are written again in halves, and halves of the half that
+//! fails, until the one message it refuses is alone: that message becomes a
+//! `STORAGE_REFUSED` dead letter and every other one is stored. While the database is
+//! unreachable nothing is refused: the write waits and tries again.
 
 use std::time::Duration;
 
 use apalis::prelude::*;
 use chrono::Utc;
 use tds_bus::queue::QueueBackend;
-use tds_bus::{TelemetryBatch, TelemetryQueue};
+use tds_bus::{InboundMessage, TelemetryBatch, TelemetryQueue};
+use tds_domain::telemetry::{Reason, Rejection};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::storage::{self, Failure};
 use crate::telemetry::TelemetryWriter;
 
 /// Most messages combined into one write.
 const MAX_MESSAGES_PER_WRITE: usize = 2_000;
-/// Attempts at writing a batch alone before it is recorded as dead letters instead.
+/// Attempts at writing a message alone (a race may refuse it once) before it is recorded
+/// as a dead letter instead; also the attempts at recording that dead letter.
 const ATTEMPTS_BEFORE_REFUSING: u32 = 3;
 
 struct Pending {
@@ -94,44 +105,103 @@ async fn run(
     }
 }
 
-/// Writes until done. A combined write that fails is split so one bad batch cannot hold
-/// up the others; a batch that fails alone while the database still takes dead letters is
-/// recorded as dead letters; while the database is down, everything waits and retries.
+/// Writes until every message is stored or dead-lettered. A refused write is split in
+/// halves (see the module comment); a message refused alone, after
+/// [`ATTEMPTS_BEFORE_REFUSING`] attempts, becomes a dead letter.
 async fn write_all(writer: &TelemetryWriter, batches: &[TelemetryBatch]) {
-    match writer.write(batches, Utc::now()).await {
-        Ok(report) => {
-            tracing::debug!(?report, "telemetry written");
-            return;
-        }
-        Err(e) if batches.len() > 1 => {
-            tracing::warn!(error = %e, "combined write failed; writing batches one by one")
-        }
-        Err(e) => tracing::warn!(error = %e, "write failed"),
-    }
-    for batch in batches {
-        let single = std::slice::from_ref(batch);
-        let mut backoff = Duration::from_millis(100);
-        let mut attempts = 1;
-        loop {
-            match writer.write(single, Utc::now()).await {
-                Ok(_) => break,
-                Err(e) if attempts >= ATTEMPTS_BEFORE_REFUSING => {
-                    if writer
-                        .refuse(single, &e.to_string(), Utc::now())
-                        .await
-                        .is_ok()
-                    {
-                        tracing::error!(error = %e, "batch recorded as dead letters after repeated failures");
-                        break;
-                    }
-                    tracing::warn!(error = %e, "database unavailable; retrying");
+    let messages: Vec<&InboundMessage> = batches.iter().flat_map(|b| &b.messages).collect();
+    // Parts still to write, the next one last.
+    let mut parts: Vec<&[&InboundMessage]> = vec![&messages];
+    while let Some(part) = parts.pop() {
+        let refused = match write_answered(writer, part).await {
+            Ok(()) => continue,
+            Err(refused) => refused,
+        };
+        if let [message] = part {
+            let mut attempts = 1;
+            let mut last = refused;
+            while attempts < ATTEMPTS_BEFORE_REFUSING {
+                tokio::time::sleep(Duration::from_millis(100) * attempts).await;
+                match write_answered(writer, part).await {
+                    Ok(()) => break,
+                    Err(refused) => last = refused,
                 }
-                Err(e) => tracing::warn!(error = %e, attempts, "write failed; retrying"),
+                attempts += 1;
             }
-            attempts += 1;
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
+            if attempts == ATTEMPTS_BEFORE_REFUSING {
+                dead_letter(writer, message, &last).await;
+            }
+        } else {
+            tracing::warn!(
+                messages = part.len(),
+                ?refused,
+                "write refused; writing it in halves to find the message refused"
+            );
+            let (first, second) = part.split_at(part.len() / 2);
+            parts.push(second);
+            parts.push(first);
         }
+    }
+}
+
+/// Writes `messages` in one transaction, waiting for the database while it is
+/// unreachable; `Err` when the database refused the write.
+async fn write_answered(
+    writer: &TelemetryWriter,
+    messages: &[&InboundMessage],
+) -> Result<(), Failure> {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match writer.write_messages(messages, Utc::now()).await {
+            Ok(report) => {
+                tracing::debug!(?report, "telemetry written");
+                return Ok(());
+            }
+            Err(e) => match storage::classify(&e) {
+                Failure::Unavailable => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "database unavailable; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                refused => {
+                    tracing::warn!(error = %e, messages = messages.len(), "write refused");
+                    return Err(refused);
+                }
+            },
+        }
+    }
+}
+
+/// Records the one message the database refuses as its own dead letter.
+async fn dead_letter(writer: &TelemetryWriter, message: &InboundMessage, refused: &Failure) {
+    let rejection = Rejection {
+        reason: Reason::StorageRefused,
+        detail: format!(
+            "{} after {ATTEMPTS_BEFORE_REFUSING} attempts; the other messages of its batch were stored",
+            refused.describe()
+        ),
+    };
+    let mut backoff = Duration::from_millis(100);
+    let mut refusals = 0;
+    loop {
+        let Err(e) = writer
+            .refuse(std::slice::from_ref(&message), &rejection, Utc::now())
+            .await
+        else {
+            tracing::error!(topic = %message.topic, ?refused, "message refused by the database; kept as a dead letter");
+            return;
+        };
+        if storage::classify(&e) != Failure::Unavailable {
+            refusals += 1;
+            if refusals >= ATTEMPTS_BEFORE_REFUSING {
+                // Cannot happen while dead letters hold bytes and storable text; if it
+                // does, the log is the last place the message exists.
+                tracing::error!(error = %e, topic = %message.topic, bytes = message.payload.len(), "dead letter refused too; message dropped");
+                return;
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
 

@@ -7,6 +7,12 @@
 //! broker only after its outcome is committed, so a crash makes the broker deliver it
 //! again, and every handler in `tds_domain::renewals` is idempotent for that reason.
 //! Decisions live in `tds_domain::renewals`; this module only moves messages.
+//!
+//! No message holds up the others: one that fails waits for its next attempt in a
+//! backlog (behind it only the later messages of the same gateway) while the loop goes on
+//! with other gateways, the poll and the CRL. After [`MESSAGE_ATTEMPTS`] failures that
+//! are the message's own (not a database or broker that cannot be reached) it is kept as a
+//! `HANDLING_FAILED` dead letter and acknowledged.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,11 +25,23 @@ use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
 use sea_orm::DatabaseConnection;
 use tds_certs::CertificateAuthority;
 use tds_domain::renewals::{self, Effects, Outbound, RenewalPolicy};
+use tds_domain::telemetry::{MAX_PAYLOAD_BYTES, oversized};
 use tds_domain::values::Mac;
 use tds_domain::{DomainError, DomainResult};
 use tds_entity::RenewalTrigger;
-use tds_ingest::TlsFiles;
+use tds_ingest::{MQTT_MAX_PACKET, TlsFiles};
 use tokio::sync::{Mutex, mpsc};
+
+use crate::backlog::{Backlog, Waiting};
+use crate::storage::{self, Failure};
+
+/// Failed attempts, through the message's own fault, before a gateway's message is kept
+/// as a dead letter and acknowledged.
+pub const MESSAGE_ATTEMPTS: u32 = 3;
+/// First wait before a failed message is tried again (it doubles each time).
+const RETRY_FIRST: Duration = Duration::from_millis(200);
+/// Longest wait between attempts (a database or broker that stays away).
+const RETRY_MOST: Duration = Duration::from_secs(10);
 
 /// How the certificate worker reaches the broker.
 #[derive(Debug, Clone)]
@@ -95,6 +113,39 @@ pub enum RenewalError {
     Client(String),
 }
 
+/// Why a gateway's message was not handled this time.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// Storage failed or a rule refused.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The broker did not confirm what had to be published (a CSR's certificate).
+    #[error("{0}")]
+    Broker(String),
+}
+
+impl HandleError {
+    /// Whether the infrastructure failed (database or broker out of reach), not the
+    /// message: such attempts do not count toward giving up on it.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            HandleError::Broker(_) => true,
+            HandleError::Domain(DomainError::Database(e)) => {
+                storage::classify(e) == Failure::Unavailable
+            }
+            HandleError::Domain(_) => false,
+        }
+    }
+
+    /// What a dead letter says: never the database's own text (it may quote data).
+    fn describe(&self) -> String {
+        match self {
+            HandleError::Domain(DomainError::Database(e)) => storage::classify(e).describe(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// How long the broker may take to accept one publication.
 const CONFIRM_WITHIN: Duration = Duration::from_secs(10);
 
@@ -126,7 +177,9 @@ impl DeviceLink {
             .set_clean_session(false)
             .set_manual_acks(true)
             .set_keep_alive(Duration::from_secs(30))
-            .set_max_packet_size(1024 * 1024, 1024 * 1024);
+            // Any packet MQTT can carry: a larger one would break the session, and the
+            // broker would deliver it again, forever. An oversized one is dead-lettered.
+            .set_max_packet_size(MQTT_MAX_PACKET, 1024 * 1024);
         let mut publisher = MqttOptions::new(format!("{}-pub", config.client_id), host, port);
         publisher
             .set_clean_session(true)
@@ -419,16 +472,25 @@ impl RenewalWorker {
         renewals::mark_cleared(&self.db, renewal, topic, now).await
     }
 
-    /// Handles one gateway message; `Err` only when it must be retried (storage or broker
-    /// down). Every handler is idempotent, so a retry repeats nothing that matters.
+    /// Handles one gateway message; `Err` when it must be tried again (storage or broker
+    /// down, or a failure of this message). Every handler is idempotent, so a retry
+    /// repeats nothing that matters.
     pub async fn handle(
         &self,
         topic: &str,
         payload: &[u8],
         now: DateTime<Utc>,
-    ) -> DomainResult<()> {
+    ) -> Result<(), HandleError> {
         let incoming = classify(topic);
         let effects = match &incoming {
+            // Acks and CSRs are small; the broker's limit is the platform's cap.
+            _ if payload.len() > MAX_PAYLOAD_BYTES => Effects {
+                refusal: Some(renewals::Refusal {
+                    reason: "OVERSIZED",
+                    detail: oversized(payload.len(), MAX_PAYLOAD_BYTES).detail,
+                }),
+                ..Effects::default()
+            },
             Some(Incoming::Ack(mac)) => {
                 renewals::apply_ack(&self.db, mac.as_str(), payload, now).await?
             }
@@ -451,7 +513,7 @@ impl RenewalWorker {
                 &self.db,
                 mac.as_ref().map(Mac::as_str),
                 topic,
-                payload,
+                &payload[..payload.len().min(MAX_PAYLOAD_BYTES)],
                 refusal.reason,
                 &refusal.detail,
                 now,
@@ -462,7 +524,67 @@ impl RenewalWorker {
         self.carry_out(effects, now).await
     }
 
-    async fn carry_out(&self, effects: Effects, now: DateTime<Utc>) -> DomainResult<()> {
+    /// Tries a waiting message once: acknowledged when handled; kept as a dead letter and
+    /// acknowledged after [`MESSAGE_ATTEMPTS`] failures of its own; else back in the
+    /// backlog for a later attempt.
+    async fn attempt(
+        &self,
+        backlog: &mut Backlog<Publish>,
+        key: String,
+        mut waiting: Waiting<Publish>,
+    ) {
+        let message = &waiting.item;
+        let error = match self
+            .handle(&message.topic, &message.payload, Utc::now())
+            .await
+        {
+            Ok(()) => {
+                self.link.ack(message).await;
+                return;
+            }
+            Err(e) => e,
+        };
+        waiting.failed(!error.is_unavailable(), RETRY_FIRST, RETRY_MOST);
+        let message = &waiting.item;
+        tracing::warn!(error = %error, topic = %message.topic, attempts = waiting.attempts, "renewal message not handled");
+        if waiting.attempts >= MESSAGE_ATTEMPTS {
+            match self.give_up(message, &error).await {
+                Ok(()) => {
+                    self.link.ack(message).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "dead letter not kept; the message is tried again")
+                }
+            }
+        }
+        backlog.retry(key, waiting);
+    }
+
+    /// Keeps a message that could not be handled as a `HANDLING_FAILED` dead letter.
+    async fn give_up(&self, message: &Publish, error: &HandleError) -> DomainResult<()> {
+        let mac = classify(&message.topic).map(|i| match i {
+            Incoming::Ack(m) | Incoming::Csr(m) => m,
+        });
+        let payload = &message.payload[..message.payload.len().min(MAX_PAYLOAD_BYTES)];
+        tds_domain::readings::keep_dead_letter(
+            &self.db,
+            mac.as_ref().map(Mac::as_str),
+            &message.topic,
+            payload,
+            "HANDLING_FAILED",
+            &format!(
+                "not handled after {MESSAGE_ATTEMPTS} attempts: {}",
+                error.describe()
+            ),
+            Utc::now(),
+        )
+        .await?;
+        tracing::error!(topic = %message.topic, error = %error, "renewal message kept as a dead letter after repeated failures");
+        Ok(())
+    }
+
+    async fn carry_out(&self, effects: Effects, now: DateTime<Utc>) -> Result<(), HandleError> {
         if effects.crl_changed {
             self.write_crl(now).await?;
         }
@@ -471,7 +593,7 @@ impl RenewalWorker {
         {
             // Not confirmed: fail, so the gateway's CSR comes again and gets the same
             // successor again.
-            return Err(DomainError::Internal(format!(
+            return Err(HandleError::Broker(format!(
                 "the successor for {} was not confirmed by the broker",
                 outbound.topic
             )));
@@ -561,23 +683,27 @@ pub async fn run(
     let mut every = tokio::time::interval(config.poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = std::pin::pin!(shutdown);
-    'serve: loop {
+    // Messages that failed, waiting for another attempt (the broker keeps them
+    // unacknowledged meanwhile); the loop never waits for them.
+    let mut backlog: Backlog<Publish> = Backlog::default();
+    loop {
+        let next_retry = backlog.next_due();
         tokio::select! {
             _ = &mut shutdown => break,
             message = incoming.recv() => {
                 let Some(message) = message else { break };
-                let mut backoff = Duration::from_millis(200);
-                // Retried until handled (the broker keeps it unacknowledged meanwhile),
-                // unless the worker is told to stop.
-                while let Err(e) = worker.handle(&message.topic, &message.payload, Utc::now()).await {
-                    tracing::warn!(error = %e, topic = %message.topic, retry_in = ?backoff, "renewal message not handled yet");
-                    tokio::select! {
-                        _ = &mut shutdown => break 'serve,
-                        _ = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                let key = gateway_key(&message.topic);
+                if backlog.holds(&key) {
+                    // Behind the gateway's earlier message: its messages stay in order.
+                    backlog.push_back(key, message);
+                } else {
+                    worker.attempt(&mut backlog, key, Waiting::new(message)).await;
                 }
-                worker.link.ack(&message).await;
+            }
+            _ = tokio::time::sleep_until(next_retry.unwrap_or_else(tokio::time::Instant::now)), if next_retry.is_some() => {
+                while let Some((key, waiting)) = backlog.take_due(tokio::time::Instant::now()) {
+                    worker.attempt(&mut backlog, key, waiting).await;
+                }
             }
             // "Renew now" from the api: publish without waiting for the poll.
             _ = requests.notified() => {
@@ -604,7 +730,22 @@ pub async fn run(
             }
         }
     }
+    if !backlog.is_empty() {
+        tracing::info!(
+            waiting = backlog.len(),
+            "stopping with messages unhandled; the broker delivers them again"
+        );
+    }
     cron.abort();
     worker.link.close().await;
     Ok(())
+}
+
+/// The gateway a message comes from (its topic's MAC), or the topic when it names none:
+/// a gateway's messages are handled in order.
+fn gateway_key(topic: &str) -> String {
+    match classify(topic) {
+        Some(Incoming::Ack(mac) | Incoming::Csr(mac)) => mac.as_str().to_owned(),
+        None => topic.to_owned(),
+    }
 }

@@ -90,13 +90,18 @@ impl TelemetryWriter {
         now: DateTime<Utc>,
     ) -> Result<WriteReport, DbErr> {
         let messages: Vec<&InboundMessage> = batches.iter().flat_map(|b| &b.messages).collect();
-        let macs: Vec<String> = messages
-            .iter()
-            .filter_map(|m| telemetry::topic_mac(&m.topic).ok())
-            .map(|m| m.as_str().to_owned())
-            .collect();
-        let fleet = self.fleet.resolve(&self.db, &macs).await?;
-        let (rows, refusals, seen_gateways) = sort_out(&messages, &fleet, now);
+        self.write_messages(&messages, now).await
+    }
+
+    /// Stores every one of `messages` as readings or dead letters, in one transaction:
+    /// all of them, or (on error) none.
+    pub async fn write_messages(
+        &self,
+        messages: &[&InboundMessage],
+        now: DateTime<Utc>,
+    ) -> Result<WriteReport, DbErr> {
+        let fleet = self.resolve(messages).await?;
+        let (rows, refusals, seen_gateways) = sort_out(messages, &fleet, now);
 
         let txn = self.db.begin().await?;
         let last = lock_devices(&txn, &rows).await?;
@@ -122,31 +127,46 @@ impl TelemetryWriter {
         })
     }
 
-    /// Records whole batches as dead letters with one reason (when they cannot be stored).
+    /// Records messages as dead letters with one refusal (when they cannot be stored),
+    /// each attributed to the account of the gateway its topic names.
     pub async fn refuse(
         &self,
-        batches: &[TelemetryBatch],
-        detail: &str,
+        messages: &[&InboundMessage],
+        rejection: &Rejection,
         now: DateTime<Utc>,
     ) -> Result<(), DbErr> {
-        let refusals: Vec<Refusal> = batches
+        let fleet = self.resolve(messages).await?;
+        let refusals: Vec<Refusal> = messages
             .iter()
-            .flat_map(|b| &b.messages)
-            .map(|m| Refusal {
-                account_id: None,
-                mac: telemetry::topic_mac(&m.topic)
-                    .ok()
-                    .map(|m| m.as_str().to_owned()),
-                message: m.clone(),
-                rejection: Rejection {
-                    reason: Reason::BadJson,
-                    detail: format!("could not be stored: {detail}"),
-                },
+            .map(|m| {
+                let mac = telemetry::topic_mac(&m.topic).ok();
+                Refusal {
+                    account_id: mac
+                        .as_ref()
+                        .and_then(|mac| fleet.get(mac.as_str()))
+                        .map(|g| g.account_id),
+                    mac: mac.map(|m| m.as_str().to_owned()),
+                    message: (*m).clone(),
+                    rejection: rejection.clone(),
+                }
             })
             .collect();
         let txn = self.db.begin().await?;
         insert_dead_letters(&txn, &refusals, now).await?;
         txn.commit().await
+    }
+
+    /// The gateways the topics of `messages` name.
+    async fn resolve(
+        &self,
+        messages: &[&InboundMessage],
+    ) -> Result<HashMap<String, Arc<GatewayEntry>>, DbErr> {
+        let macs: Vec<String> = messages
+            .iter()
+            .filter_map(|m| telemetry::topic_mac(&m.topic).ok())
+            .map(|m| m.as_str().to_owned())
+            .collect();
+        self.fleet.resolve(&self.db, &macs).await
     }
 
     async fn announce(&self, rows: &[&Row], came_online: &[(Uuid, Uuid)], now: DateTime<Utc>) {
@@ -209,7 +229,12 @@ fn sort_out(
             message: (*message).clone(),
             rejection,
         };
-        let parsed = match telemetry::parse(&message.topic, &message.payload, now) {
+        let parsed = match message.truncated_from {
+            // Only the first bytes came through the transport: judged by its full size.
+            Some(len) => Err(telemetry::oversized(len, message.payload.len())),
+            None => telemetry::parse(&message.topic, &message.payload, now),
+        };
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(rejection) => {
                 refusals.push(refuse(rejection));
@@ -809,14 +834,18 @@ async fn insert_dead_letters(
             dead_letter::Column::CreatedAt,
         ]);
         for r in chunk {
+            // The payload is kept byte for byte (bytea); text that quotes the message is
+            // made storable, so keeping a refusal can never be refused.
             insert.values_panic([
                 Uuid::now_v7().into(),
                 r.account_id.into(),
                 r.mac.clone().into(),
-                r.message.topic.clone().into(),
+                telemetry::without_nul(&r.message.topic).into_owned().into(),
                 r.message.payload.clone().into(),
                 r.rejection.reason.code().into(),
-                r.rejection.detail.clone().into(),
+                telemetry::without_nul(&r.rejection.detail)
+                    .into_owned()
+                    .into(),
                 r.message.received_at.into(),
                 now.into(),
             ]);

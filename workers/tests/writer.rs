@@ -20,6 +20,7 @@ fn message(topic: &str, payload: Vec<u8>) -> InboundMessage {
         topic: topic.to_owned(),
         payload,
         received_at: Utc::now(),
+        truncated_from: None,
     }
 }
 

@@ -1,0 +1,37 @@
+//! Log and error output. Everything the process writes to stderr passes through
+//! `redact_urls`, so a URL's password never reaches a log, whichever crate put the URL
+//! into a message (a connect error, a setting, a retry warning).
+
+use std::io::Write;
+
+use tds_domain::config::redact_urls;
+
+/// Logs to stderr with the `TDS_LOG` filter (default `info`).
+pub fn init() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TDS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| RedactedStderr)
+        .try_init();
+}
+
+/// Prints a command's failure: one line, passwords masked.
+pub fn print_error(error: &anyhow::Error) {
+    eprintln!("error: {}", redact_urls(&format!("{error:#}")));
+}
+
+/// stderr, with URL passwords masked. The formatter hands over one whole event per write.
+struct RedactedStderr;
+
+impl Write for RedactedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(redact_urls(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
