@@ -85,6 +85,8 @@ async fn a_deleted_gateways_certificate_never_speaks_for_the_next_owner_of_its_m
         crl_paths: vec![data.join("pki").join("crl.pem"), broker_dir.join("crl.pem")],
         bundles: Default::default(),
         renewal_policy: Default::default(),
+        introspection: true,
+        auth: Default::default(),
     };
     let api = TestApi {
         schema: tds_graphql::build_schema(state.clone()),
