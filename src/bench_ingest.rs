@@ -52,13 +52,14 @@ pub async fn run(settings: Settings, scenario: Scenario) -> anyhow::Result<serde
         (
             settings.queue_name.clone(),
             settings.event_channel.clone(),
-            settings.mqtt_share_group.clone(),
+            settings.ingest_share_group(),
         )
     } else {
         (
             format!("tds-bench:{tag}:telemetry"),
             format!("tds-bench:{tag}:events"),
-            format!("tds-bench-{tag}"),
+            // As shipped: a plain subscription of the bench's own persistent session.
+            None,
         )
     };
 
@@ -123,7 +124,7 @@ async fn measure(
     fleet: &simulate::SimFleet,
     queue_name: &str,
     channel: &str,
-    group: &str,
+    group: &Option<String>,
     tag: &str,
 ) -> anyhow::Result<serde_json::Value> {
     let events = EventBus::redis(&settings.redis_url, channel).await?;
@@ -136,7 +137,7 @@ async fn measure(
         }
     };
     let mut ingest_config = IngestConfig::new(&settings.mqtt_url, &format!("bench-{tag}"));
-    ingest_config.share_group = group.to_owned();
+    ingest_config.share_group = group.clone();
     if !scenario.external {
         let queue =
             TelemetryQueue::connect(&QueueConfig::new(&settings.redis_url, queue_name)).await?;

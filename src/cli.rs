@@ -376,6 +376,7 @@ fn renewal_config(settings: &Settings) -> anyhow::Result<tds_workers::renewals::
         tds_domain::renewals::RenewalPolicy::from_settings(settings).map_err(anyhow::Error::msg)?;
     let mut link = tds_workers::renewals::LinkConfig::new(&settings.mqtt_url, &settings.instance);
     link.tls = mqtt_identity(settings);
+    link.share_group = settings.renewals_share_group();
     Ok(tds_workers::renewals::RenewalConfig {
         policy,
         link,
@@ -421,8 +422,13 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Every dependency of this process, as its users last found it: `/readyz`.
+    let readiness = tds_bus::Readiness::default();
     let events = if runs("api") || runs("workers") {
-        Some(EventBus::redis(&settings.redis_url, &settings.event_channel).await?)
+        Some(
+            EventBus::redis_reporting(&settings.redis_url, &settings.event_channel, &readiness)
+                .await?,
+        )
     } else {
         None
     };
@@ -445,12 +451,30 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
         tracing::info!(addr = %listener.local_addr()?, "api listening");
         let stop = signal();
-        tasks.spawn(async move { tds_api::serve(listener, state, stop).await.context("api") });
+        let router = tds_api::router_reporting(state, readiness.clone());
+        tasks.spawn(async move {
+            tds_api::serve_router(listener, router, stop)
+                .await
+                .context("api")
+        });
+    } else if let Some(addr) = &settings.health_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (TDS_HEALTH_ADDR)"))?;
+        tracing::info!(addr = %listener.local_addr()?, "health and readiness listening");
+        let stop = signal();
+        let router = tds_api::health_router(readiness.clone());
+        tasks.spawn(async move {
+            tds_api::serve_router(listener, router, stop)
+                .await
+                .context("health")
+        });
     }
     if let (true, Some(queue)) = (runs("ingest"), queue.clone()) {
         let mut config = IngestConfig::new(&settings.mqtt_url, &settings.instance);
-        config.share_group = settings.mqtt_share_group.clone();
+        config.share_group = settings.ingest_share_group();
         config.tls = mqtt_identity(&settings);
+        config.readiness = readiness.clone();
         tracing::info!(client_id = %config.client_id, filter = %config.topic_filter(), "ingest starting");
         let stop = signal();
         tasks.spawn(async move { tds_ingest::run(config, queue, stop).await.context("ingest") });
@@ -458,12 +482,12 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
         let mut config = WorkersConfig::new(&settings.instance);
         config.renewals = Some(renewal_config(&settings)?);
+        config.readiness = readiness.clone();
         tracing::info!(worker = %config.name, "workers starting");
         let stop = signal();
         tasks.spawn(async move {
-            tds_workers::service::run(config, db, queue, events, stop)
-                .await
-                .map_err(|e| anyhow::anyhow!("workers: {e}"))
+            tds_workers::service::run(config, db, queue, events, stop).await;
+            Ok(())
         });
     }
 

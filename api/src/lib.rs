@@ -22,6 +22,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures::{SinkExt, StreamExt};
+use tds_bus::Readiness;
 use tds_domain::{Credentials, DomainError};
 use tds_graphql::{ApiState, LiveSession, RequestScope, TdsSchema};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -83,13 +84,22 @@ pub struct AppState {
     pub schema: TdsSchema,
     /// Database and keys.
     pub api: ApiState,
+    /// The process's other dependencies, reported by their users.
+    pub readiness: Readiness,
 }
 
 /// Builds the router of the api service.
 pub fn router(api: ApiState) -> Router {
+    router_reporting(api, Readiness::default())
+}
+
+/// Builds the router of the api service, whose `/readyz` also reports `readiness` (the
+/// dependencies of the services sharing this process).
+pub fn router_reporting(api: ApiState, readiness: Readiness) -> Router {
     let state = AppState {
         schema: tds_graphql::build_schema(api.clone()),
         api,
+        readiness,
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql))
@@ -348,13 +358,41 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    // The api's own database is asked now; the other dependencies as last used.
     match tds_domain::db::ping(&state.api.db).await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
+        Ok(()) => state.readiness.up(API_DATABASE_CHECK),
+        Err(e) => state.readiness.down(API_DATABASE_CHECK, &e.to_string()),
     }
+    readiness_response(&state.readiness)
+}
+
+/// Readiness name of the api's database.
+pub const API_DATABASE_CHECK: &str = "api.database";
+
+/// 200 when every required dependency is up, 503 otherwise; the body lists each one.
+fn readiness_response(readiness: &Readiness) -> Response {
+    let status = if readiness.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "ready": status == StatusCode::OK,
+        "dependencies": readiness.checks(),
+    });
+    (status, Json(body)).into_response()
+}
+
+/// `/healthz` and `/readyz` alone, for a process that runs ingest or workers without
+/// the api (`TDS_HEALTH_ADDR`).
+pub fn health_router(readiness: Readiness) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/readyz",
+            get(|State(readiness): State<Readiness>| async move { readiness_response(&readiness) }),
+        )
+        .with_state(readiness)
 }
 
 /// Serves the api until `shutdown` resolves (with each connection's peer address, for
@@ -364,9 +402,18 @@ pub async fn serve(
     api: ApiState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_router(listener, router(api), shutdown).await
+}
+
+/// Serves `router` until `shutdown` resolves, with each connection's peer address.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(api).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

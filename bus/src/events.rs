@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
+
+use crate::health::Readiness;
 use uuid::Uuid;
 
 /// A reading as subscribers see it.
@@ -101,6 +103,9 @@ pub struct EventBus {
     redis: Option<(redis::aio::ConnectionManager, String)>,
 }
 
+/// Readiness name of the event subscription.
+pub const EVENTS_CHECK: &str = "events";
+
 /// Buffer of each subscriber; a subscriber that falls further behind skips events.
 const SUBSCRIBER_BUFFER: usize = 4096;
 
@@ -116,6 +121,17 @@ impl EventBus {
     /// Events go through the Redis channel `channel`; returns once subscribed, so nothing
     /// published afterwards is missed. The listener reconnects by itself.
     pub async fn redis(url: &str, channel: &str) -> Result<Self, BusError> {
+        Self::redis_reporting(url, channel, &Readiness::default()).await
+    }
+
+    /// As [`EventBus::redis`], reporting the subscription's state to `readiness` (as
+    /// [`EVENTS_CHECK`], not required: without events the api still answers, only live
+    /// updates pause).
+    pub async fn redis_reporting(
+        url: &str,
+        channel: &str,
+        readiness: &Readiness,
+    ) -> Result<Self, BusError> {
         let client = redis::Client::open(url).map_err(|e| BusError(e.to_string()))?;
         let publisher = client
             .get_connection_manager()
@@ -130,7 +146,15 @@ impl EventBus {
             .subscribe(channel)
             .await
             .map_err(|e| BusError(e.to_string()))?;
-        tokio::spawn(listen(client, channel.to_owned(), pubsub, local.clone()));
+        readiness.expect(EVENTS_CHECK, false);
+        readiness.up(EVENTS_CHECK);
+        tokio::spawn(listen(
+            client,
+            channel.to_owned(),
+            pubsub,
+            local.clone(),
+            readiness.clone(),
+        ));
         Ok(Self {
             local,
             redis: Some((publisher, channel.to_owned())),
@@ -170,8 +194,9 @@ async fn listen(
     channel: String,
     mut pubsub: redis::aio::PubSub,
     local: broadcast::Sender<Arc<Event>>,
+    readiness: Readiness,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Duration::from_millis(50);
     loop {
         {
             let mut messages = pubsub.on_message();
@@ -184,19 +209,22 @@ async fn listen(
                 }
             }
         }
-        tracing::warn!("event subscription lost; reconnecting");
+        // Events published meanwhile are missed: caches expire by themselves, live
+        // subscriptions resume with the next event.
+        readiness.down(EVENTS_CHECK, "event subscription lost");
         loop {
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
+            backoff = (backoff * 2).min(Duration::from_secs(1));
             match client.get_async_pubsub().await {
                 Ok(mut fresh) => {
                     if fresh.subscribe(&channel).await.is_ok() {
                         pubsub = fresh;
-                        backoff = Duration::from_millis(100);
+                        backoff = Duration::from_millis(50);
+                        readiness.up(EVENTS_CHECK);
                         break;
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "event subscription: Redis unreachable"),
+                Err(e) => readiness.down(EVENTS_CHECK, &e.to_string()),
             }
         }
     }

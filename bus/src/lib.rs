@@ -4,10 +4,12 @@
 
 pub mod counters;
 pub mod events;
+pub mod health;
 pub mod jobs;
 pub mod queue;
 
 pub use counters::{Hits, WindowCounters};
 pub use events::{BusError, Event, EventBus, ReadingEvent};
+pub use health::{Check, Readiness};
 pub use jobs::{InboundMessage, TelemetryBatch};
 pub use queue::{QueueConfig, QueueError, TelemetryQueue};

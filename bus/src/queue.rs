@@ -203,6 +203,49 @@ impl TelemetryQueue {
         Ok(removed)
     }
 
+    /// Hands back every job the worker named `worker` holds (its "in flight" set) to the
+    /// head of the queue and forgets its registration, so a worker of that name may start
+    /// at once. Only for a worker of that name with no handler running: the jobs are
+    /// done again (at least once), and the writer stores each reading once. A worker
+    /// restarted under its name uses this to recover what its predecessor held, including
+    /// jobs it finished whose acknowledgement Redis lost (a restart, an append-only file
+    /// behind by a second). The SQLite queue releases by heartbeat alone: `Ok(0)`.
+    pub async fn release_worker(&mut self, worker: &str) -> Result<usize, QueueError> {
+        let QueueBackend::Redis(storage) = &mut self.backend else {
+            return Ok(0);
+        };
+        let config = storage.get_config().clone();
+        let script = redis::Script::new(RELEASE_WORKER);
+        let released: usize = script
+            .key(format!("{}:{worker}", config.inflight_jobs_set()))
+            .key(config.active_jobs_list())
+            .key(config.signal_list())
+            .key(config.workers_set())
+            .arg(worker)
+            .invoke_async(&mut storage.get_connection().clone())
+            .await
+            .map_err(QueueError::unavailable)?;
+        Ok(released)
+    }
+
+    /// The identity of the Redis server process (`run_id`): it changes when Redis
+    /// restarts, which may have lost the last writes (acknowledgements among them).
+    /// `None` for the SQLite queue.
+    pub async fn server_run(&mut self) -> Result<Option<String>, QueueError> {
+        let QueueBackend::Redis(storage) = &mut self.backend else {
+            return Ok(None);
+        };
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query_async(&mut storage.get_connection().clone())
+            .await
+            .map_err(QueueError::unavailable)?;
+        Ok(info
+            .lines()
+            .find_map(|l| l.strip_prefix("run_id:"))
+            .map(|id| id.trim().to_owned()))
+    }
+
     /// Jobs waiting or being worked on (a drained queue has none).
     pub async fn backlog(&mut self) -> Result<u64, QueueError> {
         let storage = match &mut self.backend {
@@ -216,6 +259,12 @@ impl TelemetryQueue {
         let mut conn = storage.get_connection().clone();
         let waiting: u64 = redis::cmd("LLEN")
             .arg(config.active_jobs_list())
+            .query_async(&mut conn)
+            .await
+            .map_err(QueueError::unavailable)?;
+        // A pushed job waits in the scheduled set (due at once) until a fetch promotes it.
+        let scheduled: u64 = redis::cmd("ZCARD")
+            .arg(config.scheduled_jobs_set())
             .query_async(&mut conn)
             .await
             .map_err(QueueError::unavailable)?;
@@ -235,9 +284,28 @@ impl TelemetryQueue {
                 .map_err(QueueError::unavailable)?;
             inflight += n;
         }
-        Ok(waiting + inflight)
+        Ok(waiting + scheduled + inflight)
     }
 }
+
+/// Moves a worker's in-flight jobs to the head of the active list (in chunks: Lua's
+/// `unpack` takes a few thousand values at most), signals waiting workers, and removes
+/// the worker's registration.
+const RELEASE_WORKER: &str = r#"
+local released = 0
+while true do
+  local ids = redis.call('SPOP', KEYS[1], 500)
+  if #ids == 0 then break end
+  redis.call('LPUSH', KEYS[2], unpack(ids))
+  released = released + #ids
+end
+redis.call('ZREM', KEYS[4], ARGV[1])
+if released > 0 then
+  redis.call('DEL', KEYS[3])
+  redis.call('LPUSH', KEYS[3], 1)
+end
+return released
+"#;
 
 /// Jobs of a SQLite queue not yet finished.
 async fn sqlx_count(

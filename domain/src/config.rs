@@ -18,6 +18,9 @@ pub struct Settings {
     pub mqtt_url: String,
     /// Where the api listens.
     pub http_addr: String,
+    /// Where a `tds serve` without the api answers `/healthz` and `/readyz` (none when
+    /// unset); with the api they are on `http_addr`.
+    pub health_addr: Option<String>,
     /// CA, reports and the demo database live here.
     pub data_dir: PathBuf,
     /// Secret signing API tokens, at least 32 bytes, the same on every api replica
@@ -43,7 +46,9 @@ pub struct Settings {
     pub queue_name: String,
     /// Redis channel of platform events.
     pub event_channel: String,
-    /// MQTT shared-subscription group of the ingest replicas.
+    /// MQTT shared-subscription group of several ingest replicas; empty (the default):
+    /// one replica with a plain subscription, which the broker queues for while ingest is
+    /// away. The certificate workers use `<group>-renewals`.
     pub mqtt_share_group: String,
     /// Local time (platform time zone) of the nightly certificate renewal, `HH:MM`.
     pub renewal_at: String,
@@ -175,6 +180,7 @@ impl Default for Settings {
             redis_url: "redis://127.0.0.1:6379".into(),
             mqtt_url: "mqtt://127.0.0.1:1883".into(),
             http_addr: "127.0.0.1:8080".into(),
+            health_addr: None,
             data_dir: PathBuf::from("data"),
             jwt_secret: None,
             token_ttl_hours: 12,
@@ -187,7 +193,7 @@ impl Default for Settings {
             instance: default_instance(),
             queue_name: "tds:telemetry".into(),
             event_channel: "tds:events".into(),
-            mqtt_share_group: "tds-ingest".into(),
+            mqtt_share_group: String::new(),
             renewal_at: "02:00".into(),
             renewal_batch: 10,
             renewal_horizon_days: 730,
@@ -205,6 +211,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("REDIS_URL", "redis_url"),
     ("MQTT_URL", "mqtt_url"),
     ("TDS_HTTP_ADDR", "http_addr"),
+    ("TDS_HEALTH_ADDR", "health_addr"),
     ("TDS_DATA_DIR", "data_dir"),
     ("TDS_JWT_SECRET", "jwt_secret"),
     ("TDS_TOKEN_TTL_HOURS", "token_ttl_hours"),
@@ -284,6 +291,17 @@ impl Settings {
                 self.data_dir.join("tds.db").display()
             )
         })
+    }
+
+    /// The ingest replicas' share group, if several split the messages.
+    pub fn ingest_share_group(&self) -> Option<String> {
+        let group = self.mqtt_share_group.trim();
+        (!group.is_empty()).then(|| group.to_owned())
+    }
+
+    /// The certificate workers' share group, if several split the messages.
+    pub fn renewals_share_group(&self) -> Option<String> {
+        self.ingest_share_group().map(|g| format!("{g}-renewals"))
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
-use tds_bus::{InboundMessage, QueueError, TelemetryBatch, TelemetryQueue};
+use tds_bus::{InboundMessage, QueueError, Readiness, TelemetryBatch, TelemetryQueue};
 use tds_domain::telemetry::MAX_PAYLOAD_BYTES;
 use tokio::sync::mpsc;
 
@@ -48,15 +48,27 @@ pub struct IngestConfig {
     pub tls: Option<TlsFiles>,
     /// Stable client id: the broker keeps this session's unacknowledged messages.
     pub client_id: String,
-    /// Shared-subscription group: replicas in one group split the messages.
-    pub share_group: String,
+    /// Shared-subscription group, for several replicas splitting the messages. `None`
+    /// (the default) subscribes plainly: the broker then queues messages for this
+    /// persistent session while ingest is away (see [`subscription`]).
+    pub share_group: Option<String>,
     /// Most messages per job.
     pub max_batch: usize,
     /// Most bytes per job (estimated queued size); a job holds at least one message.
     pub job_budget: usize,
     /// Counters this replica updates.
     pub counters: Arc<IngestCounters>,
+    /// Where ingest reports the broker and the queue (for `/readyz`).
+    pub readiness: Readiness,
 }
+
+/// Readiness name of ingest's broker connection.
+pub const BROKER_CHECK: &str = "ingest.broker";
+/// Readiness name of ingest's queue.
+pub const QUEUE_CHECK: &str = "ingest.queue";
+/// Longest wait between attempts at reaching the broker or the queue: an outage's end is
+/// noticed within a second.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// What a replica has done, for metrics and tests.
 #[derive(Debug, Default)]
@@ -80,16 +92,32 @@ impl IngestConfig {
             mqtt_url: mqtt_url.to_owned(),
             tls: None,
             client_id: format!("tds-ingest-{instance}"),
-            share_group: "tds-ingest".into(),
+            share_group: None,
             max_batch: 500,
             job_budget: DEFAULT_JOB_BUDGET,
             counters: Arc::default(),
+            readiness: Readiness::default(),
         }
     }
 
     /// The subscription filter.
     pub fn topic_filter(&self) -> String {
-        format!("$share/{}/tds_new/devices/+/telemetry", self.share_group)
+        subscription(self.share_group.as_deref(), "tds_new/devices/+/telemetry")
+    }
+}
+
+/// The filter for `topic`, plain or in a shared-subscription group.
+///
+/// Why plain by default: Mosquitto 2.0 drops a message for a shared subscription while no
+/// member of the group is connected, even members with persistent sessions, though it
+/// acknowledged the message to its publisher; a plain subscription of a persistent
+/// session is queued (`max_queued_messages`) and kept across broker restarts
+/// (`persistence true`). A share group splits the load over replicas, but then a message
+/// that arrives while none is connected (a broker restart, a deploy) is lost.
+pub fn subscription(share_group: Option<&str>, topic: &str) -> String {
+    match share_group {
+        Some(group) => format!("$share/{group}/{topic}"),
+        None => topic.to_owned(),
     }
 }
 
@@ -146,12 +174,15 @@ pub async fn run(
     // messages can exist, and the event loop must never wait on the enqueuer.
     let (tx, rx) = mpsc::unbounded_channel();
     let filter = config.topic_filter();
+    config.readiness.expect(BROKER_CHECK, true);
+    config.readiness.expect(QUEUE_CHECK, true);
     let poller = tokio::spawn(poll(
         eventloop,
         client.clone(),
         filter,
         tx,
         config.counters.clone(),
+        config.readiness.clone(),
     ));
     let enqueuer = tokio::spawn(enqueue(
         rx,
@@ -159,6 +190,7 @@ pub async fn run(
         queue,
         (config.max_batch, config.job_budget),
         config.counters.clone(),
+        config.readiness.clone(),
     ));
     shutdown.await;
     tracing::info!("ingest stopping");
@@ -203,8 +235,9 @@ async fn poll(
     filter: String,
     tx: mpsc::UnboundedSender<Received>,
     counters: Arc<IngestCounters>,
+    readiness: Readiness,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Duration::from_millis(50);
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::Publish(mut publish))) => {
@@ -218,7 +251,8 @@ async fn poll(
             }
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 counters.connections.fetch_add(1, Ordering::Relaxed);
-                backoff = Duration::from_millis(100);
+                backoff = Duration::from_millis(50);
+                readiness.up(BROKER_CHECK);
                 tracing::info!(
                     session_present = ack.session_present,
                     "connected to the broker"
@@ -230,9 +264,10 @@ async fn poll(
             }
             Ok(_) => {}
             Err(e) => {
-                tracing::warn!(error = %e, retry_in = ?backoff, "broker connection lost");
+                readiness.down(BROKER_CHECK, &e.to_string());
+                tracing::debug!(error = %e, retry_in = ?backoff, "broker unreachable");
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
     }
@@ -244,6 +279,7 @@ async fn enqueue(
     mut queue: TelemetryQueue,
     (max_batch, budget): (usize, usize),
     counters: Arc<IngestCounters>,
+    readiness: Readiness,
 ) {
     // A message that did not fit the previous job's budget opens the next one.
     let mut carried: Option<Received> = None;
@@ -273,7 +309,7 @@ async fn enqueue(
         }
         let (messages, publishes): (Vec<InboundMessage>, Vec<Publish>) =
             received.into_iter().map(|r| (r.message, r.publish)).unzip();
-        let jobs = push_all(&mut queue, messages, &counters).await;
+        let jobs = push_all(&mut queue, messages, &counters, &readiness).await;
         counters.jobs.fetch_add(jobs, Ordering::Relaxed);
         for publish in &publishes {
             if let Err(e) = client.ack(publish).await {
@@ -293,6 +329,7 @@ pub async fn push_all(
     queue: &mut TelemetryQueue,
     messages: Vec<InboundMessage>,
     counters: &IngestCounters,
+    readiness: &Readiness,
 ) -> u64 {
     let mut jobs = 0;
     // Parts still to push, the next one last.
@@ -303,6 +340,7 @@ pub async fn push_all(
             let batch = TelemetryBatch { messages: part };
             match queue.push(batch.clone()).await {
                 Ok(()) => {
+                    readiness.up(QUEUE_CHECK);
                     jobs += 1;
                     break;
                 }
@@ -323,9 +361,10 @@ pub async fn push_all(
                 Err(e) => {
                     // Unreachable queue (or, impossibly, one message beyond a limit that is
                     // never below one message): the messages stay unacknowledged meanwhile.
-                    tracing::warn!(error = %e, retry_in = ?backoff, "enqueue failed; messages stay unacknowledged");
+                    readiness.down(QUEUE_CHECK, &e.to_string());
+                    tracing::debug!(error = %e, retry_in = ?backoff, "enqueue failed; messages stay unacknowledged");
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
                     part = batch.messages;
                 }
             }

@@ -2,6 +2,7 @@
 //! functions that tests call directly.
 
 pub mod backlog;
+pub mod consumer;
 pub mod fleet;
 pub mod offline;
 pub mod pipeline;

@@ -12,10 +12,8 @@
 
 use std::time::Duration;
 
-use apalis::prelude::*;
 use chrono::Utc;
-use tds_bus::queue::QueueBackend;
-use tds_bus::{InboundMessage, TelemetryBatch, TelemetryQueue};
+use tds_bus::{InboundMessage, Readiness, TelemetryBatch};
 use tds_domain::telemetry::{Reason, Rejection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -27,6 +25,9 @@ const MAX_MESSAGES_PER_WRITE: usize = 2_000;
 /// Attempts at writing a message alone (a race may refuse it once) before it is recorded
 /// as a dead letter instead; also the attempts at recording that dead letter.
 const ATTEMPTS_BEFORE_REFUSING: u32 = 3;
+
+/// Readiness name of the writers' database.
+pub const DATABASE_CHECK: &str = "workers.database";
 
 struct Pending {
     batch: TelemetryBatch,
@@ -48,11 +49,12 @@ impl TelemetryPipeline {
     /// Starts `writers` writer tasks. Each holds its own database connection, so writes
     /// proceed in parallel; the writer locks the device rows it touches, so two writes of
     /// the same device still happen one after the other.
-    pub fn start(writer: TelemetryWriter, writers: usize) -> Self {
+    pub fn start(writer: TelemetryWriter, writers: usize, readiness: Readiness) -> Self {
         let (tx, rx) = mpsc::channel(1024);
         let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        readiness.expect(DATABASE_CHECK, true);
         for _ in 0..writers.max(1) {
-            tokio::spawn(run(writer.clone(), rx.clone()));
+            tokio::spawn(run(writer.clone(), rx.clone(), readiness.clone()));
         }
         Self { tx }
     }
@@ -71,6 +73,7 @@ impl TelemetryPipeline {
 async fn run(
     writer: TelemetryWriter,
     rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+    readiness: Readiness,
 ) {
     loop {
         let (pending, messages) = {
@@ -92,7 +95,7 @@ async fn run(
         };
         let batches: Vec<TelemetryBatch> = pending.iter().map(|p| p.batch.clone()).collect();
         let started = std::time::Instant::now();
-        write_all(&writer, &batches).await;
+        write_all(&writer, &batches, &readiness).await;
         tracing::debug!(
             jobs = batches.len(),
             messages,
@@ -108,12 +111,12 @@ async fn run(
 /// Writes until every message is stored or dead-lettered. A refused write is split in
 /// halves (see the module comment); a message refused alone, after
 /// [`ATTEMPTS_BEFORE_REFUSING`] attempts, becomes a dead letter.
-async fn write_all(writer: &TelemetryWriter, batches: &[TelemetryBatch]) {
+async fn write_all(writer: &TelemetryWriter, batches: &[TelemetryBatch], readiness: &Readiness) {
     let messages: Vec<&InboundMessage> = batches.iter().flat_map(|b| &b.messages).collect();
     // Parts still to write, the next one last.
     let mut parts: Vec<&[&InboundMessage]> = vec![&messages];
     while let Some(part) = parts.pop() {
-        let refused = match write_answered(writer, part).await {
+        let refused = match write_answered(writer, part, readiness).await {
             Ok(()) => continue,
             Err(refused) => refused,
         };
@@ -122,7 +125,7 @@ async fn write_all(writer: &TelemetryWriter, batches: &[TelemetryBatch]) {
             let mut last = refused;
             while attempts < ATTEMPTS_BEFORE_REFUSING {
                 tokio::time::sleep(Duration::from_millis(100) * attempts).await;
-                match write_answered(writer, part).await {
+                match write_answered(writer, part, readiness).await {
                     Ok(()) => break,
                     Err(refused) => last = refused,
                 }
@@ -149,21 +152,25 @@ async fn write_all(writer: &TelemetryWriter, batches: &[TelemetryBatch]) {
 async fn write_answered(
     writer: &TelemetryWriter,
     messages: &[&InboundMessage],
+    readiness: &Readiness,
 ) -> Result<(), Failure> {
     let mut backoff = Duration::from_millis(100);
     loop {
         match writer.write_messages(messages, Utc::now()).await {
             Ok(report) => {
+                readiness.up(DATABASE_CHECK);
                 tracing::debug!(?report, "telemetry written");
                 return Ok(());
             }
             Err(e) => match storage::classify(&e) {
                 Failure::Unavailable => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, "database unavailable; retrying");
+                    readiness.down(DATABASE_CHECK, &e.to_string());
+                    tracing::debug!(error = %e, retry_in = ?backoff, "database unavailable; retrying");
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
                 }
                 refused => {
+                    readiness.up(DATABASE_CHECK);
                     tracing::warn!(error = %e, messages = messages.len(), "write refused");
                     return Err(refused);
                 }
@@ -202,56 +209,5 @@ async fn dead_letter(writer: &TelemetryWriter, message: &InboundMessage, refused
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
-    }
-}
-
-async fn handle(
-    batch: TelemetryBatch,
-    pipeline: Data<TelemetryPipeline>,
-) -> Result<(), BoxDynError> {
-    Ok(pipeline.submit(batch).await?)
-}
-
-/// The future apalis hands to the spawner for each job.
-type JobFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxDynError>> + Send>>;
-
-/// Spawns one job. A named function with the types spelled out: passing `tokio::spawn`
-/// directly trips the compiler's higher-ranked lifetime check ("FnOnce is not general
-/// enough") as soon as the worker itself is spawned.
-fn spawn_job(
-    job: apalis_core::worker::lifecycle::LifecycleFuture<JobFuture>,
-) -> tokio::task::JoinHandle<Result<(), BoxDynError>> {
-    tokio::spawn(job)
-}
-
-/// Consumes the telemetry queue until `shutdown` resolves.
-pub async fn run_worker(
-    name: &str,
-    queue: &TelemetryQueue,
-    pipeline: TelemetryPipeline,
-    concurrency: usize,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), WorkerError> {
-    let until = async move {
-        shutdown.await;
-        Ok::<(), WorkerError>(())
-    };
-    // The builder chain is the same for both storages, but their types differ.
-    macro_rules! worker_on {
-        ($storage:expr) => {
-            WorkerBuilder::new(name)
-                .backend($storage.poll_with_interval(Duration::from_millis(10)))
-                .data(pipeline)
-                .concurrency(concurrency)
-                .parallelize(spawn_job)
-                .build(handle)
-                .run_until(until)
-                .await
-        };
-    }
-    match queue.backend() {
-        QueueBackend::Redis(storage) => worker_on!(storage.clone()),
-        QueueBackend::Sqlite(storage) => worker_on!(storage.clone()),
     }
 }

@@ -52,8 +52,9 @@ pub struct LinkConfig {
     pub tls: Option<TlsFiles>,
     /// Stable client id (persistent session).
     pub client_id: String,
-    /// Shared-subscription group of the worker replicas.
-    pub share_group: String,
+    /// Shared-subscription group of the worker replicas; `None` (the default) subscribes
+    /// plainly, so the broker keeps what arrives while the worker is away.
+    pub share_group: Option<String>,
 }
 
 impl LinkConfig {
@@ -63,21 +64,16 @@ impl LinkConfig {
             mqtt_url: mqtt_url.to_owned(),
             tls: None,
             client_id: format!("tds-renewals-{instance}"),
-            share_group: "tds-renewals".into(),
+            share_group: None,
         }
     }
 
     /// The subscriptions: every gateway's acks and CSRs.
     pub fn filters(&self) -> [String; 2] {
+        let group = self.share_group.as_deref();
         [
-            format!(
-                "$share/{}/tds_new/devices/+/cert_update/ack",
-                self.share_group
-            ),
-            format!(
-                "$share/{}/tds_new/devices/+/cert_update/csr",
-                self.share_group
-            ),
+            tds_ingest::subscription(group, "tds_new/devices/+/cert_update/ack"),
+            tds_ingest::subscription(group, "tds_new/devices/+/cert_update/csr"),
         ]
     }
 }
@@ -679,7 +675,7 @@ pub async fn run(
         timezone = %config.policy.timezone,
         "certificate renewal scheduled"
     );
-    let cron = schedule_nights(worker.clone(), &config.policy, &config.name);
+    let mut cron = schedule_nights(worker.clone(), &config.policy, &config.name);
     let mut every = tokio::time::interval(config.poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -704,6 +700,11 @@ pub async fn run(
                 while let Some((key, waiting)) = backlog.take_due(tokio::time::Instant::now()) {
                     worker.attempt(&mut backlog, key, waiting).await;
                 }
+            }
+            // The schedule never ends by itself; if it does, it must not end silently.
+            ended = &mut cron => {
+                tracing::error!(outcome = ?ended.map(|r| r.map_err(|e| e.to_string())), "renewal schedule ended; starting it again");
+                cron = schedule_nights(worker.clone(), &config.policy, &config.name);
             }
             // "Renew now" from the api: publish without waiting for the poll.
             _ = requests.notified() => {

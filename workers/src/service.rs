@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
-use tds_bus::{Event, EventBus, TelemetryQueue};
+use tds_bus::{Event, EventBus, Readiness, TelemetryQueue};
 
+use crate::consumer::Consumer;
 use crate::fleet::FleetCache;
-use crate::pipeline::{TelemetryPipeline, run_worker};
+use crate::pipeline::{DATABASE_CHECK, TelemetryPipeline};
 use crate::telemetry::TelemetryWriter;
 
 /// Knobs of the workers service.
@@ -26,6 +27,8 @@ pub struct WorkersConfig {
     pub offline_grace: f64,
     /// The certificate worker (nightly renewal, acks, CSRs); none without a broker.
     pub renewals: Option<crate::renewals::RenewalConfig>,
+    /// Where the workers report their queue and database (for `/readyz`).
+    pub readiness: Readiness,
 }
 
 impl WorkersConfig {
@@ -38,18 +41,20 @@ impl WorkersConfig {
             offline_scan_every: Duration::from_secs(15),
             offline_grace: 2.5,
             renewals: None,
+            readiness: Readiness::default(),
         }
     }
 }
 
-/// Runs the workers until `shutdown` resolves.
+/// Runs the workers until `shutdown` resolves, reporting their dependencies to the
+/// config's `readiness`. Each loop outlives its dependency's outages.
 pub async fn run(
     config: WorkersConfig,
     db: DatabaseConnection,
     queue: TelemetryQueue,
     events: EventBus,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), apalis::prelude::WorkerError> {
+) {
     let fleet = FleetCache::default();
     let mut changes = events.subscribe();
     let cache = fleet.clone();
@@ -69,11 +74,20 @@ pub async fn run(
             }
         }
     });
-    let (scan_db, scan_events) = (db.clone(), events.clone());
+    let (scan_db, scan_events, scan_readiness) =
+        (db.clone(), events.clone(), config.readiness.clone());
     let scan = tokio::spawn(async move {
         let mut every = tokio::time::interval(config.offline_scan_every);
         loop {
             every.tick().await;
+            // Also keeps the database's readiness true while no telemetry is written.
+            match tds_domain::db::ping(&scan_db).await {
+                Ok(()) => scan_readiness.up(DATABASE_CHECK),
+                Err(e) => {
+                    scan_readiness.down(DATABASE_CHECK, &e.to_string());
+                    continue;
+                }
+            }
             if let Err(e) = crate::offline::mark_silent_gateways(
                 &scan_db,
                 &scan_events,
@@ -109,9 +123,19 @@ pub async fn run(
             }
         })
     });
-    let pipeline =
-        TelemetryPipeline::start(TelemetryWriter::new(db, fleet, events), config.writers);
-    let result = run_worker(&config.name, &queue, pipeline, config.concurrency, shutdown).await;
+    let pipeline = TelemetryPipeline::start(
+        TelemetryWriter::new(db, fleet, events),
+        config.writers,
+        config.readiness.clone(),
+    );
+    let consumer = Consumer {
+        name: config.name.clone(),
+        queue,
+        pipeline,
+        concurrency: config.concurrency,
+        readiness: config.readiness.clone(),
+    };
+    consumer.run(shutdown).await;
     invalidation.abort();
     scan.abort();
     vacuum.abort();
@@ -119,5 +143,4 @@ pub async fn run(
     if let Some(renewals) = renewals {
         let _ = renewals.await;
     }
-    result
 }

@@ -87,7 +87,7 @@ async fn start_on(
 
 fn ingest(tag: &str, replica: u32) -> IngestConfig {
     let mut config = IngestConfig::new(MQTT, &format!("{tag}-{replica}"));
-    config.share_group = format!("tds-test-{tag}");
+    config.share_group = Some(format!("tds-test-{tag}"));
     config
 }
 

@@ -117,7 +117,7 @@ fn start_ingest(config: &IngestConfig, queue: &TelemetryQueue) -> oneshot::Sende
 
 fn ingest_config(broker: &Broker, tag: &str) -> IngestConfig {
     let mut config = IngestConfig::new(&broker.url, tag);
-    config.share_group = format!("tds-test-{tag}");
+    config.share_group = Some(format!("tds-test-{tag}"));
     config
 }
 
@@ -554,7 +554,8 @@ async fn jobs_stay_within_budget_and_split_when_too_large() {
     }
     .queued_len();
     let counters = IngestCounters::default();
-    let jobs = tds_ingest::push_all(&mut queue, first, &counters).await;
+    let jobs =
+        tds_ingest::push_all(&mut queue, first, &counters, &tds_bus::Readiness::default()).await;
     assert!(
         jobs as usize >= total.div_ceil(queue.max_job_bytes()),
         "{jobs} jobs for {total} bytes"
@@ -634,7 +635,7 @@ async fn an_ack_that_cannot_be_handled_holds_up_nothing() {
         .unwrap();
     }
     let mut link = LinkConfig::new(&broker.url, &tag);
-    link.share_group = format!("tds-test-{tag}");
+    link.share_group = Some(format!("tds-test-{tag}"));
     let config = RenewalConfig {
         policy: tds_domain::renewals::RenewalPolicy::default(),
         link,
