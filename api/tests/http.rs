@@ -112,6 +112,51 @@ async fn health_readiness_graphiql_and_body_cap() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_names_each_dependency_and_fails_while_a_required_one_is_down() {
+    let api = TestApi::new(Backend::Sqlite).await;
+    let readiness = tds_bus::Readiness::default();
+    readiness.expect("workers.queue", true);
+    readiness.expect("events", false);
+    readiness.up("workers.queue");
+    readiness.up("events");
+    let app = tds_api::router_reporting(api.state.clone(), readiness.clone());
+    let readyz = || Request::get("/readyz").body(Body::empty()).unwrap();
+
+    let (status, _, body) = send(&app, readyz()).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["ready"], true);
+    assert_eq!(body["dependencies"]["api.database"]["up"], true);
+
+    // A degraded optional dependency is reported, and the api stays ready.
+    readiness.down("events", "event subscription lost");
+    let (status, _, body) = send(&app, readyz()).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["dependencies"]["events"]["up"], false);
+
+    readiness.down("workers.queue", "Connection refused");
+    let (status, _, body) = send(&app, readyz()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["ready"], false);
+    assert_eq!(
+        body["dependencies"]["workers.queue"]["error"],
+        "Connection refused"
+    );
+
+    readiness.up("workers.queue");
+    let (status, _, _) = send(&app, readyz()).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The same answer without the api, for ingest or workers alone.
+    readiness.down("workers.queue", "Connection refused");
+    let health = tds_api::health_router(readiness.clone());
+    let (status, _, _) = send(&health, readyz()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_bundle_downloads_once_to_its_own_account() {
     let api = TestApi::new(Backend::Sqlite).await;
     let (account, gateways) =
