@@ -29,6 +29,8 @@ use crate::pipeline::TelemetryPipeline;
 pub const QUEUE_CHECK: &str = "workers.queue";
 /// How often the consumer asks Redis whether it restarted.
 const RESTART_CHECK_EVERY: Duration = Duration::from_secs(2);
+/// A worker ending sooner than this after its start is replaced after a growing pause.
+const QUICK_FAILURE: Duration = Duration::from_secs(2);
 /// Longest wait between attempts at reaching a queue that is away.
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
@@ -113,14 +115,31 @@ impl Consumer {
         });
         let handling = Handling::default();
         self.readiness.expect(QUEUE_CHECK, true);
+        // A worker that fails at once (a queue that answers pings but refuses the worker)
+        // is not replaced in a tight loop.
+        let mut pause = Duration::ZERO;
         loop {
+            if pause > Duration::ZERO {
+                let mut stopping = stopping.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stopping.wait_for(|s| *s) => return,
+                }
+            }
             let Some(released) = self.release(&stopping).await else {
                 return;
             };
             let run = self.queue.server_run().await.ok().flatten();
             tracing::info!(worker = %self.name, released, "telemetry worker started");
             self.readiness.up(QUEUE_CHECK);
-            match self.run_once(&handling, run, stopping.clone()).await {
+            let started = tokio::time::Instant::now();
+            let ended = self.run_once(&handling, run, stopping.clone()).await;
+            pause = if started.elapsed() < QUICK_FAILURE {
+                (pause * 2).clamp(Duration::from_millis(100), QUICK_FAILURE)
+            } else {
+                Duration::ZERO
+            };
+            match ended {
                 Ended::Shutdown => return,
                 Ended::ServerRestarted => {
                     tracing::warn!(worker = %self.name, "Redis restarted; replacing the telemetry worker so nothing it held is forgotten");
