@@ -3,6 +3,14 @@
 //! nothing needed a manual restart (issue 16). Each run gets private Mosquitto, Redis and
 //! PostgreSQL processes and its own `tds serve` children, so the faults never touch the
 //! machine's shared services.
+//!
+//! Each run reports `published` (handed to the MQTT client), `acknowledged` (PUBACK
+//! received; a message never acknowledged is not a loss), `stored` (acknowledged and all
+//! its readings in the database), `missing` / `partial` (acknowledged, none / some readings
+//! stored) with examples and the span of their payload times, `extra_unacked_stored`,
+//! `duplicate_rows`, `recovery_ms` (fault to the first stored reading published after it),
+//! `resume_ms` (the same, from the moment the failed part is back), `downtime_ms`,
+//! `drain_ms` (end of publishing to the end of the wait for storage) and `unplanned_exits`.
 
 mod publisher;
 mod services;
