@@ -10,7 +10,9 @@
 //! stored) with examples and the span of their payload times, `extra_unacked_stored`,
 //! `duplicate_rows`, `recovery_ms` (fault to the first stored reading published after it),
 //! `resume_ms` (the same, from the moment the failed part is back), `downtime_ms`,
-//! `drain_ms` (end of publishing to the end of the wait for storage) and `unplanned_exits`.
+//! `drain_ms` (end of publishing to the end of the wait for storage),
+//! `queue_backlog_at_end` (jobs the queue still holds then: not stored is not lost while
+//! they remain) and `unplanned_exits`.
 
 mod publisher;
 mod services;
@@ -38,6 +40,9 @@ const BROKER_PAUSE: Duration = Duration::from_secs(3);
 const DRAIN_WITHIN: Duration = Duration::from_secs(120);
 /// The wait ends early when nothing new was stored for this long.
 const STALL: Duration = Duration::from_secs(30);
+
+/// The error of a run cut short by Ctrl-C.
+const INTERRUPTED: &str = "interrupted";
 
 /// A failure to inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,10 +130,18 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             );
             let figures = run_once(&options, gateways, scenario, run, &base).await;
             eprintln!("faults: {figures}");
+            let interrupted = figures["error"] == INTERRUPTED;
             of_scenario.push(figures);
+            if interrupted {
+                break;
+            }
         }
         summary.insert(scenario.name().into(), summarise(&of_scenario));
+        let interrupted = of_scenario.iter().any(|r| r["error"] == INTERRUPTED);
         runs.extend(of_scenario);
+        if interrupted {
+            break;
+        }
     }
     let _ = std::fs::remove_dir(&base);
     let failed = runs.iter().filter(|r| r["pass"] != true).count();
@@ -187,7 +200,11 @@ async fn run_once(
             return json!({"scenario": scenario.name(), "run": run, "pass": false, "error": format!("{e:#}")});
         }
     };
-    let outcome = drive(options, gateways, scenario, &mut stack).await;
+    // Ctrl-C still tears the private stack down (PostgreSQL is no child of ours).
+    let outcome = tokio::select! {
+        outcome = drive(options, gateways, scenario, &mut stack) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!(INTERRUPTED)),
+    };
     let mut figures = match outcome {
         Ok(figures) => figures,
         Err(e) => json!({"pass": false, "error": format!("{e:#}")}),
@@ -326,6 +343,8 @@ async fn drive(
     };
     let drain = publish_ended.elapsed();
     let duplicate_rows = verify::duplicate_rows(&db, account).await?;
+    // Telling "lost" from "not stored yet" when the drain ran out of time.
+    let backlog = queue_backlog(&stack.redis_url).await;
     let finished = |task: tokio::task::JoinHandle<Option<Duration>>| async move {
         if task.is_finished() {
             task.await.ok().flatten().map(|d| d.as_millis() as u64)
@@ -359,6 +378,7 @@ async fn drive(
         "resume_ms": resume_ms,
         "downtime_ms": downtime.as_millis() as u64,
         "drain_ms": drain.as_millis() as u64,
+        "queue_backlog_at_end": backlog,
         "publisher": {
             "retransmitted": published.retransmitted,
             "dropped_by_client": published.dropped_by_client,
@@ -413,4 +433,12 @@ async fn redis_keys(url: &str) -> anyhow::Result<u64> {
     let client = redis::Client::open(url)?;
     let mut conn = client.get_multiplexed_async_connection().await?;
     Ok(redis::cmd("DBSIZE").query_async(&mut conn).await?)
+}
+
+/// Jobs the telemetry queue reports waiting or in progress, if Redis answers.
+async fn queue_backlog(redis_url: &str) -> Option<u64> {
+    let name = tds_domain::config::Settings::default().queue_name;
+    let config = tds_bus::QueueConfig::new(redis_url, &name);
+    let mut queue = tds_bus::TelemetryQueue::connect(&config).await.ok()?;
+    queue.backlog().await.ok()
 }

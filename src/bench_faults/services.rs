@@ -519,7 +519,10 @@ async fn supervise(
     loop {
         tick.tick().await;
         for proc in &procs {
-            let mut proc = proc.lock().await;
+            // A locked process is being stopped or started on purpose right now.
+            let Ok(mut proc) = proc.try_lock() else {
+                continue;
+            };
             let Some(child) = proc.child.as_mut() else {
                 continue;
             };
