@@ -70,6 +70,33 @@ pub enum BenchCommand {
         #[arg(long, default_value = "p256")]
         algorithm: String,
     },
+    /// Fault suite: publish under load while a dependency or platform process fails, on
+    /// private Mosquitto, Redis and PostgreSQL; every acknowledged message must be stored
+    /// exactly once with no manual restart. Exits non-zero when a run fails.
+    Faults {
+        /// Print JSON (the only output format; accepted for the operator contract).
+        #[arg(long)]
+        json: bool,
+        /// Which failure.
+        #[arg(long, value_enum, default_value = "all")]
+        scenario: crate::bench_faults::Scenario,
+        /// Messages per second.
+        #[arg(long, default_value_t = 400)]
+        rate: u32,
+        /// Seconds to publish for.
+        #[arg(long, default_value_t = 40)]
+        seconds: u64,
+        /// Seconds after the first publish when the fault is injected.
+        #[arg(long, default_value_t = 15)]
+        fault_at: u64,
+        /// Runs of each scenario (each on a fresh private stack).
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// Gateways publishing, 8 readings a message (default: rate / 4, each publishing
+        /// four times a second).
+        #[arg(long)]
+        gateways: Option<u32>,
+    },
     /// Report generation.
     Report,
 }
@@ -117,6 +144,27 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
                 .map_err(|m| anyhow::anyhow!("--algorithm: {m}"))?;
             println!("{}", certs(count, algorithm)?);
             Ok(())
+        }
+        BenchCommand::Faults {
+            json: _,
+            scenario,
+            rate,
+            seconds,
+            fault_at,
+            runs,
+            gateways,
+        } => {
+            // The suite starts its own services: the settings' ones are never touched.
+            let _ = settings;
+            crate::bench_faults::run(crate::bench_faults::Options {
+                scenario,
+                rate,
+                seconds,
+                fault_at,
+                runs,
+                gateways,
+            })
+            .await
         }
         BenchCommand::Report => bail!("this benchmark is not part of this build yet"),
     }

@@ -2,6 +2,7 @@
 //! crates; every failure ends as one line on stderr and a non-zero exit.
 
 mod bench;
+mod bench_faults;
 mod bench_ingest;
 mod certs_cmd;
 mod cli;

@@ -45,17 +45,7 @@ pub fn config(dir: &Path, port: u16, user: Option<&str>, message_size_limit: usi
          per_listener_settings false\n\
          allow_anonymous false\n\
          acl_file {acl}\n\
-         # A subscriber that falls behind must not lose QoS 1 messages (the default is 1000),\n\
-         # and ingest acknowledges in batches, so allow many messages in flight.\n\
-         max_queued_messages 1000000\n\
-         max_inflight_messages 1000\n\
-         # Payloads above the platform's cap are dropped here (QoS flows still complete, so\n\
-         # nothing is sent again): no client of the platform spends memory on them.\n\
-         message_size_limit {message_size_limit}\n\
-         # Retained certificate updates and the platform's persistent sessions (messages\n\
-         # not yet acknowledged by ingest) must survive a broker restart.\n\
-         persistence true\n\
-         persistence_location {data}/\n\
+         {limits}\
          \n\
          listener {port}\n\
          cafile {ca}\n\
@@ -70,6 +60,47 @@ pub fn config(dir: &Path, port: u16, user: Option<&str>, message_size_limit: usi
         cert = file("broker.pem"),
         key = file("broker.key"),
         crl = file("crl.pem"),
-        data = file(PERSISTENCE_DIR),
+        limits = limits(&dir.join(PERSISTENCE_DIR), message_size_limit),
+    )
+}
+
+/// The delivery limits and persistence every broker of the platform needs, whichever
+/// listener it has: the generated configuration and the fault bench's loopback broker
+/// share them, so what the bench measures is what ships.
+pub fn limits(persistence: &Path, message_size_limit: usize) -> String {
+    format!(
+        "# A subscriber that falls behind must not lose QoS 1 messages (the default is 1000),\n\
+         # and ingest acknowledges in batches, so allow many messages in flight.\n\
+         max_queued_messages 1000000\n\
+         max_inflight_messages 1000\n\
+         # Payloads above the platform's cap are dropped here (QoS flows still complete, so\n\
+         # nothing is sent again): no client of the platform spends memory on them.\n\
+         message_size_limit {message_size_limit}\n\
+         # Retained certificate updates and the platform's persistent sessions (messages\n\
+         # not yet acknowledged by ingest) must survive a broker restart.\n\
+         persistence true\n\
+         persistence_location {data}/\n",
+        data = persistence.display(),
+    )
+}
+
+/// A plain-TCP, anonymous broker on 127.0.0.1:`port` with the platform's [`limits`],
+/// persisting into `persistence` (owned by `user` when started as root): for benches and
+/// tests that must restart a broker of their own, never for gateways.
+pub fn loopback_config(
+    persistence: &Path,
+    port: u16,
+    user: Option<&str>,
+    message_size_limit: usize,
+) -> String {
+    let user = user.map(|u| format!("user {u}\n")).unwrap_or_default();
+    format!(
+        "# Loopback broker of a bench: no TLS, anyone may connect.\n\
+         {user}\
+         per_listener_settings false\n\
+         allow_anonymous true\n\
+         {limits}\
+         listener {port} 127.0.0.1\n",
+        limits = limits(persistence, message_size_limit),
     )
 }
