@@ -13,6 +13,8 @@ use crate::jobs::TelemetryBatch;
 /// Default largest job: far below what Redis takes in one value (512 MB) or SQLite in one
 /// blob (1 GB), and large enough that ingest's own budget always binds first.
 pub const DEFAULT_MAX_JOB_BYTES: usize = 64 * 1024 * 1024;
+/// Longest wait for one Redis reply (a fetch of large jobs from a busy Redis included).
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The smallest job limit a queue accepts: one message of the largest size ingest forwards
 /// (64 KiB in base64, with its topic) always fits, so splitting always ends.
 pub const MIN_JOB_BYTES: usize = 256 * 1024;
@@ -41,7 +43,8 @@ impl QueueConfig {
         Self {
             url: url.to_owned(),
             name: name.to_owned(),
-            fetch_batch: 64,
+            // Jobs carry up to a megabyte each: a fetch stays a few megabytes at most.
+            fetch_batch: 16,
             heartbeat: Duration::from_secs(2),
             max_job_bytes: DEFAULT_MAX_JOB_BYTES,
         }
@@ -132,11 +135,21 @@ impl TelemetryQueue {
                 max_job_bytes: config.max_job_bytes.max(MIN_JOB_BYTES),
             });
         }
-        let conn = apalis_redis::connect(config.url.as_str())
+        let unreachable = |e: redis::RedisError| {
+            QueueError::Unavailable(format!("cannot reach Redis at {}: {e}", config.url))
+        };
+        // redis-rs gives up on a reply after 500 ms by default. A fetch of large jobs from
+        // a busy Redis (a big backlog, a box under load) takes longer, and a timed-out
+        // fetch ends the apalis worker: the replacement fetches the same jobs and times out
+        // again. A dead Redis is noticed by the connection failing, not by this timeout.
+        let manager = redis::aio::ConnectionManagerConfig::new()
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(Duration::from_secs(2)));
+        let conn = redis::Client::open(config.url.as_str())
+            .map_err(unreachable)?
+            .get_connection_manager_with_config(manager)
             .await
-            .map_err(|e| {
-                QueueError::Unavailable(format!("cannot reach Redis at {}: {e}", config.url))
-            })?;
+            .map_err(unreachable)?;
         Ok(Self {
             backend: QueueBackend::Redis(RedisStorage::new(conn).with_config(config.apalis())),
             name: config.name.clone(),
