@@ -55,7 +55,13 @@ pub struct LinkConfig {
     /// Shared-subscription group of the worker replicas; `None` (the default) subscribes
     /// plainly, so the broker keeps what arrives while the worker is away.
     pub share_group: Option<String>,
+    /// Where the link reports the broker ([`BROKER_CHECK`]; not required: telemetry is
+    /// written without it).
+    pub readiness: tds_bus::Readiness,
 }
+
+/// Readiness name of the certificate worker's broker connection.
+pub const BROKER_CHECK: &str = "workers.broker";
 
 impl LinkConfig {
     /// Defaults for replica `instance`.
@@ -65,6 +71,7 @@ impl LinkConfig {
             tls: None,
             client_id: format!("tds-renewals-{instance}"),
             share_group: None,
+            readiness: tds_bus::Readiness::default(),
         }
     }
 
@@ -187,7 +194,14 @@ impl DeviceLink {
         }
         let (client, eventloop) = AsyncClient::new(options, 1_000);
         let (tx, rx) = mpsc::unbounded_channel();
-        let poller = tokio::spawn(poll(eventloop, client.clone(), config.filters(), tx));
+        config.readiness.expect(BROKER_CHECK, false);
+        let poller = tokio::spawn(poll(
+            eventloop,
+            client.clone(),
+            config.filters(),
+            tx,
+            config.readiness.clone(),
+        ));
         Ok((
             Self {
                 client,
@@ -255,8 +269,9 @@ async fn poll(
     client: AsyncClient,
     filters: [String; 2],
     tx: mpsc::UnboundedSender<Publish>,
+    readiness: tds_bus::Readiness,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Duration::from_millis(50);
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -265,7 +280,8 @@ async fn poll(
                 }
             }
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                backoff = Duration::from_millis(100);
+                backoff = Duration::from_millis(50);
+                readiness.up(BROKER_CHECK);
                 tracing::info!(
                     session_present = ack.session_present,
                     "certificate worker connected to the broker"
@@ -278,9 +294,10 @@ async fn poll(
             }
             Ok(_) => {}
             Err(e) => {
-                tracing::warn!(error = %e, retry_in = ?backoff, "certificate worker lost the broker");
+                readiness.down(BROKER_CHECK, &e.to_string());
+                tracing::debug!(error = %e, retry_in = ?backoff, "certificate worker: broker unreachable");
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }
     }

@@ -112,7 +112,8 @@ pub async fn run(
         }
     });
     let (stop_renewals, renewals_stopped) = tokio::sync::oneshot::channel::<()>();
-    let renewals = config.renewals.clone().map(|renewals| {
+    let renewals = config.renewals.clone().map(|mut renewals| {
+        renewals.link.readiness = config.readiness.clone();
         let db = db.clone();
         tokio::spawn(async move {
             let stopped = async {
