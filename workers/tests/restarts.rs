@@ -131,6 +131,24 @@ async fn stored(db: &sea_orm::DatabaseConnection, gateway: &TestGateway) -> u64 
         .unwrap()
 }
 
+/// Waits until `rows` readings of `gateway` are stored and the queue holds no job at all
+/// (none waiting, none left "running" under a worker).
+async fn drained(db: &TestDb, gateway: &TestGateway, rows: u64, queue: &TelemetryQueue) {
+    eventually(Duration::from_secs(20), "every job stored", || async {
+        stored(&db.db, gateway).await == rows
+    })
+    .await;
+    eventually(
+        Duration::from_secs(20),
+        "no job lingers in the queue",
+        || {
+            let mut queue = queue.clone();
+            async move { queue.backlog().await.unwrap() == 0 }
+        },
+    )
+    .await;
+}
+
 fn start_workers(
     db: &TestDb,
     name: &str,
@@ -201,21 +219,7 @@ async fn the_consumer_outlives_a_redis_killed_and_restarted() {
         pushed,
         "the queue handle reconnected to the restarted Redis"
     );
-    eventually(
-        Duration::from_secs(20),
-        "jobs pushed after the restart stored",
-        || async { stored(&db.db, gateway).await == 40 },
-    )
-    .await;
-    eventually(
-        Duration::from_secs(20),
-        "no job lingers in the queue",
-        || {
-            let mut queue = queue.clone();
-            async move { queue.backlog().await.unwrap() == 0 }
-        },
-    )
-    .await;
+    drained(&db, gateway, 40, &queue).await;
     let _ = stop.send(());
 }
 
@@ -268,21 +272,7 @@ async fn a_worker_restarted_under_its_name_takes_back_its_predecessors_jobs() {
         .unwrap();
 
     let (stop, _) = start_workers(&db, &name, &queue);
-    eventually(
-        Duration::from_secs(20),
-        "the predecessor's jobs stored",
-        || async { stored(&db.db, gateway).await == 40 },
-    )
-    .await;
-    eventually(
-        Duration::from_secs(20),
-        "no job lingers in the queue",
-        || {
-            let mut queue = queue.clone();
-            async move { queue.backlog().await.unwrap() == 0 }
-        },
-    )
-    .await;
+    drained(&db, gateway, 40, &queue).await;
     let _ = stop.send(());
     tds_testkit::forget_redis_namespace(REDIS, &prefix).await;
 }
