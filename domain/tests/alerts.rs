@@ -325,6 +325,17 @@ async fn a_burst_opens_one_alert_and_a_replay_nothing(backend: Backend) {
         .await
         .unwrap();
 
+    // A worker's index learns of the rule when told to reload the account.
+    let mut index = RuleIndex::default();
+    assert!(index.is_empty());
+    index.reload_account(db, account).await.unwrap();
+    assert_eq!(index.len(), 1);
+    index
+        .reload_account(db, f.other.account_id())
+        .await
+        .unwrap();
+    assert_eq!(index.len(), 1, "another account's reload keeps ours");
+
     let burst: Vec<LandedReading> = (0..100)
         .map(|i| {
             reading(
@@ -362,6 +373,26 @@ async fn a_burst_opens_one_alert_and_a_replay_nothing(backend: Backend) {
         opened.message
     );
 
+    // The change waits in the outbox until its notifications are queued.
+    let due = alerts::due_notifications(db, t0, 10).await.unwrap();
+    assert_eq!(due.iter().map(|a| a.id).collect::<Vec<_>>(), [opened.id]);
+    assert!(
+        !alerts::notifications_queued(db, opened.id, t0 - Duration::seconds(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        alerts::notifications_queued(db, opened.id, opened.notify_due_at.unwrap())
+            .await
+            .unwrap()
+    );
+    assert!(
+        alerts::due_notifications(db, t0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     // The same batch again (a redelivered job) changes nothing.
     assert!(
         alerts::apply_verdicts(db, findings.clone(), t0)
@@ -385,6 +416,11 @@ async fn a_burst_opens_one_alert_and_a_replay_nothing(backend: Backend) {
     assert_eq!(resolved.cleared_value, Some(42.0));
     assert_eq!(resolved.cleared_reading_at, Some(t1));
     assert_eq!(resolved.resolved_by, None);
+    assert_eq!(
+        resolved.notify_due_at,
+        Some(t1),
+        "a resolution is notified too"
+    );
 
     // Replaying everything (old violations, then the clearing reading) raises nothing.
     let mut replay = burst.clone();

@@ -38,6 +38,9 @@ pub struct Model {
     pub cleared_value: Option<f64>,
     /// Time of the reading (or check) that cleared it.
     pub cleared_reading_at: Option<DateTimeUtc>,
+    /// Set (to the change's time) when it opened or resolved by itself, cleared once its
+    /// notifications are queued: a transactional outbox.
+    pub notify_due_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,6 +10,9 @@
 //!   one that cleared it; the comments of whoever acknowledged or resolved it.
 //! - `alert_notifications`: every delivery attempt (channel, target, time, outcome, error),
 //!   written by the notification jobs.
+//! - `alerts.notify_due_at`, a transactional outbox: set in the statement that opens or
+//!   resolves an alert, cleared once its notifications are queued, so a process that dies
+//!   between the two leaves the alert for a sweeper to queue again.
 //!
 //! Columns are added one per statement (SQLite alters one column at a time); those that
 //! cannot be null get a default, as SQLite requires.
@@ -39,6 +42,7 @@ enum Alerts {
     ClearedReadingAt,
     AcknowledgeComment,
     ResolveComment,
+    NotifyDueAt,
 }
 
 #[derive(DeriveIden)]
@@ -59,6 +63,10 @@ enum AlertNotifications {
 /// racing cannot raise the same alert twice.
 const ONE_UNRESOLVED: &str = "CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_unresolved \
      ON alerts (rule_id, subject_id) WHERE state <> 'RESOLVED'";
+
+/// What the outbox sweeper reads: the few alerts whose notifications are not queued yet.
+const NOTIFY_DUE: &str = "CREATE INDEX IF NOT EXISTS alerts_notify_due \
+     ON alerts (notify_due_at) WHERE notify_due_at IS NOT NULL";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -83,6 +91,7 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null(Alerts::ClearedReadingAt),
             text_null(Alerts::AcknowledgeComment),
             text_null(Alerts::ResolveComment),
+            timestamp_with_time_zone_null(Alerts::NotifyDueAt),
         ] {
             manager
                 .alter_table(
@@ -105,6 +114,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         db.execute_unprepared(ONE_UNRESOLVED).await?;
+        db.execute_unprepared(NOTIFY_DUE).await?;
         manager
             .create_index(
                 Index::create()
@@ -171,6 +181,8 @@ impl MigrationTrait for Migration {
             .await?;
         db.execute_unprepared("DROP INDEX IF EXISTS alerts_one_unresolved")
             .await?;
+        db.execute_unprepared("DROP INDEX IF EXISTS alerts_notify_due")
+            .await?;
         db.execute_unprepared(
             "UPDATE alert_rules SET condition = 'SILENT' WHERE condition = 'GATEWAY_SILENT'",
         )
@@ -182,6 +194,7 @@ impl MigrationTrait for Migration {
             Alerts::ClearedReadingAt,
             Alerts::AcknowledgeComment,
             Alerts::ResolveComment,
+            Alerts::NotifyDueAt,
         ] {
             manager
                 .alter_table(

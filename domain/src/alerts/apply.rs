@@ -18,7 +18,9 @@ use super::evaluate::{Finding, Verdict};
 use crate::error::DomainResult;
 
 /// What applying findings changed: the caller publishes an event for each and queues the
-/// notifications of each.
+/// notifications of each, then calls [`super::notifications_queued`]. Each change is also
+/// marked due for notification in its own statement, so one the caller never queued (it
+/// died) is found again by [`super::due_notifications`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlertChange {
     /// A new alert, OPEN.
@@ -100,6 +102,7 @@ async fn open(
         resolve_comment: Set(None),
         cleared_value: Set(None),
         cleared_reading_at: Set(None),
+        notify_due_at: Set(Some(now)),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -128,6 +131,7 @@ async fn clear(
         .col_expr(alert::Column::ResolvedAt, Expr::value(now))
         .col_expr(alert::Column::ClearedValue, Expr::value(value))
         .col_expr(alert::Column::ClearedReadingAt, Expr::value(finding.at))
+        .col_expr(alert::Column::NotifyDueAt, Expr::value(now))
         .col_expr(alert::Column::UpdatedAt, Expr::value(now))
         .filter(alert::Column::Id.eq(alert.id))
         .filter(alert::Column::State.ne(AlertState::Resolved))

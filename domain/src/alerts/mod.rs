@@ -12,8 +12,9 @@
 //!   [`index::RuleIndex`], then [`apply::apply_verdicts`];
 //! - scheduled jobs: [`scheduled::silent_subjects`] and [`scheduled::completeness_below`],
 //!   then [`apply::apply_verdicts`];
-//! - the notification jobs: [`notifications::notification_plan`] and
-//!   [`notifications::record_attempt`].
+//! - the notification jobs: [`notifications::notification_plan`],
+//!   [`notifications::record_attempt`], and the outbox ([`notifications::notifications_queued`]
+//!   once queued, [`notifications::due_notifications`] for a sweeper).
 
 pub mod apply;
 pub mod evaluate;
@@ -35,7 +36,8 @@ pub use lifecycle::{
     AlertFilter, acknowledge_alert, actor, get_alert, list_alerts, open_alert_counts, resolve_alert,
 };
 pub use notifications::{
-    Attempt, NotificationPlan, notification_plan, notifications_of, record_attempt,
+    Attempt, NotificationPlan, due_notifications, notification_plan, notifications_of,
+    notifications_queued, record_attempt,
 };
 pub use observe::{LandedReading, judge_readings};
 pub use rules::{

@@ -1,9 +1,13 @@
-//! The delivery side's view of alerts: where an alert goes ([`notification_plan`]) and
-//! the log of every attempt ([`record_attempt`]), which the API shows on each alert.
+//! The delivery side's view of alerts: where an alert goes ([`notification_plan`]), the
+//! outbox of changes whose notifications are not queued yet ([`due_notifications`],
+//! [`notifications_queued`]) and the log of every attempt ([`record_attempt`]), which
+//! the API shows on each alert.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use tds_entity::{NotificationChannel, NotificationOutcome, alert, alert_notification, alert_rule};
 use uuid::Uuid;
@@ -93,6 +97,43 @@ pub async fn notification_plan(
         rule_name: rule.name.clone(),
         channels: Channels::of(&rule),
     })
+}
+
+/// Alerts whose latest change (opened, resolved by itself) at or before `until` still has
+/// its notifications to queue, oldest first, at most `limit`: what an outbox sweeper
+/// queues again (pass a time a little in the past, so changes being queued right now are
+/// left to their caller).
+pub async fn due_notifications(
+    db: &impl ConnectionTrait,
+    until: DateTime<Utc>,
+    limit: u64,
+) -> DomainResult<Vec<alert::Model>> {
+    Ok(alert::Entity::find()
+        .filter(alert::Column::NotifyDueAt.lte(until))
+        .order_by_asc(alert::Column::NotifyDueAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Marks the notifications of an alert's change at `due_at` (its `notify_due_at`) as
+/// queued. Returns false when the alert changed again meanwhile (that change is still
+/// due) or is gone.
+pub async fn notifications_queued(
+    db: &impl ConnectionTrait,
+    alert_id: Uuid,
+    due_at: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = alert::Entity::update_many()
+        .col_expr(
+            alert::Column::NotifyDueAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(alert::Column::Id.eq(alert_id))
+        .filter(alert::Column::NotifyDueAt.eq(due_at))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
 }
 
 /// The delivery attempts of one of the caller's alerts, oldest first.
