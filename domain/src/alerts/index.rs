@@ -113,17 +113,32 @@ impl RuleIndex {
         Ok(Self::from_rules(rules, &zones))
     }
 
+    /// The rules of one account as stored now (two queries), for
+    /// [`RuleIndex::replace_account`]: a shared index is then locked only for the swap,
+    /// not across the queries.
+    pub async fn load_account(db: &impl ConnectionTrait, account_id: Uuid) -> DomainResult<Self> {
+        let rules = enabled_rules(db, Some(account_id), Condition::follows_readings).await?;
+        let zones = timezones(db, Some(account_id)).await?;
+        Ok(Self::from_rules(rules, &zones))
+    }
+
+    /// Replaces the rules of `account_id` with those of `fresh` (from
+    /// [`RuleIndex::load_account`]).
+    pub fn replace_account(&mut self, account_id: Uuid, mut fresh: RuleIndex) {
+        self.accounts.remove(&account_id);
+        if let Some(rules) = fresh.accounts.remove(&account_id) {
+            self.accounts.insert(account_id, rules);
+        }
+    }
+
     /// Replaces the rules of one account with those stored now.
     pub async fn reload_account(
         &mut self,
         db: &impl ConnectionTrait,
         account_id: Uuid,
     ) -> DomainResult<()> {
-        let rules = enabled_rules(db, Some(account_id), Condition::follows_readings).await?;
-        let zones = timezones(db, Some(account_id)).await?;
-        self.accounts.remove(&account_id);
-        self.accounts
-            .extend(Self::from_rules(rules, &zones).accounts);
+        let fresh = Self::load_account(db, account_id).await?;
+        self.replace_account(account_id, fresh);
         Ok(())
     }
 
