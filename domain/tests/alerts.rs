@@ -211,7 +211,8 @@ async fn rules_are_validated_scoped_and_guarded(backend: Backend) {
     };
     let updated = alerts::update_rule(db, &f.admin, rule.id, patch, now)
         .await
-        .unwrap();
+        .unwrap()
+        .rule;
     assert_eq!(updated.name, "Renamed");
     assert_eq!(alerts::Channels::of(&updated).webhooks, channels.webhooks);
 
@@ -456,15 +457,65 @@ async fn a_burst_opens_one_alert_and_a_replay_nothing(backend: Backend) {
         2
     );
 
-    // A disabled rule leaves the index.
+    // A change that keeps watching the device keeps its alert open …
+    let higher = RulePatch {
+        threshold_high: Some(120.0),
+        ..Default::default()
+    };
+    let change = alerts::update_rule(db, &f.admin, rule.id, higher, t3)
+        .await
+        .unwrap();
+    assert!(change.resolved.is_empty());
+    assert_eq!(unresolved(db).await, 1);
+
+    // … a disabled rule leaves the index, and its alerts resolve: nothing would clear them.
     let off = RulePatch {
         enabled: Some(false),
         ..Default::default()
     };
-    alerts::update_rule(db, &f.admin, rule.id, off, t3)
+    let change = alerts::update_rule(db, &f.admin, rule.id, off, t3)
         .await
         .unwrap();
     assert!(RuleIndex::load(db).await.unwrap().is_empty());
+    let [gone] = change.resolved.as_slice() else {
+        panic!("{:?}", change.resolved)
+    };
+    assert_eq!(
+        gone.resolve_comment.as_deref(),
+        Some("the rule was disabled")
+    );
+    assert_eq!(gone.resolved_by, Some(f.admin.user_id()));
+    assert_eq!(unresolved(db).await, 0);
+
+    // Moving a rule to another device resolves the first device's alert.
+    let on = RulePatch {
+        enabled: Some(true),
+        ..Default::default()
+    };
+    alerts::update_rule(db, &f.admin, rule.id, on, t3)
+        .await
+        .unwrap();
+    let t4 = t3 + Duration::hours(2);
+    let hot = [reading(&f.gateway, account, 0, t4, 999.0)];
+    assert_eq!(
+        alerts::apply_verdicts(db, judge(db, &hot).await, t4)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let moved = RulePatch {
+        device_id: Some(f.gateway.devices[1].1),
+        ..Default::default()
+    };
+    let change = alerts::update_rule(db, &f.admin, rule.id, moved, t4)
+        .await
+        .unwrap();
+    assert_eq!(change.resolved.len(), 1);
+    assert_eq!(
+        change.resolved[0].resolve_comment.as_deref(),
+        Some("the changed rule no longer watches this")
+    );
 }
 
 async fn racing_appliers_open_one_alert(backend: Backend) {

@@ -561,7 +561,8 @@ impl AlertMutation {
         Ok(AlertRule(rule))
     }
 
-    /// Changes an alert rule (EDITOR).
+    /// Changes an alert rule (EDITOR). Its unresolved alerts that it no longer watches
+    /// (disabled, or their device or gateway left its scope) are resolved.
     async fn update_alert_rule(
         &self,
         ctx: &Context<'_>,
@@ -588,9 +589,12 @@ impl AlertMutation {
             webhooks: input.webhooks.map(webhooks),
             enabled: input.enabled,
         };
-        let rule = domain::update_rule(&ctx.state().db, tenant, id, patch, Utc::now()).await?;
-        announce_rules_changed(ctx, rule.account_id).await;
-        Ok(AlertRule(rule))
+        let change = domain::update_rule(&ctx.state().db, tenant, id, patch, Utc::now()).await?;
+        announce_rules_changed(ctx, change.rule.account_id).await;
+        for alert in &change.resolved {
+            announce_alert(ctx, alert).await;
+        }
+        Ok(AlertRule(change.rule))
     }
 
     /// Deletes an alert rule with its alerts (EDITOR). Returns its id.

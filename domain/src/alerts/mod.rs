@@ -41,8 +41,8 @@ pub use notifications::{
 };
 pub use observe::{LandedReading, judge_readings};
 pub use rules::{
-    Channels, RuleDraft, RulePatch, Webhook, WebhookDraft, create_rule, delete_rule, get_rule,
-    list_rules, update_rule,
+    Channels, RuleChange, RuleDraft, RulePatch, Webhook, WebhookDraft, create_rule, delete_rule,
+    get_rule, list_rules, update_rule,
 };
 pub use scheduled::{completeness_below, silent_subjects};
 

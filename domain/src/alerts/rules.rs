@@ -2,12 +2,14 @@
 //! ADMIN and EDITOR edit rules; everyone in the account reads them.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use tds_entity::{
-    AlertCondition, AlertScope, DeviceKind, Role, RollupPeriod, Severity, alert_rule,
+    AlertCondition, AlertScope, AlertState, DeviceKind, Role, RollupPeriod, Severity, alert,
+    alert_rule,
 };
 use uuid::Uuid;
 
@@ -470,15 +472,90 @@ pub async fn create_rule(
     Ok(model.insert(db).await?)
 }
 
-/// Changes a rule (EDITOR). Its open alerts stay open: they resolve when the changed
-/// rule finds the condition cleared, or by hand.
+/// A rule as changed, with the alerts the change resolved (publish them).
+#[derive(Debug, Clone)]
+pub struct RuleChange {
+    /// The rule now.
+    pub rule: alert_rule::Model,
+    /// Its unresolved alerts that the rule no longer watches (it was disabled, or their
+    /// subject left its scope or no longer suits its condition), now RESOLVED by the
+    /// caller: nothing would ever clear them. Alerts it still watches stay as they are.
+    pub resolved: Vec<alert::Model>,
+}
+
+/// Whether a rule (as stored now) still judges the subject of `alert`.
+async fn still_watches(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    rule: &alert_rule::Model,
+    alert: &alert::Model,
+) -> DomainResult<bool> {
+    let Some(parsed) = Rule::from_model(rule).filter(|_| rule.enabled) else {
+        return Ok(false);
+    };
+    Ok(match (parsed.condition, alert.device_id) {
+        (Condition::GatewaySilent { .. }, None) => parsed.scope.covers_gateway(alert.subject_id),
+        (Condition::GatewaySilent { .. }, Some(_)) | (_, None) => false,
+        (_, Some(device)) => match get_device(db, tenant, device).await {
+            Ok(d) => parsed.scope.covers_device(d.id, d.gateway_id, d.kind),
+            Err(DomainError::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        },
+    })
+}
+
+/// Resolves the unresolved alerts of `rule` that it no longer watches.
+async fn resolve_unwatched(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    rule: &alert_rule::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<alert::Model>> {
+    let open = alert::Entity::find()
+        .filter(alert::Column::RuleId.eq(rule.id))
+        .filter(alert::Column::AccountId.eq(tenant.account_id))
+        .filter(alert::Column::State.ne(AlertState::Resolved))
+        .all(db)
+        .await?;
+    let comment = if rule.enabled {
+        "the changed rule no longer watches this"
+    } else {
+        "the rule was disabled"
+    };
+    let mut resolved = Vec::new();
+    for a in open {
+        if still_watches(db, tenant, rule, &a).await? {
+            continue;
+        }
+        let done = alert::Entity::update_many()
+            .col_expr(alert::Column::State, Expr::value(AlertState::Resolved))
+            .col_expr(alert::Column::ResolvedAt, Expr::value(now))
+            .col_expr(alert::Column::ResolvedBy, Expr::value(tenant.user_id))
+            .col_expr(alert::Column::ResolveComment, Expr::value(comment))
+            .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+            .filter(alert::Column::Id.eq(a.id))
+            .filter(alert::Column::State.ne(AlertState::Resolved))
+            .exec(db)
+            .await?;
+        if done.rows_affected == 1
+            && let Some(now_resolved) = alert::Entity::find_by_id(a.id).one(db).await?
+        {
+            resolved.push(now_resolved);
+        }
+    }
+    Ok(resolved)
+}
+
+/// Changes a rule (EDITOR). Alerts it still watches stay as they are (they resolve when
+/// the changed rule finds the condition cleared, or by hand); those it no longer watches
+/// are resolved ([`RuleChange::resolved`]).
 pub async fn update_rule(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
     id: Uuid,
     patch: RulePatch,
     now: DateTime<Utc>,
-) -> DomainResult<alert_rule::Model> {
+) -> DomainResult<RuleChange> {
     tenant.require(Role::Editor)?;
     let current = get_rule(db, tenant, id).await?;
     let channels = Channels::of(&current);
@@ -513,7 +590,9 @@ pub async fn update_rule(
     check_scope(db, tenant, valid.scope).await?;
     let mut model: alert_rule::ActiveModel = current.into();
     write(&mut model, valid, now);
-    Ok(model.update(db).await?)
+    let rule = model.update(db).await?;
+    let resolved = resolve_unwatched(db, tenant, &rule, now).await?;
+    Ok(RuleChange { rule, resolved })
 }
 
 /// Deletes a rule with its alerts and their notification log (EDITOR).
