@@ -62,6 +62,31 @@ pub enum Event {
         /// The renewal.
         renewal_id: Uuid,
     },
+    /// An alert was opened, acknowledged or resolved (the `alerts` subscription).
+    AlertChanged {
+        /// Owner.
+        account_id: Uuid,
+        /// The gateway the alert is about (or the gateway of its device).
+        gateway_id: Option<Uuid>,
+        /// The device the alert is about, if any.
+        device_id: Option<Uuid>,
+        /// The alert.
+        alert_id: Uuid,
+        /// Its rule.
+        rule_id: Uuid,
+        /// Its state now: `OPEN`, `ACKNOWLEDGED` or `RESOLVED`.
+        state: String,
+        /// Its severity: `INFO`, `WARNING` or `CRITICAL`.
+        severity: String,
+        /// When it changed.
+        at: DateTime<Utc>,
+    },
+    /// Alert rules of an account were created, changed or deleted: the telemetry workers
+    /// reload that account's rules.
+    AlertRulesChanged {
+        /// Owner.
+        account_id: Uuid,
+    },
     /// Who may do what changed (a role, a removal, a licence, a user switched off): live
     /// sessions of this account and/or user re-check themselves now. `None` matches all.
     AccessChanged {
@@ -76,9 +101,10 @@ impl Event {
     /// The account an event belongs to, if any.
     pub fn account_id(&self) -> Option<Uuid> {
         match self {
-            Event::Readings { account_id, .. } | Event::GatewayStatus { account_id, .. } => {
-                Some(*account_id)
-            }
+            Event::Readings { account_id, .. }
+            | Event::GatewayStatus { account_id, .. }
+            | Event::AlertChanged { account_id, .. }
+            | Event::AlertRulesChanged { account_id } => Some(*account_id),
             Event::AccessChanged { account_id, .. } => *account_id,
             Event::FleetChanged { .. } | Event::RenewalScheduled { .. } => None,
         }

@@ -1,5 +1,5 @@
 //! Domain logic of TDS: parsed values, settings, authentication, the tenant scope,
-//! and the operations on accounts, members, gateways and devices.
+//! and the operations on accounts, members, gateways, devices and alerts.
 //!
 //! Entry points (GraphQL resolvers, the CLI, job handlers) stay thin and call these
 //! plain functions; every tenant-owned operation takes a [`tenant::Tenant`] and filters
@@ -7,6 +7,7 @@
 //! accounts takes an [`operator::Operator`] instead.
 
 pub mod accounts;
+pub mod alerts;
 pub mod auth;
 pub mod certificates;
 pub mod config;

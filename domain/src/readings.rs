@@ -8,9 +8,7 @@ use chrono_tz::Tz;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use tds_entity::{
-    AlertState, Measurement, RollupPeriod, alert, dead_letter, device, gateway, reading, rollup,
-};
+use tds_entity::{Measurement, RollupPeriod, dead_letter, device, gateway, reading, rollup};
 use uuid::Uuid;
 
 use crate::devices::get_device;
@@ -264,6 +262,8 @@ pub struct DashboardSummary {
     pub devices: u64,
     /// Alerts not resolved.
     pub open_alerts: u64,
+    /// Alerts not resolved, by severity (INFO, WARNING, CRITICAL).
+    pub open_alerts_by_severity: Vec<(tds_entity::Severity, u64)>,
     /// Dead letters in the last 24 hours.
     pub dead_letters_last_day: u64,
     /// Devices with the highest consumption this month, highest first (at most 5).
@@ -286,11 +286,8 @@ pub async fn dashboard_summary(
         .filter(device::Column::AccountId.eq(tenant.account_id))
         .count(db)
         .await?;
-    let open_alerts = alert::Entity::find()
-        .filter(alert::Column::AccountId.eq(tenant.account_id))
-        .filter(alert::Column::State.ne(AlertState::Resolved))
-        .count(db)
-        .await?;
+    let open_alerts_by_severity = crate::alerts::open_alert_counts(db, tenant).await?;
+    let open_alerts = open_alerts_by_severity.iter().map(|(_, n)| n).sum();
     let dead_letters_last_day = dead_letter::Entity::find()
         .filter(dead_letter::Column::AccountId.eq(tenant.account_id))
         .filter(dead_letter::Column::ReceivedAt.gte(now - Duration::hours(24)))
@@ -331,6 +328,7 @@ pub async fn dashboard_summary(
         gateways_online,
         devices,
         open_alerts,
+        open_alerts_by_severity,
         dead_letters_last_day,
         top_consumers,
     })

@@ -29,6 +29,11 @@ pub struct Model {
     /// JSON array of e-mail addresses.
     #[sea_orm(column_type = "JsonBinary")]
     pub recipients: Json,
+    /// JSON array of `{"url": …, "secret": …}`: POSTs signed with HMAC-SHA256.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub webhooks: Json,
+    /// Percent a day's completeness must reach (completeness condition).
+    pub completeness_pct: Option<f64>,
     pub enabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -234,10 +234,36 @@ string_enum!(
         Below = "BELOW",
         /// Value outside [lower, upper].
         Outside = "OUTSIDE",
-        /// Consumption over a period above the upper threshold.
+        /// Consumption over a period (the current rollup bucket) above the upper threshold.
         ConsumptionAbove = "CONSUMPTION_ABOVE",
         /// Gateway silent for a number of minutes.
-        Silent = "SILENT",
+        GatewaySilent = "GATEWAY_SILENT",
+        /// Device silent for a number of minutes.
+        DeviceSilent = "DEVICE_SILENT",
+        /// A day's completeness (readings received ÷ expected) below a percentage.
+        CompletenessBelow = "COMPLETENESS_BELOW",
+    }
+);
+
+string_enum!(
+    /// How an alert reaches people.
+    NotificationChannel {
+        /// An e-mail to a recipient.
+        Email = "EMAIL",
+        /// A signed HTTP POST to a webhook URL.
+        Webhook = "WEBHOOK",
+    }
+);
+
+string_enum!(
+    /// What came of one notification attempt.
+    NotificationOutcome {
+        /// Handed over (SMTP accepted it, the webhook answered 2xx).
+        Sent = "SENT",
+        /// Failed; may be tried again.
+        Failed = "FAILED",
+        /// Failed for the last time: no more attempts.
+        GaveUp = "GAVE_UP",
     }
 );
 

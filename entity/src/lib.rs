@@ -7,6 +7,7 @@ pub mod enums;
 
 pub mod account;
 pub mod alert;
+pub mod alert_notification;
 pub mod alert_rule;
 pub mod certificate;
 pub mod certificate_renewal;

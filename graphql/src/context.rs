@@ -9,7 +9,7 @@ use tds_domain::auth::TokenKeys;
 use tds_domain::{Credentials, DomainError, Session, Tenant};
 
 use crate::error::ApiResult;
-use crate::loaders::{DeviceById, DevicesByGateway, GatewayById};
+use crate::loaders::{AlertRuleById, DeviceById, DevicesByGateway, GatewayById};
 
 /// Shared by all requests.
 #[derive(Clone)]
@@ -114,6 +114,8 @@ pub struct Loaders {
     pub gateway_by_id: DataLoader<GatewayById>,
     /// Devices by id.
     pub device_by_id: DataLoader<DeviceById>,
+    /// Alert rules by id.
+    pub alert_rule_by_id: DataLoader<AlertRuleById>,
 }
 
 /// Per-request data: who is calling, from where, and their loaders.
@@ -157,6 +159,13 @@ impl RequestScope {
             ),
             device_by_id: DataLoader::new(
                 DeviceById {
+                    db: state.db.clone(),
+                    account_id: tenant.account_id(),
+                },
+                tokio::spawn,
+            ),
+            alert_rule_by_id: DataLoader::new(
+                AlertRuleById {
                     db: state.db.clone(),
                     account_id: tenant.account_id(),
                 },

@@ -3,6 +3,7 @@
 //! No web framework here: `tds-api` serves the schema, tests execute it directly.
 //! Callers resolve a [`RequestScope`] from the request's credentials and attach it.
 
+mod alerts;
 mod auth;
 mod context;
 mod error;
@@ -17,13 +18,17 @@ mod types;
 
 use async_graphql::Schema;
 
+pub use alerts::alert_changed;
 pub use auth::AcceptedInvitation;
 pub use context::{ApiState, AuthState, PendingBundle, PendingBundles, RequestScope};
 pub use error::{ApiError, ApiResult};
 pub use live::LiveSession;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
-pub use telemetry::SubscriptionRoot;
+
+/// Subscriptions.
+#[derive(async_graphql::MergedSubscription, Default)]
+pub struct SubscriptionRoot(telemetry::TelemetrySubscription, alerts::AlertSubscription);
 
 /// The executable schema.
 pub type TdsSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -40,7 +45,7 @@ pub fn build_schema(state: ApiState) -> TdsSchema {
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        SubscriptionRoot,
+        SubscriptionRoot::default(),
     )
     .data(state)
     .extension(limits::Limits::new())
@@ -58,7 +63,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        SubscriptionRoot,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()

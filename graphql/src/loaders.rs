@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use tds_entity::{device, gateway};
+use tds_entity::{alert_rule, device, gateway};
 use uuid::Uuid;
 
 /// Loader errors are shared between the fields that waited on the same batch.
@@ -67,5 +67,26 @@ impl Loader<Uuid> for DeviceById {
             .await
             .map_err(|e| Arc::new(e.into()))?;
         Ok(rows.into_iter().map(|d| (d.id, d)).collect())
+    }
+}
+
+/// Alert rules by id in one query (the `rule` of each alert in a page).
+pub struct AlertRuleById {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) account_id: Uuid,
+}
+
+impl Loader<Uuid> for AlertRuleById {
+    type Value = alert_rule::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = alert_rule::Entity::find()
+            .filter(alert_rule::Column::AccountId.eq(self.account_id))
+            .filter(alert_rule::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(e.into()))?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 }

@@ -10,7 +10,11 @@ use crate::types::*;
 
 /// Mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(AccountMutation, crate::pki::PkiMutation);
+pub struct MutationRoot(
+    AccountMutation,
+    crate::pki::PkiMutation,
+    crate::alerts::AlertMutation,
+);
 
 /// Accounts, members and the fleet.
 #[derive(Default)]

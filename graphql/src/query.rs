@@ -14,6 +14,7 @@ pub struct QueryRoot(
     AccountQuery,
     crate::telemetry::TelemetryQuery,
     crate::pki::PkiQuery,
+    crate::alerts::AlertQuery,
 );
 
 /// Accounts, members and the fleet.

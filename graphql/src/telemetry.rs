@@ -130,6 +130,15 @@ pub struct TopConsumer {
     pub consumption: f64,
 }
 
+/// How many alerts of one severity.
+#[derive(SimpleObject)]
+pub struct SeverityCount {
+    /// The severity.
+    pub severity: crate::alerts::Severity,
+    /// How many alerts.
+    pub count: i64,
+}
+
 /// Dashboard cards.
 #[derive(SimpleObject)]
 pub struct DashboardSummary {
@@ -143,6 +152,8 @@ pub struct DashboardSummary {
     pub devices: i64,
     /// Alerts not yet resolved.
     pub open_alerts: i64,
+    /// Alerts not yet resolved, by severity (every severity, INFO first).
+    pub open_alerts_by_severity: Vec<SeverityCount>,
     /// Messages refused in the last 24 hours.
     pub dead_letters_last_day: i64,
     /// Highest consumption this month (up to 5).
@@ -358,6 +369,14 @@ impl TelemetryQuery {
             gateways_offline: (s.gateways - s.gateways_online) as i64,
             devices: s.devices as i64,
             open_alerts: s.open_alerts as i64,
+            open_alerts_by_severity: s
+                .open_alerts_by_severity
+                .into_iter()
+                .map(|(severity, count)| SeverityCount {
+                    severity: severity.into(),
+                    count: count as i64,
+                })
+                .collect(),
             dead_letters_last_day: s.dead_letters_last_day as i64,
             top_consumers: s
                 .top_consumers
@@ -421,12 +440,12 @@ impl TelemetryQuery {
     }
 }
 
-/// Live subscriptions (over WebSocket, `graphql-transport-ws`).
+/// Live telemetry subscriptions (over WebSocket, `graphql-transport-ws`).
 #[derive(Default)]
-pub struct SubscriptionRoot;
+pub struct TelemetrySubscription;
 
 #[Subscription]
-impl SubscriptionRoot {
+impl TelemetrySubscription {
     /// Readings as they are stored: the whole account, one gateway, or one device.
     async fn readings(
         &self,

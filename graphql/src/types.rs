@@ -8,6 +8,7 @@ use tds_domain::DomainError;
 use tds_entity::{account, device, gateway, user};
 use uuid::Uuid;
 
+use crate::alerts::Alert;
 use crate::context::ContextExt;
 use crate::error::{ApiError, ApiResult};
 use crate::pki::CertificateRenewal;
@@ -412,6 +413,12 @@ connection!(
     "A page of gateways."
 );
 connection!(DeviceConnection, DeviceEdge, Device, "A page of devices.");
+connection!(
+    AlertConnection,
+    AlertEdge,
+    Alert,
+    "A page of alerts, newest first."
+);
 connection!(
     CertificateRenewalConnection,
     CertificateRenewalEdge,

@@ -173,7 +173,72 @@ async fn tenant_isolation(backend: Backend) {
         letter.insert(&api.state.db).await.unwrap().id.to_string()
     };
 
+    let r = api
+        .run(
+            Some(&bob),
+            "mutation($d: ID!) { createAlertRule(input: {name: \"Bravo's rule\", scope: DEVICE, deviceId: $d, condition: ABOVE, thresholdHigh: 1}) { id } }",
+            json!({"d": dev_b}),
+        )
+        .await;
+    let rule_b = r.ok()["createAlertRule"]["id"].as_str().unwrap().to_owned();
+    let alert_b = {
+        use tds_domain::alerts::{LandedReading, RuleIndex, apply_verdicts, judge_readings};
+        let db = &api.state.db;
+        let index = RuleIndex::load(db).await.unwrap();
+        let reading = LandedReading {
+            account_id: account_b.id,
+            gateway_id: gw_b.parse().unwrap(),
+            device_id: dev_b.parse().unwrap(),
+            kind: tds_entity::DeviceKind::Water,
+            time: Utc::now(),
+            value: 5.0,
+        };
+        let findings = judge_readings(db, &index, &[reading]).await.unwrap();
+        let changes = apply_verdicts(db, findings, Utc::now()).await.unwrap();
+        changes[0].alert().id.to_string()
+    };
+
     let probes: Vec<(&str, &str, Value)> = vec![
+        (
+            "alertRule",
+            "query($id: ID!) { alertRule(id: $id) { name } }",
+            json!({"id": rule_b}),
+        ),
+        (
+            "createAlertRule",
+            "mutation($d: ID!) { createAlertRule(input: {name: \"x\", scope: DEVICE, deviceId: $d, condition: ABOVE, thresholdHigh: 1}) { id } }",
+            json!({"d": dev_b}),
+        ),
+        (
+            "updateAlertRule",
+            "mutation($id: ID!) { updateAlertRule(id: $id, input: {name: \"pwned\"}) { id } }",
+            json!({"id": rule_b}),
+        ),
+        (
+            "deleteAlertRule",
+            "mutation($id: ID!) { deleteAlertRule(id: $id) }",
+            json!({"id": rule_b}),
+        ),
+        (
+            "alerts",
+            "query($id: ID!) { alerts(filter: {gatewayId: $id}) { nodes { id } } }",
+            json!({"id": gw_b}),
+        ),
+        (
+            "alert",
+            "query($id: ID!) { alert(id: $id) { message } }",
+            json!({"id": alert_b}),
+        ),
+        (
+            "acknowledgeAlert",
+            "mutation($id: ID!) { acknowledgeAlert(id: $id, comment: \"pwned\") { state } }",
+            json!({"id": alert_b}),
+        ),
+        (
+            "resolveAlert",
+            "mutation($id: ID!) { resolveAlert(id: $id) { state } }",
+            json!({"id": alert_b}),
+        ),
         (
             "gateway",
             "query($id: ID!) { gateway(id: $id) { id } }",
@@ -317,6 +382,15 @@ async fn tenant_isolation(backend: Backend) {
         .await;
     assert_eq!(r.ok()["members"].as_array().unwrap().len(), 2);
     assert_eq!(r.ok()["account"]["isActive"], true);
+    let r = api
+        .run(
+            Some(&bob),
+            "query($r: ID!, $a: ID!) { alertRule(id: $r) { name } alert(id: $a) { state } }",
+            json!({"r": rule_b, "a": alert_b}),
+        )
+        .await;
+    assert_eq!(r.ok()["alertRule"]["name"], "Bravo's rule");
+    assert_eq!(r.ok()["alert"]["state"], "OPEN");
     let r = api
         .run(Some(&bob), "{ members { user { email } role } }", json!({}))
         .await;

@@ -18,6 +18,7 @@ mod m20261124_000006_create_reports;
 mod m20261124_000007_device_last_reading;
 mod m20261124_000008_renewal_runs;
 mod m20261124_000009_certificates_follow_gateways;
+mod m20261201_000010_alert_delivery;
 pub mod partitions;
 
 pub use partitions::{ReadingsLayout, ensure_reading_partitions, readings_layout};
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_device_last_reading::Migration),
             Box::new(m20261124_000008_renewal_runs::Migration),
             Box::new(m20261124_000009_certificates_follow_gateways::Migration),
+            Box::new(m20261201_000010_alert_delivery::Migration),
         ]
     }
 }
