@@ -98,6 +98,20 @@ pub enum Event {
 }
 
 impl Event {
+    /// The announcement of an alert as it is now (opened, acknowledged, resolved).
+    pub fn alert_changed(alert: &tds_entity::alert::Model, at: DateTime<Utc>) -> Self {
+        Event::AlertChanged {
+            account_id: alert.account_id,
+            gateway_id: alert.gateway_id,
+            device_id: alert.device_id,
+            alert_id: alert.id,
+            rule_id: alert.rule_id,
+            state: alert.state.as_str().to_owned(),
+            severity: alert.severity.as_str().to_owned(),
+            at,
+        }
+    }
+
     /// The account an event belongs to, if any.
     pub fn account_id(&self) -> Option<Uuid> {
         match self {

@@ -56,8 +56,10 @@ impl QueueConfig {
             .batch_size(self.fetch_batch)
             .heartbeat_interval(self.heartbeat)
             .missed_heartbeats(3)
-            // Results are not read by anyone; keeping them would grow Redis forever.
-            .persist_results(false)
+            // apalis acknowledges a finished job only when it persists results: without
+            // this, every job stays "running" in its worker's in-flight set forever and is
+            // done again whenever that worker is replaced. `vacuum` removes them.
+            .persist_results(true)
             .emit_events(false)
     }
 }
@@ -204,16 +206,26 @@ impl TelemetryQueue {
                     .map_err(QueueError::unavailable);
             }
         };
-        let removed = Vacuum::vacuum(storage)
-            .await
-            .map_err(QueueError::unavailable)?;
-        let done = storage.get_config().done_jobs_set();
-        redis::cmd("UNLINK")
-            .arg(done)
-            .query_async::<i64>(storage.get_connection())
-            .await
-            .map_err(QueueError::unavailable)?;
-        Ok(removed)
+        // apalis's own vacuum reads every job's data (HGETALL) to find the finished ones,
+        // blocking Redis for as long as a large backlog takes; the finished ones are in the
+        // done set, so take them from there, a bounded number per call.
+        let config = storage.get_config().clone();
+        let script = redis::Script::new(VACUUM_DONE);
+        let mut removed = 0;
+        loop {
+            let n: usize = script
+                .key(config.done_jobs_set())
+                .key(config.job_data_hash())
+                .key(config.job_meta_hash())
+                .arg(VACUUM_CHUNK)
+                .invoke_async(&mut storage.get_connection().clone())
+                .await
+                .map_err(QueueError::unavailable)?;
+            removed += n;
+            if n < VACUUM_CHUNK {
+                return Ok(removed);
+            }
+        }
     }
 
     /// Hands back every job the worker named `worker` holds (its "in flight" set) to the
@@ -281,7 +293,8 @@ impl TelemetryQueue {
             .query_async(&mut conn)
             .await
             .map_err(QueueError::unavailable)?;
-        let inflight_sets: Vec<String> = redis::cmd("ZRANGE")
+        // The workers set holds worker names; each name's jobs are in its own set.
+        let workers: Vec<String> = redis::cmd("ZRANGE")
             .arg(config.workers_set())
             .arg(0)
             .arg(-1)
@@ -289,9 +302,9 @@ impl TelemetryQueue {
             .await
             .map_err(QueueError::unavailable)?;
         let mut inflight = 0u64;
-        for set in inflight_sets {
+        for worker in workers {
             let n: u64 = redis::cmd("SCARD")
-                .arg(set)
+                .arg(format!("{}:{worker}", config.inflight_jobs_set()))
                 .query_async(&mut conn)
                 .await
                 .map_err(QueueError::unavailable)?;
@@ -300,6 +313,21 @@ impl TelemetryQueue {
         Ok(waiting + scheduled + inflight)
     }
 }
+
+/// Finished jobs removed per vacuum call (a call blocks Redis while it runs).
+const VACUUM_CHUNK: usize = 2_000;
+
+/// Removes up to ARGV[1] finished jobs named in the done set: their data, metadata and
+/// result. Returns how many.
+const VACUUM_DONE: &str = r#"
+local ids = redis.call('SPOP', KEYS[1], tonumber(ARGV[1]))
+for _, id in ipairs(ids) do
+  redis.call('HDEL', KEYS[2], id)
+  redis.call('DEL', KEYS[3] .. ':' .. id)
+  redis.call('HDEL', KEYS[3] .. ':result', id)
+end
+return #ids
+"#;
 
 /// Moves a worker's in-flight jobs to the head of the active list (in chunks: Lua's
 /// `unpack` takes a few thousand values at most), signals waiting workers, and removes

@@ -18,7 +18,6 @@ mod types;
 
 use async_graphql::Schema;
 
-pub use alerts::alert_changed;
 pub use auth::AcceptedInvitation;
 pub use context::{ApiState, AuthState, PendingBundle, PendingBundles, RequestScope};
 pub use error::{ApiError, ApiResult};

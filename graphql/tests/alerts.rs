@@ -296,7 +296,7 @@ async fn alerts_through_the_api(backend: Backend) {
     for _ in 0..100 {
         api.state
             .events
-            .publish(&tds_graphql::alert_changed(&model, Utc::now()))
+            .publish(&tds_bus::Event::alert_changed(&model, Utc::now()))
             .await
             .unwrap();
         if let Ok(result) =

@@ -22,6 +22,8 @@ pub struct DeviceEntry {
     pub measurement: Measurement,
     /// Unit used when the payload sends none.
     pub unit: String,
+    /// What it measures (alert rules may cover a kind).
+    pub kind: tds_entity::DeviceKind,
 }
 
 /// A gateway and its devices by code.
@@ -157,6 +159,7 @@ async fn load(
                 id: d.id,
                 measurement: d.measurement,
                 unit: d.unit,
+                kind: d.kind,
             },
         );
     }

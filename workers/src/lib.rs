@@ -1,6 +1,7 @@
 //! Background jobs, one module per kind. Handlers are thin; the work is in plain
 //! functions that tests call directly.
 
+pub mod alerting;
 pub mod backlog;
 pub mod consumer;
 pub mod fleet;

@@ -7,6 +7,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tds_bus::{Event, EventBus, Readiness, TelemetryQueue};
 
+use crate::alerting::Alerting;
 use crate::consumer::Consumer;
 use crate::fleet::FleetCache;
 use crate::pipeline::{DATABASE_CHECK, TelemetryPipeline};
@@ -27,6 +28,8 @@ pub struct WorkersConfig {
     pub offline_grace: f64,
     /// The certificate worker (nightly renewal, acks, CSRs); none without a broker.
     pub renewals: Option<crate::renewals::RenewalConfig>,
+    /// How often silent gateways and devices are judged against their alert rules.
+    pub alert_scan_every: Duration,
     /// Where the workers report their queue and database (for `/readyz`).
     pub readiness: Readiness,
 }
@@ -41,6 +44,7 @@ impl WorkersConfig {
             offline_scan_every: Duration::from_secs(15),
             offline_grace: 2.5,
             renewals: None,
+            alert_scan_every: Duration::from_secs(30),
             readiness: Readiness::default(),
         }
     }
@@ -124,8 +128,38 @@ pub async fn run(
             }
         })
     });
+    let alerting = Alerting::load(db.clone(), events.clone()).await;
+    let reload = alerting.clone();
+    let mut rule_changes = events.subscribe();
+    let rules_watch = tokio::spawn(async move {
+        loop {
+            match rule_changes.recv().await {
+                Ok(event) => {
+                    if let Event::AlertRulesChanged { account_id } = event.as_ref() {
+                        reload.reload_account(*account_id).await;
+                    }
+                }
+                // Missed changes: reload everything the next time one arrives is not
+                // enough, so reload every account now.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    reload.reload_all().await;
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    let silence = alerting.clone();
+    let silence_every = config.alert_scan_every;
+    let silence_scan = tokio::spawn(async move {
+        let mut every = tokio::time::interval(silence_every);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            silence.scan_silence(Utc::now()).await;
+        }
+    });
     let pipeline = TelemetryPipeline::start(
-        TelemetryWriter::new(db, fleet, events),
+        TelemetryWriter::new(db, fleet, events).with_alerting(alerting),
         config.writers,
         config.readiness.clone(),
     );
@@ -138,6 +172,8 @@ pub async fn run(
     };
     consumer.run(shutdown).await;
     invalidation.abort();
+    rules_watch.abort();
+    silence_scan.abort();
     scan.abort();
     vacuum.abort();
     let _ = stop_renewals.send(());

@@ -16,6 +16,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 use tds_bus::{Event, EventBus, InboundMessage, ReadingEvent, TelemetryBatch};
+use tds_domain::alerts::LandedReading;
 use tds_domain::rollups::{self, PERIODS, Point};
 use tds_domain::telemetry::{self, Reason, Rejection};
 use tds_entity::{
@@ -23,6 +24,7 @@ use tds_entity::{
 };
 use uuid::Uuid;
 
+use crate::alerting::Alerting;
 use crate::fleet::{FleetCache, GatewayEntry};
 
 /// Rows per INSERT statement (well under SQLite's and PostgreSQL's parameter limits).
@@ -40,6 +42,7 @@ struct Row {
     raw: serde_json::Value,
     measurement: Measurement,
     timezone: chrono_tz::Tz,
+    kind: tds_entity::DeviceKind,
 }
 
 /// A refusal to record.
@@ -70,12 +73,24 @@ pub struct TelemetryWriter {
     db: DatabaseConnection,
     fleet: FleetCache,
     events: EventBus,
+    alerting: Option<Alerting>,
 }
 
 impl TelemetryWriter {
     /// A writer over `db` that announces what it stores on `events`.
     pub fn new(db: DatabaseConnection, fleet: FleetCache, events: EventBus) -> Self {
-        Self { db, fleet, events }
+        Self {
+            db,
+            fleet,
+            events,
+            alerting: None,
+        }
+    }
+
+    /// The same writer, judging each committed batch against the alert rules.
+    pub fn with_alerting(mut self, alerting: Alerting) -> Self {
+        self.alerting = Some(alerting);
+        self
     }
 
     /// The gateway cache (to invalidate on fleet changes).
@@ -119,6 +134,21 @@ impl TelemetryWriter {
         txn.commit().await?;
 
         self.announce(&new_rows, &came_online, now).await;
+        if let Some(alerting) = &self.alerting {
+            // Every row, replays included: see `alerting` for why that raises nothing twice.
+            let landed: Vec<LandedReading> = rows
+                .iter()
+                .map(|r| LandedReading {
+                    account_id: r.account_id,
+                    gateway_id: r.gateway_id,
+                    device_id: r.device_id,
+                    kind: r.kind,
+                    time: r.time,
+                    value: r.value,
+                })
+                .collect();
+            alerting.judge(&landed, now).await;
+        }
         Ok(WriteReport {
             messages: messages.len(),
             stored: new_rows.len(),
@@ -293,6 +323,7 @@ fn sort_out(
                     raw: item.raw,
                     measurement: device.measurement,
                     timezone: gateway.timezone,
+                    kind: device.kind,
                 });
             }
         }

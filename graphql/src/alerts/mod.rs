@@ -7,7 +7,7 @@ mod live;
 mod types;
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tds_bus::Event;
 use tds_domain::alerts as domain;
 use tds_domain::page::PageRequest;
@@ -93,25 +93,11 @@ async fn announce_rules_changed(ctx: &Context<'_>, account_id: Uuid) {
     }
 }
 
-/// The event the `alerts` subscription listens to, for an alert as it is now.
-pub fn alert_changed(alert: &alert::Model, at: DateTime<Utc>) -> Event {
-    Event::AlertChanged {
-        account_id: alert.account_id,
-        gateway_id: alert.gateway_id,
-        device_id: alert.device_id,
-        alert_id: alert.id,
-        rule_id: alert.rule_id,
-        state: alert.state.as_str().to_owned(),
-        severity: alert.severity.as_str().to_owned(),
-        at,
-    }
-}
-
 async fn announce_alert(ctx: &Context<'_>, alert: &alert::Model) {
     if let Err(e) = ctx
         .state()
         .events
-        .publish(&alert_changed(alert, Utc::now()))
+        .publish(&Event::alert_changed(alert, Utc::now()))
         .await
     {
         tracing::warn!(error = %e, "alert change not announced");

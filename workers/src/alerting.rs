@@ -1,0 +1,163 @@
+//! Alerts raised where readings land: the telemetry writer hands every committed batch
+//! here, which judges it against an in-memory index of the accounts' rules (no query per
+//! reading; rules change by event) and applies the findings. Silence and completeness
+//! are judged by scans on a schedule.
+//!
+//! Evaluation never costs a reading: the batch is committed before it runs. It is done
+//! at least once: every row of a batch is judged, replays included, and applying a
+//! finding no newer than the alert it would change does nothing, so a replay after a
+//! crash between commit and evaluation raises what was missed and nothing twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use tds_bus::{Event, EventBus};
+use tds_domain::DomainError;
+use tds_domain::alerts::{self, AlertChange, Finding, LandedReading, RuleIndex};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+use crate::storage::{self, Failure};
+
+/// Longest wait between attempts while the database is away.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// The rule index and what applying findings needs.
+#[derive(Clone)]
+pub struct Alerting {
+    db: DatabaseConnection,
+    index: Arc<RwLock<RuleIndex>>,
+    events: EventBus,
+}
+
+impl Alerting {
+    /// Loads every account's enabled rules, waiting for the database while it is away.
+    pub async fn load(db: DatabaseConnection, events: EventBus) -> Self {
+        let index = retrying("rule index not loaded", || RuleIndex::load(&db))
+            .await
+            .unwrap_or_default();
+        tracing::info!(rules = index.len(), "alert rules loaded");
+        Self {
+            db,
+            index: Arc::new(RwLock::new(index)),
+            events,
+        }
+    }
+
+    /// Reloads one account's rules (after `AlertRulesChanged`); the query runs outside
+    /// the lock, so writers judging batches never wait on it.
+    pub async fn reload_account(&self, account_id: Uuid) {
+        let db = &self.db;
+        if let Some(fresh) = retrying("alert rules not reloaded", || {
+            RuleIndex::load_account(db, account_id)
+        })
+        .await
+        {
+            self.index.write().await.replace_account(account_id, fresh);
+        }
+    }
+
+    /// Reloads every account's rules (after missed change events).
+    pub async fn reload_all(&self) {
+        let db = &self.db;
+        if let Some(fresh) = retrying("alert rules not reloaded", || RuleIndex::load(db)).await {
+            *self.index.write().await = fresh;
+        }
+    }
+
+    /// Judges committed readings and applies what was found.
+    pub async fn judge(&self, landed: &[LandedReading], now: DateTime<Utc>) {
+        let findings = {
+            let index = self.index.read().await;
+            if index.is_empty() || landed.is_empty() {
+                return;
+            }
+            let db = &self.db;
+            let index = &*index;
+            retrying("readings not judged", || {
+                alerts::judge_readings(db, index, landed)
+            })
+            .await
+        };
+        if let Some(findings) = findings {
+            self.apply(findings, now).await;
+        }
+    }
+
+    /// Gateways and devices silent past their rules' limits (and those heard again).
+    pub async fn scan_silence(&self, now: DateTime<Utc>) {
+        let db = &self.db;
+        if let Some(findings) =
+            retrying("silence not scanned", || alerts::silent_subjects(db, now)).await
+        {
+            self.apply(findings, now).await;
+        }
+    }
+
+    /// The completeness of `day` (each account's own calendar day).
+    pub async fn scan_completeness(&self, day: chrono::NaiveDate, now: DateTime<Utc>) {
+        let db = &self.db;
+        if let Some(findings) = retrying("completeness not scanned", || {
+            alerts::completeness_below(db, day, now)
+        })
+        .await
+        {
+            self.apply(findings, now).await;
+        }
+    }
+
+    async fn apply(&self, findings: Vec<Finding>, now: DateTime<Utc>) {
+        if findings.is_empty() {
+            return;
+        }
+        let db = &self.db;
+        let Some(changes) = retrying("alert findings not applied", || {
+            alerts::apply_verdicts(db, findings.clone(), now)
+        })
+        .await
+        else {
+            return;
+        };
+        for change in &changes {
+            let alert = change.alert();
+            match change {
+                AlertChange::Opened(_) => {
+                    tracing::info!(alert = %alert.id, rule = %alert.rule_id, severity = alert.severity.as_str(), "alert opened")
+                }
+                AlertChange::Resolved(_) => {
+                    tracing::info!(alert = %alert.id, rule = %alert.rule_id, "alert resolved")
+                }
+            }
+            // The change is committed; a lost event only delays a live view.
+            if let Err(e) = self.events.publish(&Event::alert_changed(alert, now)).await {
+                tracing::warn!(error = %e, "alert change not announced");
+            }
+        }
+    }
+}
+
+/// Runs `attempt` until it succeeds, waiting while the database is unreachable; another
+/// failure is logged with `what` and gives `None` (nothing the caller could retry).
+async fn retrying<T, F, Fut>(what: &str, mut attempt: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, DomainError>>,
+{
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match attempt().await {
+            Ok(value) => return Some(value),
+            Err(DomainError::Database(e)) if storage::classify(&e) == Failure::Unavailable => {
+                tracing::debug!(error = %e, what, "database unavailable; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, what);
+                return None;
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Alerts raised where readings land: batches go through the real telemetry worker
+//! (Redis queue, PostgreSQL) with an alert rule in place, and the alert centre shows one
+//! alert for a burst of violations, resolved by itself by the reading back to normal.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tds_bus::{Event, EventBus, InboundMessage, QueueConfig, TelemetryBatch, TelemetryQueue};
+use tds_domain::alerts::{self, RuleDraft};
+use tds_entity::{AlertCondition, AlertScope, AlertState, Severity, alert};
+use tds_testkit::{
+    Backend, TestDb, admin_of, eventually, forget_redis_namespace, payload, seed_fleet,
+    telemetry_topic,
+};
+use tds_workers::service::WorkersConfig;
+use uuid::Uuid;
+
+const REDIS: &str = "redis://127.0.0.1:6379";
+
+#[tokio::test]
+async fn a_burst_of_violations_raises_one_alert_that_resolves_by_itself() {
+    let db = TestDb::migrated(Backend::Postgres).await;
+    let (account, gateways) = seed_fleet(&db.db, "UTC", 0x74, 1, 1, false).await;
+    let gateway = &gateways[0];
+    let (code, device_id) = gateway.devices[0].clone();
+    let tenant = admin_of(&db.db, account.id).await;
+    let rule = alerts::create_rule(
+        &db.db,
+        &tenant,
+        RuleDraft {
+            name: "Meter runs wild".into(),
+            scope: AlertScope::Device,
+            device_id: Some(device_id),
+            gateway_id: None,
+            device_kind: None,
+            condition: AlertCondition::Above,
+            threshold_low: None,
+            threshold_high: Some(1_000.0),
+            period: None,
+            silent_minutes: None,
+            completeness_pct: None,
+            severity: Severity::Critical,
+            cooldown_s: 0,
+            emails: vec![],
+            webhooks: vec![],
+            enabled: true,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    let tag = Uuid::new_v4().simple().to_string();
+    let prefix = format!("tds-test:{tag}:");
+    let mut queue = TelemetryQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}q")))
+        .await
+        .unwrap();
+    let events = EventBus::in_process();
+    let mut announced = events.subscribe();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut config = WorkersConfig::new(&format!("alerting-{tag}"));
+    config.offline_scan_every = Duration::from_secs(3600);
+    tokio::spawn(tds_workers::service::run(
+        config,
+        db.db.clone(),
+        queue.clone(),
+        events,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    let day = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+    let message = |minute: i64, value: f64| InboundMessage {
+        topic: telemetry_topic(&gateway.mac),
+        payload: payload(
+            &gateway.mac,
+            day + chrono::Duration::minutes(minute),
+            &[(code.as_str(), value)],
+        ),
+        received_at: Utc::now(),
+        truncated_from: None,
+    };
+    // 100 violating readings in ten jobs, then the same jobs again (a replay).
+    let burst: Vec<TelemetryBatch> = (0..10)
+        .map(|job| TelemetryBatch {
+            messages: (0..10)
+                .map(|i| message(job * 10 + i, 5_000.0 + (job * 10 + i) as f64))
+                .collect(),
+        })
+        .collect();
+    for batch in burst.iter().chain(burst.iter()) {
+        queue.push(batch.clone()).await.unwrap();
+    }
+    let alerts_of_rule = || async {
+        alert::Entity::find()
+            .filter(alert::Column::RuleId.eq(rule.id))
+            .all(&db.db)
+            .await
+            .unwrap()
+    };
+    eventually(
+        Duration::from_secs(20),
+        "the burst stored and drained",
+        || {
+            let mut queue = queue.clone();
+            async move { queue.backlog().await.unwrap() == 0 }
+        },
+    )
+    .await;
+    let raised = alerts_of_rule().await;
+    assert_eq!(
+        raised.len(),
+        1,
+        "one alert for 100 violations and their replay"
+    );
+    assert_eq!(raised[0].state, AlertState::Open);
+    assert_eq!(raised[0].device_id, Some(device_id));
+
+    // Back to normal: the alert resolves by itself, with the reading that cleared it.
+    queue
+        .push(TelemetryBatch {
+            messages: vec![message(200, 10.0)],
+        })
+        .await
+        .unwrap();
+    eventually(
+        Duration::from_secs(20),
+        "the alert resolved by itself",
+        || async { alerts_of_rule().await[0].state == AlertState::Resolved },
+    )
+    .await;
+    let resolved = alerts_of_rule().await;
+    assert_eq!(resolved.len(), 1, "resolving opened nothing new");
+    assert_eq!(resolved[0].cleared_value, Some(10.0));
+
+    // Live: the subscription's events told of the opening and the resolution.
+    let mut states = Vec::new();
+    while let Ok(event) = announced.try_recv() {
+        if let Event::AlertChanged {
+            alert_id, state, ..
+        } = event.as_ref()
+            && *alert_id == resolved[0].id
+        {
+            states.push(state.clone());
+        }
+    }
+    assert_eq!(states, ["OPEN", "RESOLVED"]);
+    let _ = stop.send(());
+    forget_redis_namespace(REDIS, &prefix).await;
+}
