@@ -256,7 +256,7 @@ async fn poll(
     filters: [String; 2],
     tx: mpsc::UnboundedSender<Publish>,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = tds_bus::Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -265,7 +265,7 @@ async fn poll(
                 }
             }
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                backoff = Duration::from_millis(100);
+                backoff.reset();
                 tracing::info!(
                     session_present = ack.session_present,
                     "certificate worker connected to the broker"
@@ -278,9 +278,9 @@ async fn poll(
             }
             Ok(_) => {}
             Err(e) => {
-                tracing::warn!(error = %e, retry_in = ?backoff, "certificate worker lost the broker");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                let retry_in = backoff.next_delay();
+                tracing::warn!(error = %e, ?retry_in, "certificate worker lost the broker");
+                tokio::time::sleep(retry_in).await;
             }
         }
     }
