@@ -387,6 +387,36 @@ fn renewal_config(settings: &Settings) -> anyhow::Result<tds_workers::renewals::
     })
 }
 
+/// The notification worker's configuration from the settings: e-mail only when
+/// `SMTP_URL` is set (e-mail notifications then fail for good, and say why).
+async fn notifications_config(
+    settings: &Settings,
+) -> anyhow::Result<tds_workers::notifications::NotificationsConfig> {
+    let mailer = settings
+        .smtp_url
+        .as_deref()
+        .map(|url| tds_notify::Mailer::from_url(url, &settings.notify.mail_from))
+        .transpose()?;
+    let queue = tds_bus::NotificationQueue::connect(&QueueConfig::new(
+        &settings.redis_url,
+        tds_bus::NOTIFICATION_QUEUE,
+    ))
+    .await?;
+    Ok(tds_workers::notifications::NotificationsConfig {
+        name: format!("notifications-{}", settings.instance),
+        queue,
+        notifier: std::sync::Arc::new(tds_notify::Notifier {
+            mailer,
+            webhooks: tds_notify::WebhookSender::new(settings.notify.webhook_allow_private)?,
+            links: tds_notify::Links::new(&settings.notify.public_url),
+            retry: tds_notify::RetryPolicy::default(),
+        }),
+        // The attempt table of alert notifications is wired with the alerts.
+        log: std::sync::Arc::new(tds_notify::DiscardAttempts),
+        concurrency: 8,
+    })
+}
+
 /// The services `tds serve` can run.
 const SERVICES: [&str; 3] = ["api", "ingest", "workers"];
 
@@ -482,6 +512,7 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
         let mut config = WorkersConfig::new(&settings.instance);
         config.renewals = Some(renewal_config(&settings)?);
+        config.notifications = Some(notifications_config(&settings).await?);
         config.readiness = readiness.clone();
         tracing::info!(worker = %config.name, "workers starting");
         let stop = signal();

@@ -90,6 +90,20 @@ impl AttemptLog for MemoryAttemptLog {
     }
 }
 
+/// Keeps no record (the attempts are still in the log lines of [`Notifier::deliver`]):
+/// for a deployment whose attempt table is not wired yet.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscardAttempts;
+
+impl AttemptLog for DiscardAttempts {
+    fn record<'a>(
+        &'a self,
+        _: &'a Attempt,
+    ) -> Pin<Box<dyn Future<Output = Result<(), AttemptLogError>> + Send + 'a>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 /// How often and how patiently a notification is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {

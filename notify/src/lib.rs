@@ -10,7 +10,7 @@ pub mod render;
 pub mod webhook;
 
 pub use deliver::{
-    Attempt, AttemptLog, AttemptLogError, AttemptOutcome, MemoryAttemptLog, Notifier, Outcome,
+    Attempt, AttemptLog, AttemptLogError, AttemptOutcome, DiscardAttempts, MemoryAttemptLog, Notifier, Outcome,
     RetryPolicy,
 };
 pub use error::{DeliveryError, SetupError};

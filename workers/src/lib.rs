@@ -4,9 +4,11 @@
 pub mod backlog;
 pub mod consumer;
 pub mod fleet;
+pub mod notifications;
 pub mod offline;
 pub mod pipeline;
 pub mod renewals;
+pub mod schedule;
 pub mod service;
 pub mod storage;
 pub mod telemetry;
