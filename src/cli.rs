@@ -307,14 +307,15 @@ fn serve_token_keys(settings: &Settings) -> anyhow::Result<TokenKeys> {
     Ok(TokenKeys::from_secret(settings.jwt_secret.as_deref(), ttl)?)
 }
 
-/// Builds what the api needs from settings, with token keys and sign-in counters chosen
-/// by the caller.
+/// Builds what the api needs from settings, with token keys, sign-in counters and the
+/// e-mail queue (none: invitations are not e-mailed) chosen by the caller.
 pub fn api_state(
     settings: &Settings,
     db: sea_orm::DatabaseConnection,
     events: EventBus,
     keys: TokenKeys,
     counters: tds_bus::WindowCounters,
+    notifications: Option<tds_bus::NotificationQueue>,
 ) -> anyhow::Result<ApiState> {
     let auth = tds_graphql::AuthState {
         login_limits: settings.auth.login_limits(),
@@ -344,6 +345,7 @@ pub fn api_state(
             .unwrap_or_default(),
         introspection: settings.graphql_introspection,
         auth,
+        notifications,
     })
 }
 
@@ -475,7 +477,18 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
         let counters =
             tds_bus::WindowCounters::redis(&settings.redis_url, &settings.auth.limits_prefix)
                 .await?;
-        let state = api_state(&settings, db, events, keys, counters)?;
+        // Invitations are e-mailed (through the notification queue) when SMTP is set.
+        let notifications = match settings.smtp_url {
+            Some(_) => Some(
+                tds_bus::NotificationQueue::connect(&QueueConfig::new(
+                    &settings.redis_url,
+                    tds_bus::NOTIFICATION_QUEUE,
+                ))
+                .await?,
+            ),
+            None => None,
+        };
+        let state = api_state(&settings, db, events, keys, counters, notifications)?;
         let listener = tokio::net::TcpListener::bind(&settings.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.http_addr))?;

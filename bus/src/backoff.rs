@@ -42,9 +42,7 @@ impl Backoff {
     /// retry scheduled elsewhere (a job pushed back to its queue) rather than waited here.
     pub fn after(&self, failures: u32) -> Duration {
         let doublings = failures.saturating_sub(1).min(31);
-        self.first
-            .saturating_mul(1u32 << doublings)
-            .min(self.most)
+        self.first.saturating_mul(1u32 << doublings).min(self.most)
     }
 }
 

@@ -56,9 +56,7 @@ impl NotificationQueue {
                 .heartbeat_interval(config.heartbeat)
                 .missed_heartbeats(3);
             return Ok(Self {
-                backend: NotificationBackend::Sqlite(
-                    SqliteStorage::new(&pool).with_config(sqlite),
-                ),
+                backend: NotificationBackend::Sqlite(SqliteStorage::new(&pool).with_config(sqlite)),
             });
         }
         let conn = apalis_redis::connect(config.url.as_str())

@@ -185,7 +185,12 @@ impl Notifier {
                 tracing::info!(?notification, "notification delivered")
             }
             AttemptOutcome::Failed { error, .. } => {
-                tracing::warn!(?notification, error, ?outcome, "notification attempt failed")
+                tracing::warn!(
+                    ?notification,
+                    error,
+                    ?outcome,
+                    "notification attempt failed"
+                )
             }
         }
         if let Err(e) = log.record(&attempt).await {

@@ -10,8 +10,8 @@ pub mod render;
 pub mod webhook;
 
 pub use deliver::{
-    Attempt, AttemptLog, AttemptLogError, AttemptOutcome, DiscardAttempts, MemoryAttemptLog, Notifier, Outcome,
-    RetryPolicy,
+    Attempt, AttemptLog, AttemptLogError, AttemptOutcome, DiscardAttempts, MemoryAttemptLog,
+    Notifier, Outcome, RetryPolicy,
 };
 pub use error::{DeliveryError, SetupError};
 pub use mail::Mailer;

@@ -27,7 +27,9 @@ pub struct Mailer {
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer").field("from", &self.from.to_string()).finish()
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .finish()
     }
 }
 

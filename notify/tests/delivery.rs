@@ -3,10 +3,8 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -18,60 +16,10 @@ use tds_bus::jobs::{
     Severity,
 };
 use tds_notify::{
-    AttemptOutcome, Links, Mailer, MemoryAttemptLog, Notifier, Outcome, RetryPolicy,
-    WebhookSender,
+    AttemptOutcome, Links, Mailer, MemoryAttemptLog, Notifier, Outcome, RetryPolicy, WebhookSender,
 };
+use tds_testkit::smtp::SmtpServer;
 use uuid::Uuid;
-
-/// An aiosmtpd process saving every message in a maildir; killed when dropped.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-}
-
-impl SmtpServer {
-    async fn start() -> Self {
-        let port = free_port();
-        let maildir = std::env::temp_dir().join(format!("tds-smtp-{}", Uuid::new_v4().simple()));
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd starts (pip install aiosmtpd; .ci/run installs it)");
-        let server = Self {
-            child,
-            port,
-            maildir,
-        };
-        poll(Duration::from_secs(20), "the SMTP server to listen", || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        })
-        .await;
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}?tls=none", self.port)
-    }
-
-    /// The messages received, as files.
-    fn received(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.maildir.join("new"))
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.maildir);
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -79,35 +27,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-async fn poll(deadline: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let until = Instant::now() + deadline;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// A received message read by Python's e-mail package (not ours): headers and the
-/// decoded text and HTML parts.
-fn read_message(path: &Path) -> serde_json::Value {
-    let script = r#"
-import email, email.policy, json, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-print(json.dumps({
-  'to': str(m['To']), 'from': str(m['From']), 'subject': str(m['Subject']),
-  'text': m.get_body(('plain',)).get_content(),
-  'html': m.get_body(('html',)).get_content(),
-}))
-"#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn notice(locale: Locale, transition: AlertTransition) -> AlertNotice {
@@ -153,13 +72,15 @@ async fn alert_email_reaches_a_real_smtp_server_in_the_accounts_language() {
         Message::Alert(opened.clone()),
     );
     assert_eq!(notifier.deliver(&n, &log).await, Outcome::Delivered);
-    poll(Duration::from_secs(10), "the e-mail", || smtp.received().len() == 1).await;
-    let mail = read_message(&smtp.received()[0]);
-    assert_eq!(mail["to"], "sindico@aurora.example");
-    assert!(mail["from"].as_str().unwrap().contains("alertas@tds.example.com"));
-    let subject = mail["subject"].as_str().unwrap();
-    assert!(subject.contains("CRÍTICO") && subject.contains("Consumo alto"), "{subject}");
-    let text = mail["text"].as_str().unwrap();
+    let mail = smtp.wait_for(1, Duration::from_secs(10)).await.remove(0);
+    assert_eq!(mail.to, "sindico@aurora.example");
+    assert!(mail.from.contains("alertas@tds.example.com"));
+    let subject = &mail.subject;
+    assert!(
+        subject.contains("CRÍTICO") && subject.contains("Consumo alto"),
+        "{subject}"
+    );
+    let text = &mail.text;
     for expected in [
         "Alerta aberto",
         "Condomínio Aurora",
@@ -172,10 +93,13 @@ async fn alert_email_reaches_a_real_smtp_server_in_the_accounts_language() {
     ] {
         assert!(text.contains(expected), "text lacks {expected:?}:\n{text}");
     }
-    let html = mail["html"].as_str().unwrap();
+    let html = &mail.html;
     assert!(html.contains("Medidor &lt;D01&gt; &amp; cia"), "{html}");
     assert!(!html.contains("<D01>"), "{html}");
-    assert!(html.contains(&format!("href=\"https://tds.example.com/alerts/{}\"", opened.alert_id)));
+    assert!(html.contains(&format!(
+        "href=\"https://tds.example.com/alerts/{}\"",
+        opened.alert_id
+    )));
 
     // Resolution is announced too, here in English.
     let mut resolved = notice(Locale::En, AlertTransition::Resolved);
@@ -187,21 +111,28 @@ async fn alert_email_reaches_a_real_smtp_server_in_the_accounts_language() {
         Message::Alert(resolved),
     );
     assert_eq!(notifier.deliver(&n2, &log).await, Outcome::Delivered);
-    poll(Duration::from_secs(10), "the second e-mail", || smtp.received().len() == 2).await;
     let texts: Vec<String> = smtp
-        .received()
-        .iter()
-        .map(|p| read_message(p)["text"].as_str().unwrap().to_owned())
+        .wait_for(2, Duration::from_secs(10))
+        .await
+        .into_iter()
+        .map(|m| m.text)
         .collect();
     let english = texts.iter().find(|t| t.contains("Alert resolved")).unwrap();
     assert!(english.contains("Value: 1,234.5 kWh"), "{english}");
-    assert!(english.contains("2026-02-18 11:30 (America/Sao_Paulo)"), "{english}");
+    assert!(
+        english.contains("2026-02-18 11:30 (America/Sao_Paulo)"),
+        "{english}"
+    );
 
     let attempts = log.attempts();
     assert_eq!(attempts.len(), 2);
-    assert!(attempts.iter().all(|a| a.outcome == AttemptOutcome::Delivered
-        && a.channel == "email"
-        && a.alert_id == Some(opened.alert_id)));
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.outcome == AttemptOutcome::Delivered
+                && a.channel == "email"
+                && a.alert_id == Some(opened.alert_id))
+    );
 }
 
 #[tokio::test]
@@ -224,29 +155,53 @@ async fn invitation_email_carries_the_link_to_the_invitee() {
             expires_at: "2026-02-25T14:30:00Z".parse().unwrap(),
         }),
     );
-    assert_eq!(notifier.deliver(&n, &MemoryAttemptLog::default()).await, Outcome::Delivered);
-    poll(Duration::from_secs(10), "the e-mail", || smtp.received().len() == 1).await;
-    let mail = read_message(&smtp.received()[0]);
-    assert_eq!(mail["to"], "nova@aurora.example");
-    let text = mail["text"].as_str().unwrap();
+    assert_eq!(
+        notifier.deliver(&n, &MemoryAttemptLog::default()).await,
+        Outcome::Delivered
+    );
+    let mail = smtp.wait_for(1, Duration::from_secs(10)).await.remove(0);
+    assert_eq!(mail.to, "nova@aurora.example");
+    let text = &mail.text;
     assert!(text.contains("Ana convidou você"), "{text}");
-    assert!(text.contains("https://tds.example.com/invitation#token=tok-123"), "{text}");
+    assert!(
+        text.contains("https://tds.example.com/invitation#token=tok-123"),
+        "{text}"
+    );
     assert!(text.contains("25/02/2026 11:30"), "{text}");
 }
 
 #[tokio::test]
 async fn an_unreachable_smtp_server_is_retried_and_a_refused_address_is_not() {
     let port = free_port();
-    let mailer = Mailer::from_url(&format!("smtp://127.0.0.1:{port}?tls=none"), "tds@x.example").unwrap();
+    let mailer = Mailer::from_url(
+        &format!("smtp://127.0.0.1:{port}?tls=none"),
+        "tds@x.example",
+    )
+    .unwrap();
     let notifier = notifier(Some(mailer));
     let log = MemoryAttemptLog::default();
-    let n = Notification::new(Channel::Email { to: "a@b.example".into() }, Message::Alert(notice(Locale::En, AlertTransition::Opened)));
-    assert_eq!(notifier.deliver(&n, &log).await, Outcome::RetryAfter(Duration::from_secs(1)));
-    let bad = Notification::new(Channel::Email { to: "not an address".into() }, n.message.clone());
+    let n = Notification::new(
+        Channel::Email {
+            to: "a@b.example".into(),
+        },
+        Message::Alert(notice(Locale::En, AlertTransition::Opened)),
+    );
+    assert_eq!(
+        notifier.deliver(&n, &log).await,
+        Outcome::RetryAfter(Duration::from_secs(1))
+    );
+    let bad = Notification::new(
+        Channel::Email {
+            to: "not an address".into(),
+        },
+        n.message.clone(),
+    );
     assert!(matches!(notifier.deliver(&bad, &log).await, Outcome::GaveUp(e) if !e.is_transient()));
     // Without SMTP configured, e-mail fails for good (and says why).
     let none = notifier_without_mail();
-    assert!(matches!(none.deliver(&n, &log).await, Outcome::GaveUp(e) if e.to_string().contains("SMTP_URL")));
+    assert!(
+        matches!(none.deliver(&n, &log).await, Outcome::GaveUp(e) if e.to_string().contains("SMTP_URL"))
+    );
 }
 
 fn notifier_without_mail() -> Notifier {
@@ -263,10 +218,18 @@ struct Receiver {
     answers: Arc<Mutex<Vec<StatusCode>>>,
 }
 
-async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {
+async fn receive(
+    State(r): State<Receiver>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
     r.seen.lock().unwrap().push((headers, body.to_vec()));
     let mut answers = r.answers.lock().unwrap();
-    if answers.is_empty() { StatusCode::NO_CONTENT } else { answers.remove(0) }
+    if answers.is_empty() {
+        StatusCode::NO_CONTENT
+    } else {
+        answers.remove(0)
+    }
 }
 
 async fn http_server(receiver: Receiver) -> String {
@@ -286,7 +249,10 @@ async fn webhook_is_signed_and_the_signature_verifies() {
     let notifier = notifier(None);
     let opened = notice(Locale::En, AlertTransition::Opened);
     let n = Notification::new(
-        Channel::Webhook { url, secret: "whsec-1".into() },
+        Channel::Webhook {
+            url,
+            secret: "whsec-1".into(),
+        },
         Message::Alert(opened.clone()),
     );
     let log = MemoryAttemptLog::default();
@@ -300,7 +266,10 @@ async fn webhook_is_signed_and_the_signature_verifies() {
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     assert_eq!(headers["x-tds-signature"].to_str().unwrap(), expected);
     assert!((Utc::now().timestamp() - timestamp.parse::<i64>().unwrap()).abs() < 60);
-    assert_eq!(headers["x-tds-delivery"].to_str().unwrap(), n.id.to_string());
+    assert_eq!(
+        headers["x-tds-delivery"].to_str().unwrap(),
+        n.id.to_string()
+    );
     assert_eq!(headers["content-type"], "application/json");
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(json["event"], "alert.opened");
@@ -311,13 +280,19 @@ async fn webhook_is_signed_and_the_signature_verifies() {
     assert_eq!(json["account"]["name"], "Condomínio Aurora");
     let attempt = &log.attempts()[0];
     assert_eq!(attempt.outcome, AttemptOutcome::Delivered);
-    assert!(attempt.target.ends_with("/hook"), "the query stays out of the record");
+    assert!(
+        attempt.target.ends_with("/hook"),
+        "the query stays out of the record"
+    );
 
     // A tampered body does not verify.
     let mut mac = Hmac::<Sha256>::new_from_slice(b"whsec-1").unwrap();
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(b"{}");
-    assert_ne!(format!("sha256={}", hex::encode(mac.finalize().into_bytes())), expected);
+    assert_ne!(
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+        expected
+    );
 }
 
 #[tokio::test]
@@ -336,7 +311,10 @@ async fn failing_webhook_is_retried_with_doubling_delays_and_every_attempt_is_re
     };
     let log = MemoryAttemptLog::default();
     let mut n = Notification::new(
-        Channel::Webhook { url: url.clone(), secret: "k".into() },
+        Channel::Webhook {
+            url: url.clone(),
+            secret: "k".into(),
+        },
         Message::Alert(notice(Locale::En, AlertTransition::Resolved)),
     );
     // What the job runner does: wait as told, then the next attempt.
@@ -357,11 +335,21 @@ async fn failing_webhook_is_retried_with_doubling_delays_and_every_attempt_is_re
     let ms = Duration::from_millis;
     assert_eq!(waits, [ms(100), ms(200), ms(400)]);
     let attempts = log.attempts();
-    assert_eq!(attempts.iter().map(|a| a.attempt).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        attempts.iter().map(|a| a.attempt).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
     for (a, status) in attempts.iter().zip(["503", "429", "502"]) {
         match &a.outcome {
-            AttemptOutcome::Failed { error, transient, retry_at } => {
-                assert!(error.contains(status) && *transient && retry_at.is_some(), "{a:?}");
+            AttemptOutcome::Failed {
+                error,
+                transient,
+                retry_at,
+            } => {
+                assert!(
+                    error.contains(status) && *transient && retry_at.is_some(),
+                    "{a:?}"
+                );
             }
             other => panic!("attempt {} should have failed: {other:?}", a.attempt),
         }
@@ -374,7 +362,10 @@ async fn failing_webhook_is_retried_with_doubling_delays_and_every_attempt_is_re
     *receiver.answers.lock().unwrap() = vec![StatusCode::GONE, StatusCode::INTERNAL_SERVER_ERROR];
     let gone = Notification::new(n.channel.clone(), n.message.clone());
     assert!(matches!(notifier.deliver(&gone, &log).await, Outcome::GaveUp(e) if !e.is_transient()));
-    let last = Notification { attempt: 5, ..Notification::new(n.channel.clone(), n.message.clone()) };
+    let last = Notification {
+        attempt: 5,
+        ..Notification::new(n.channel.clone(), n.message.clone())
+    };
     assert!(matches!(notifier.deliver(&last, &log).await, Outcome::GaveUp(e) if e.is_transient()));
     match &log.attempts().last().unwrap().outcome {
         AttemptOutcome::Failed { retry_at, .. } => assert!(retry_at.is_none()),
@@ -391,12 +382,22 @@ async fn webhooks_to_loopback_are_refused_by_default_and_redirects_not_followed(
     strict.webhooks = WebhookSender::new(false).unwrap();
     let log = MemoryAttemptLog::default();
     let n = Notification::new(
-        Channel::Webhook { url: url.clone(), secret: "k".into() },
+        Channel::Webhook {
+            url: url.clone(),
+            secret: "k".into(),
+        },
         Message::Alert(notice(Locale::En, AlertTransition::Opened)),
     );
-    assert!(matches!(strict.deliver(&n, &log).await, Outcome::GaveUp(e) if e.to_string().contains("not a public address")));
-    assert!(receiver.seen.lock().unwrap().is_empty(), "nothing reached the loopback server");
+    assert!(
+        matches!(strict.deliver(&n, &log).await, Outcome::GaveUp(e) if e.to_string().contains("not a public address"))
+    );
+    assert!(
+        receiver.seen.lock().unwrap().is_empty(),
+        "nothing reached the loopback server"
+    );
     let lenient = notifier(None);
-    assert!(matches!(lenient.deliver(&n, &log).await, Outcome::GaveUp(e) if e.to_string().contains("redirects are not followed")));
+    assert!(
+        matches!(lenient.deliver(&n, &log).await, Outcome::GaveUp(e) if e.to_string().contains("redirects are not followed"))
+    );
     assert_eq!(receiver.seen.lock().unwrap().len(), 1);
 }

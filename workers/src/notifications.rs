@@ -38,7 +38,11 @@ pub async fn handle(
     notification: Notification,
     config: Data<NotificationsConfig>,
 ) -> Result<(), BoxDynError> {
-    match config.notifier.deliver(&notification, config.log.as_ref()).await {
+    match config
+        .notifier
+        .deliver(&notification, config.log.as_ref())
+        .await
+    {
         Outcome::Delivered | Outcome::GaveUp(_) => Ok(()),
         Outcome::RetryAfter(delay) => {
             let next = Notification {

@@ -226,9 +226,23 @@ fn jobs_monitor(
         macro_rules! register_on {
             ($storage:expr) => {{
                 let storage = $storage;
-                monitor.register(move |_| {
+                monitor.register(move |restarts| {
+                    // A restarted worker (its queue failed) waits first, longer each time,
+                    // so a Redis outage is not a tight loop of failing workers.
+                    let pause = match restarts {
+                        0 => Duration::ZERO,
+                        n => RESTART_PAUSE.after(u32::try_from(n).unwrap_or(u32::MAX)),
+                    };
                     WorkerBuilder::new(name.as_str())
-                        .backend(storage.clone().poll_with_interval(NOTIFICATION_POLL))
+                        .backend(
+                            storage
+                                .clone()
+                                .poll_with_interval(NOTIFICATION_POLL)
+                                .before_start(move |_| async move {
+                                    tokio::time::sleep(pause).await;
+                                    Ok(())
+                                }),
+                        )
                         .data(notifications.clone())
                         .concurrency(concurrency)
                         .build(crate::notifications::handle)
@@ -242,6 +256,10 @@ fn jobs_monitor(
     }
     monitor
 }
+
+/// Pauses before a failed notification worker starts again.
+const RESTART_PAUSE: tds_bus::Backoff =
+    tds_bus::Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
 
 /// How often the notification worker looks for due notifications (retries become due
 /// without a push to wake it).

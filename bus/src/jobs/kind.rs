@@ -100,7 +100,10 @@ mod tests {
         for kind in JobKind::ALL {
             assert_eq!(JobKind::parse(kind.name()), Some(kind));
             assert_eq!(
-                JobKind::ALL.iter().filter(|k| k.name() == kind.name()).count(),
+                JobKind::ALL
+                    .iter()
+                    .filter(|k| k.name() == kind.name())
+                    .count(),
                 1
             );
         }

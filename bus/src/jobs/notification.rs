@@ -86,11 +86,9 @@ impl Channel {
     pub fn target(&self) -> String {
         match self {
             Channel::Email { to } => to.clone(),
-            Channel::Webhook { url, .. } => url
-                .split(['?', '#'])
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
+            Channel::Webhook { url, .. } => {
+                url.split(['?', '#']).next().unwrap_or_default().to_owned()
+            }
         }
     }
 }

@@ -76,13 +76,20 @@ fn facts(notice: &AlertNotice) -> Vec<(&'static str, String)> {
     let mut facts = vec![(w.rule, notice.rule_name.clone())];
     facts.extend(notice.device_name.clone().map(|d| (w.device, d)));
     facts.extend(notice.gateway_name.clone().map(|g| (w.gateway, g)));
-    facts.extend(notice.value.map(|v| (w.value, quantity(v, unit, notice.locale))));
+    facts.extend(
+        notice
+            .value
+            .map(|v| (w.value, quantity(v, unit, notice.locale))),
+    );
     facts.extend(
         notice
             .threshold
             .map(|t| (w.threshold, quantity(t, unit, notice.locale))),
     );
-    facts.push((w.time, format_time(notice.at, &notice.timezone, notice.locale)));
+    facts.push((
+        w.time,
+        format_time(notice.at, &notice.timezone, notice.locale),
+    ));
     facts
 }
 

@@ -81,7 +81,10 @@ mod tests {
             format_time(at, "America/Sao_Paulo", Locale::PtBr),
             "18/02/2026 11:30 (America/Sao_Paulo)"
         );
-        assert_eq!(format_time(at, "nowhere", Locale::En), "2026-02-18 14:30 (UTC)");
+        assert_eq!(
+            format_time(at, "nowhere", Locale::En),
+            "2026-02-18 14:30 (UTC)"
+        );
     }
 
     #[test]

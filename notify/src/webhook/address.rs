@@ -79,7 +79,12 @@ mod tests {
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip} is not public");
         }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip} is public");
         }
     }

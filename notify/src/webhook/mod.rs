@@ -67,13 +67,12 @@ impl WebhookSender {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
         // The ring provider named explicitly: no process-wide default is assumed.
-        let config = ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SetupError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let config =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| SetupError::Tls(e.to_string()))?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
         Ok(Self {
             allow_private,
             timeout: WEBHOOK_TIMEOUT,
@@ -99,7 +98,11 @@ impl WebhookSender {
         }
     }
 
-    async fn call(&self, target: &Target, request: WebhookRequest<'_>) -> Result<u16, DeliveryError> {
+    async fn call(
+        &self,
+        target: &Target,
+        request: WebhookRequest<'_>,
+    ) -> Result<u16, DeliveryError> {
         let addr = self.resolve(target).await?;
         let tcp = TcpStream::connect(addr)
             .await
@@ -108,11 +111,10 @@ impl WebhookSender {
         if target.https {
             let name = ServerName::try_from(target.host.clone())
                 .map_err(|e| DeliveryError::permanent(format!("host '{}': {e}", target.host)))?;
-            let tls = self
-                .tls
-                .connect(name, tcp)
-                .await
-                .map_err(|e| DeliveryError::transient(format!("TLS with {}: {e}", target.host)))?;
+            let tls =
+                self.tls.connect(name, tcp).await.map_err(|e| {
+                    DeliveryError::transient(format!("TLS with {}: {e}", target.host))
+                })?;
             exchange(tls, target, request).await
         } else {
             exchange(tcp, target, request).await
@@ -164,7 +166,9 @@ impl Target {
             other => return Err(bad(&format!("scheme '{other}' is not http or https"))),
         };
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("credentials in the URL are not sent; use the signing secret"));
+            return Err(bad(
+                "credentials in the URL are not sent; use the signing secret",
+            ));
         }
         let host = match url.host() {
             Some(url::Host::Domain(d)) => d.to_owned(),
@@ -172,9 +176,7 @@ impl Target {
             Some(url::Host::Ipv6(ip)) => ip.to_string(),
             None => return Err(bad("no host")),
         };
-        let port = url
-            .port_or_known_default()
-            .ok_or_else(|| bad("no port"))?;
+        let port = url.port_or_known_default().ok_or_else(|| bad("no port"))?;
         let authority = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_owned(),
@@ -264,7 +266,10 @@ mod tests {
         assert_eq!(t.path, "/in/x?k=v");
         assert_eq!(t.authority, "hooks.example:8443");
         let t = Target::parse("http://[::1]/").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.authority.as_str()), ("::1", 80, "[::1]"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.authority.as_str()),
+            ("::1", 80, "[::1]")
+        );
         for bad in ["ftp://x/", "https://u:p@x/", "not a url"] {
             assert!(!Target::parse(bad).unwrap_err().is_transient(), "{bad}");
         }
@@ -282,7 +287,10 @@ mod tests {
         };
         let refused = sender.post(request).await.unwrap_err();
         assert!(!refused.is_transient(), "{refused}");
-        assert!(refused.to_string().contains("not a public address"), "{refused}");
+        assert!(
+            refused.to_string().contains("not a public address"),
+            "{refused}"
+        );
         let sender = WebhookSender::new(true).unwrap();
         // Allowed: now it gets as far as the closed port, which may open later.
         assert!(sender.post(request).await.unwrap_err().is_transient());
