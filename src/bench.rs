@@ -307,6 +307,7 @@ async fn measure(
         tds_bus::EventBus::in_process(),
         keys,
         counters,
+        None,
     )?;
     let schema = tds_graphql::build_schema(state.clone());
     let (token, _) = state.keys.issue(user.id, now)?;

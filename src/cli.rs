@@ -307,14 +307,15 @@ fn serve_token_keys(settings: &Settings) -> anyhow::Result<TokenKeys> {
     Ok(TokenKeys::from_secret(settings.jwt_secret.as_deref(), ttl)?)
 }
 
-/// Builds what the api needs from settings, with token keys and sign-in counters chosen
-/// by the caller.
+/// Builds what the api needs from settings, with token keys, sign-in counters and the
+/// e-mail queue (none: invitations are not e-mailed) chosen by the caller.
 pub fn api_state(
     settings: &Settings,
     db: sea_orm::DatabaseConnection,
     events: EventBus,
     keys: TokenKeys,
     counters: tds_bus::WindowCounters,
+    notifications: Option<tds_bus::NotificationQueue>,
 ) -> anyhow::Result<ApiState> {
     let auth = tds_graphql::AuthState {
         login_limits: settings.auth.login_limits(),
@@ -344,6 +345,7 @@ pub fn api_state(
             .unwrap_or_default(),
         introspection: settings.graphql_introspection,
         auth,
+        notifications,
     })
 }
 
@@ -384,6 +386,36 @@ fn renewal_config(settings: &Settings) -> anyhow::Result<tds_workers::renewals::
         crl_paths: crl_paths(settings),
         poll: std::time::Duration::from_secs(settings.renewal_poll_s.max(1)),
         name: format!("renewal-night-{}", settings.instance),
+    })
+}
+
+/// The notification worker's configuration from the settings: e-mail only when
+/// `SMTP_URL` is set (e-mail notifications then fail for good, and say why).
+async fn notifications_config(
+    settings: &Settings,
+) -> anyhow::Result<tds_workers::notifications::NotificationsConfig> {
+    let mailer = settings
+        .smtp_url
+        .as_deref()
+        .map(|url| tds_notify::Mailer::from_url(url, &settings.notify.mail_from))
+        .transpose()?;
+    let queue = tds_bus::NotificationQueue::connect(&QueueConfig::new(
+        &settings.redis_url,
+        tds_bus::NOTIFICATION_QUEUE,
+    ))
+    .await?;
+    Ok(tds_workers::notifications::NotificationsConfig {
+        name: format!("notifications-{}", settings.instance),
+        queue,
+        notifier: std::sync::Arc::new(tds_notify::Notifier {
+            mailer,
+            webhooks: tds_notify::WebhookSender::new(settings.notify.webhook_allow_private)?,
+            links: tds_notify::Links::new(&settings.notify.public_url),
+            retry: tds_notify::RetryPolicy::default(),
+        }),
+        // The attempt table of alert notifications is wired with the alerts.
+        log: std::sync::Arc::new(tds_notify::DiscardAttempts),
+        concurrency: 8,
     })
 }
 
@@ -445,7 +477,18 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
         let counters =
             tds_bus::WindowCounters::redis(&settings.redis_url, &settings.auth.limits_prefix)
                 .await?;
-        let state = api_state(&settings, db, events, keys, counters)?;
+        // Invitations are e-mailed (through the notification queue) when SMTP is set.
+        let notifications = match settings.smtp_url {
+            Some(_) => Some(
+                tds_bus::NotificationQueue::connect(&QueueConfig::new(
+                    &settings.redis_url,
+                    tds_bus::NOTIFICATION_QUEUE,
+                ))
+                .await?,
+            ),
+            None => None,
+        };
+        let state = api_state(&settings, db, events, keys, counters, notifications)?;
         let listener = tokio::net::TcpListener::bind(&settings.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
@@ -482,6 +525,7 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
         let mut config = WorkersConfig::new(&settings.instance);
         config.renewals = Some(renewal_config(&settings)?);
+        config.notifications = Some(notifications_config(&settings).await?);
         config.readiness = readiness.clone();
         tracing::info!(worker = %config.name, "workers starting");
         let stop = signal();

@@ -87,6 +87,7 @@ async fn a_deleted_gateways_certificate_never_speaks_for_the_next_owner_of_its_m
         renewal_policy: Default::default(),
         introspection: true,
         auth: Default::default(),
+        notifications: None,
     };
     let api = TestApi {
         schema: tds_graphql::build_schema(state.clone()),

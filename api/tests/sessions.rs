@@ -61,6 +61,7 @@ impl Platform {
                 session_recheck: recheck,
                 ..Default::default()
             },
+            notifications: None,
         }
     }
 

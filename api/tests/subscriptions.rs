@@ -33,6 +33,7 @@ async fn replica(db: &TestDb, channel: &str, keys: &tds_domain::auth::TokenKeys)
         renewal_policy: Default::default(),
         introspection: true,
         auth: Default::default(),
+        notifications: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

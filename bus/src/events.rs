@@ -236,7 +236,7 @@ async fn listen(
     local: broadcast::Sender<Arc<Event>>,
     readiness: Readiness,
 ) {
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff = crate::Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
     loop {
         {
             let mut messages = pubsub.on_message();
@@ -253,13 +253,12 @@ async fn listen(
         // subscriptions resume with the next event.
         readiness.down(EVENTS_CHECK, "event subscription lost");
         loop {
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(1));
+            backoff.wait().await;
             match client.get_async_pubsub().await {
                 Ok(mut fresh) => {
                     if fresh.subscribe(&channel).await.is_ok() {
                         pubsub = fresh;
-                        backoff = Duration::from_millis(50);
+                        backoff.reset();
                         readiness.up(EVENTS_CHECK);
                         break;
                     }

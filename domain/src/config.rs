@@ -65,6 +65,41 @@ pub struct Settings {
     pub graphql_introspection: bool,
     /// Sign-in limits, proxies and live-session checks.
     pub auth: AuthSettings,
+    /// Notifications: links, sender, webhook reach.
+    pub notify: NotifySettings,
+}
+
+/// How notifications are sent (the SMTP server itself is `smtp_url`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    /// The web app's public address; links in e-mails and webhooks point under it.
+    pub public_url: String,
+    /// Sender of e-mails, `Name <address>` or an address.
+    pub mail_from: String,
+    /// Whether webhooks may reach loopback, private and link-local addresses (off: a
+    /// rule's URL cannot make the platform call its own network).
+    pub webhook_allow_private: bool,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_from: "TDS <tds@localhost>".into(),
+            webhook_allow_private: false,
+        }
+    }
+}
+
+impl fmt::Display for NotifySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "public_url={} mail_from={} webhook_allow_private={}",
+            self.public_url, self.mail_from, self.webhook_allow_private
+        )
+    }
 }
 
 /// Sign-in protection and the re-check of WebSocket sessions.
@@ -201,6 +236,7 @@ impl Default for Settings {
             renewal_poll_s: 10,
             graphql_introspection: true,
             auth: AuthSettings::default(),
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -244,6 +280,9 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_TRUSTED_PROXIES", "auth.trusted_proxies"),
     ("TDS_SESSION_RECHECK_S", "auth.session_recheck_s"),
     ("TDS_LIMITS_PREFIX", "auth.limits_prefix"),
+    ("TDS_PUBLIC_URL", "notify.public_url"),
+    ("TDS_MAIL_FROM", "notify.mail_from"),
+    ("TDS_WEBHOOK_ALLOW_PRIVATE", "notify.webhook_allow_private"),
 ];
 
 fn default_instance() -> String {
@@ -413,7 +452,7 @@ impl fmt::Display for Settings {
             self.renewal_poll_s,
             self.graphql_introspection,
         )?;
-        write!(f, " {}", self.auth)
+        write!(f, " {} {}", self.auth, self.notify)
     }
 }
 

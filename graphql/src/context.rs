@@ -33,6 +33,9 @@ pub struct ApiState {
     pub introspection: bool,
     /// Sign-in limits and live-session checks.
     pub auth: AuthState,
+    /// Where e-mails are queued (invitations); `None` without an SMTP server, and the
+    /// inviting admin passes the token on.
+    pub notifications: Option<tds_bus::NotificationQueue>,
 }
 
 /// Sign-in protection and the re-check of live (WebSocket) sessions.

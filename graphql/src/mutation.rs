@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::Utc;
+use sea_orm::EntityTrait;
 use tds_domain::{DomainError, accounts, devices, gateways, members};
 
 use crate::context::ContextExt;
@@ -161,7 +162,8 @@ impl AccountMutation {
         })
     }
 
-    /// Invites someone into the current account (ADMIN). The token is returned once.
+    /// Invites someone into the current account (ADMIN). The token is returned once, and
+    /// e-mailed to the invitee when the platform has an SMTP server.
     async fn invite_member(
         &self,
         ctx: &Context<'_>,
@@ -176,6 +178,7 @@ impl AccountMutation {
             Utc::now(),
         )
         .await?;
+        email_invitation(ctx, &issued).await;
         Ok(Invitation {
             id: ID(issued.invitation.id.to_string()),
             email: issued.invitation.email,
@@ -343,5 +346,57 @@ impl AccountMutation {
         devices::delete_device(&ctx.state().db, tenant, uuid).await?;
         announce_fleet_change(ctx, &gateway_mac(ctx, device.gateway_id).await?).await;
         Ok(id)
+    }
+}
+
+/// Queues the invitation e-mail to the invitee, when e-mail is configured. The invitation
+/// stands either way: a queue that cannot be reached is logged, and the admin still has
+/// the token from the answer.
+async fn email_invitation(ctx: &Context<'_>, issued: &members::IssuedInvitation) {
+    use tds_bus::jobs::{Channel, InvitationNotice, Locale, Message};
+    let state = ctx.state();
+    let Some(queue) = state.notifications.clone() else {
+        return;
+    };
+    let invitation = &issued.invitation;
+    let account = tds_entity::account::Entity::find_by_id(invitation.account_id)
+        .one(&state.db)
+        .await;
+    let inviter = match invitation.created_by {
+        Some(id) => tds_entity::user::Entity::find_by_id(id)
+            .one(&state.db)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let Ok(Some(account)) = account else {
+        tracing::warn!(invitation = %invitation.id, "invitation not e-mailed: account not read");
+        return;
+    };
+    let notice = InvitationNotice {
+        invitation_id: invitation.id,
+        account_name: account.name,
+        locale: Locale::parse(&account.locale),
+        timezone: account.timezone,
+        invited_by: inviter.map(|u| {
+            if u.name.trim().is_empty() {
+                u.email
+            } else {
+                u.name
+            }
+        }),
+        role: invitation.role.to_string(),
+        token: issued.token.clone(),
+        expires_at: invitation.expires_at,
+    };
+    let notification = tds_bus::Notification::new(
+        Channel::Email {
+            to: invitation.email.clone(),
+        },
+        Message::Invitation(notice),
+    );
+    if let Err(e) = queue.clone().push(notification).await {
+        tracing::warn!(error = %e, invitation = %invitation.id, "invitation e-mail not queued");
     }
 }

@@ -1124,6 +1124,7 @@ async fn nested_fields_are_batched(backend: Backend) {
         renewal_policy: Default::default(),
         introspection: true,
         auth: Default::default(),
+        notifications: None,
     };
     let schema = tds_graphql::build_schema(state.clone());
     let credentials = tds_domain::Credentials {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
-use tds_bus::{InboundMessage, QueueError, Readiness, TelemetryBatch, TelemetryQueue};
+use tds_bus::{Backoff, InboundMessage, QueueError, Readiness, TelemetryBatch, TelemetryQueue};
 use tds_domain::telemetry::MAX_PAYLOAD_BYTES;
 use tokio::sync::mpsc;
 
@@ -237,7 +237,7 @@ async fn poll(
     counters: Arc<IngestCounters>,
     readiness: Readiness,
 ) {
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff = Backoff::new(Duration::from_millis(50), MAX_BACKOFF);
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::Publish(mut publish))) => {
@@ -251,7 +251,7 @@ async fn poll(
             }
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 counters.connections.fetch_add(1, Ordering::Relaxed);
-                backoff = Duration::from_millis(50);
+                backoff.reset();
                 readiness.up(BROKER_CHECK);
                 tracing::info!(
                     session_present = ack.session_present,
@@ -265,9 +265,9 @@ async fn poll(
             Ok(_) => {}
             Err(e) => {
                 readiness.down(BROKER_CHECK, &e.to_string());
-                tracing::debug!(error = %e, retry_in = ?backoff, "broker unreachable");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                let retry_in = backoff.next_delay();
+                tracing::debug!(error = %e, ?retry_in, "broker unreachable");
+                tokio::time::sleep(retry_in).await;
             }
         }
     }
@@ -335,7 +335,7 @@ pub async fn push_all(
     // Parts still to push, the next one last.
     let mut parts = vec![messages];
     while let Some(mut part) = parts.pop() {
-        let mut backoff = Duration::from_millis(50);
+        let mut backoff = Backoff::new(Duration::from_millis(50), MAX_BACKOFF);
         loop {
             let batch = TelemetryBatch { messages: part };
             match queue.push(batch.clone()).await {
@@ -362,9 +362,9 @@ pub async fn push_all(
                     // Unreachable queue (or, impossibly, one message beyond a limit that is
                     // never below one message): the messages stay unacknowledged meanwhile.
                     readiness.down(QUEUE_CHECK, &e.to_string());
-                    tracing::debug!(error = %e, retry_in = ?backoff, "enqueue failed; messages stay unacknowledged");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    let retry_in = backoff.next_delay();
+                    tracing::debug!(error = %e, ?retry_in, "enqueue failed; messages stay unacknowledged");
+                    tokio::time::sleep(retry_in).await;
                     part = batch.messages;
                 }
             }

@@ -3,6 +3,8 @@
 //! Each test gets its own database: a fresh PostgreSQL database on the machine's server
 //! (dropped when the test ends, even if it fails) or a fresh SQLite file, migrated.
 
+pub mod smtp;
+
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
@@ -220,6 +222,7 @@ impl TestApi {
             renewal_policy: Default::default(),
             introspection: true,
             auth: Default::default(),
+            notifications: None,
         };
         let schema = tds_graphql::build_schema(state.clone());
         Self { db, state, schema }

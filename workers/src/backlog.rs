@@ -36,8 +36,7 @@ impl<T> Waiting<T> {
     pub fn failed(&mut self, counts: bool, first: Duration, most: Duration) {
         self.attempts += u32::from(counts);
         self.tries += 1;
-        let backoff = first.saturating_mul(1 << self.tries.min(16).saturating_sub(1));
-        self.due = Instant::now() + backoff.min(most);
+        self.due = Instant::now() + tds_bus::Backoff::new(first, most).after(self.tries);
     }
 }
 

@@ -118,6 +118,7 @@ impl Consumer {
         // A worker that fails at once (a queue that answers pings but refuses the worker)
         // is not replaced in a tight loop.
         let mut pause = Duration::ZERO;
+        let mut pauses = tds_bus::Backoff::new(Duration::from_millis(100), QUICK_FAILURE);
         loop {
             if pause > Duration::ZERO {
                 let mut stopping = stopping.clone();
@@ -135,8 +136,9 @@ impl Consumer {
             let started = tokio::time::Instant::now();
             let ended = self.run_once(&handling, run, stopping.clone()).await;
             pause = if started.elapsed() < QUICK_FAILURE {
-                (pause * 2).clamp(Duration::from_millis(100), QUICK_FAILURE)
+                pauses.next_delay()
             } else {
+                pauses.reset();
                 Duration::ZERO
             };
             match ended {
@@ -168,7 +170,7 @@ impl Consumer {
     /// Hands back what this worker's name holds, retrying while the queue is away;
     /// `None` when the process stops meanwhile.
     async fn release(&mut self, stopping: &watch::Receiver<bool>) -> Option<usize> {
-        let mut backoff = Duration::from_millis(50);
+        let mut backoff = tds_bus::Backoff::new(Duration::from_millis(50), MAX_BACKOFF);
         loop {
             if *stopping.borrow() {
                 return None;
@@ -179,10 +181,9 @@ impl Consumer {
             }
             let mut stopping = stopping.clone();
             tokio::select! {
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
                 _ = stopping.wait_for(|s| *s) => return None,
             }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
 

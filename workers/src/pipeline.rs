@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use tds_bus::{InboundMessage, Readiness, TelemetryBatch};
+use tds_bus::{Backoff, InboundMessage, Readiness, TelemetryBatch};
 use tds_domain::telemetry::{Reason, Rejection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -154,7 +154,7 @@ async fn write_answered(
     messages: &[&InboundMessage],
     readiness: &Readiness,
 ) -> Result<(), Failure> {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
     loop {
         match writer.write_messages(messages, Utc::now()).await {
             Ok(report) => {
@@ -165,9 +165,9 @@ async fn write_answered(
             Err(e) => match storage::classify(&e) {
                 Failure::Unavailable => {
                     readiness.down(DATABASE_CHECK, &e.to_string());
-                    tracing::debug!(error = %e, retry_in = ?backoff, "database unavailable; retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    let retry_in = backoff.next_delay();
+                    tracing::debug!(error = %e, ?retry_in, "database unavailable; retrying");
+                    tokio::time::sleep(retry_in).await;
                 }
                 refused => {
                     readiness.up(DATABASE_CHECK);
@@ -188,7 +188,7 @@ async fn dead_letter(writer: &TelemetryWriter, message: &InboundMessage, refused
             refused.describe()
         ),
     };
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     let mut refusals = 0;
     loop {
         let Err(e) = writer
@@ -207,7 +207,6 @@ async fn dead_letter(writer: &TelemetryWriter, message: &InboundMessage, refused
                 return;
             }
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff.wait().await;
     }
 }

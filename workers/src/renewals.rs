@@ -271,7 +271,7 @@ async fn poll(
     tx: mpsc::UnboundedSender<Publish>,
     readiness: tds_bus::Readiness,
 ) {
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff = tds_bus::Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -280,7 +280,7 @@ async fn poll(
                 }
             }
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                backoff = Duration::from_millis(50);
+                backoff.reset();
                 readiness.up(BROKER_CHECK);
                 tracing::info!(
                     session_present = ack.session_present,
@@ -295,9 +295,9 @@ async fn poll(
             Ok(_) => {}
             Err(e) => {
                 readiness.down(BROKER_CHECK, &e.to_string());
-                tracing::debug!(error = %e, retry_in = ?backoff, "certificate worker: broker unreachable");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(1));
+                let retry_in = backoff.next_delay();
+                tracing::debug!(error = %e, ?retry_in, "certificate worker: broker unreachable");
+                tokio::time::sleep(retry_in).await;
             }
         }
     }

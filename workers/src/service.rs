@@ -1,16 +1,29 @@
-//! The workers deployable: telemetry consumer, offline scan, cache invalidation, and the
-//! certificate worker (nightly renewal).
+//! The workers deployable: the telemetry consumer, and one apalis monitor running every
+//! other job kind of the registry (`tds_bus::JobKind`): notifications from their queue,
+//! the offline scan and the queue vacuum on their clocks, with graceful shutdown.
+//!
+//! The telemetry consumer stays outside the monitor, next to it: it has its own
+//! supervision (`crate::consumer`), which hands back the jobs an ended worker held and
+//! notices a Redis restart that lost acknowledgements; the monitor only restarts a
+//! worker, which is enough for notifications (a job whose attempt was lost is done again)
+//! but would lose telemetry jobs stuck "in flight". The certificate worker keeps its own
+//! loop too: it lives on an MQTT connection, not on a queue.
 
 use std::time::Duration;
 
+use apalis::prelude::*;
+use apalis_cron::Tick;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
-use tds_bus::{Event, EventBus, Readiness, TelemetryQueue};
+use tds_bus::notifications::NotificationBackend;
+use tds_bus::{Event, EventBus, JobKind, NotificationQueue, Readiness, TelemetryQueue};
 
 use crate::alerting::Alerting;
 use crate::consumer::Consumer;
 use crate::fleet::FleetCache;
+use crate::notifications::NotificationsConfig;
 use crate::pipeline::{DATABASE_CHECK, TelemetryPipeline};
+use crate::schedule::Every;
 use crate::telemetry::TelemetryWriter;
 
 /// Knobs of the workers service.
@@ -30,6 +43,10 @@ pub struct WorkersConfig {
     pub renewals: Option<crate::renewals::RenewalConfig>,
     /// How often silent gateways and devices are judged against their alert rules.
     pub alert_scan_every: Duration,
+    /// How often finished jobs are removed from the queues.
+    pub vacuum_every: Duration,
+    /// The notification worker; none without a notification queue.
+    pub notifications: Option<NotificationsConfig>,
     /// Where the workers report their queue and database (for `/readyz`).
     pub readiness: Readiness,
 }
@@ -45,6 +62,8 @@ impl WorkersConfig {
             offline_grace: 2.5,
             renewals: None,
             alert_scan_every: Duration::from_secs(30),
+            vacuum_every: Duration::from_secs(30),
+            notifications: None,
             readiness: Readiness::default(),
         }
     }
@@ -78,43 +97,16 @@ pub async fn run(
             }
         }
     });
-    let (scan_db, scan_events, scan_readiness) =
-        (db.clone(), events.clone(), config.readiness.clone());
-    let scan = tokio::spawn(async move {
-        let mut every = tokio::time::interval(config.offline_scan_every);
-        loop {
-            every.tick().await;
-            // Also keeps the database's readiness true while no telemetry is written.
-            match tds_domain::db::ping(&scan_db).await {
-                Ok(()) => scan_readiness.up(DATABASE_CHECK),
-                Err(e) => {
-                    scan_readiness.down(DATABASE_CHECK, &e.to_string());
-                    continue;
-                }
-            }
-            if let Err(e) = crate::offline::mark_silent_gateways(
-                &scan_db,
-                &scan_events,
-                config.offline_grace,
-                Utc::now(),
-            )
-            .await
-            {
-                tracing::warn!(error = %e, "offline scan failed");
-            }
-        }
-    });
-    let mut vacuum_queue = queue.clone();
-    let vacuum = tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(30));
-        loop {
-            every.tick().await;
-            match vacuum_queue.vacuum().await {
-                Ok(removed) => tracing::debug!(removed, "finished jobs vacuumed"),
-                Err(e) => tracing::warn!(error = %e, "queue vacuum failed"),
-            }
-        }
-    });
+    let (stop_monitor, monitor_stopped) = tokio::sync::watch::channel(false);
+    let monitor = tokio::spawn(
+        jobs_monitor(&config, db.clone(), queue.clone(), events.clone()).run_with_signal(
+            async move {
+                let mut stopped = monitor_stopped;
+                let _ = stopped.wait_for(|s| *s).await;
+                Ok(())
+            },
+        ),
+    );
     let (stop_renewals, renewals_stopped) = tokio::sync::oneshot::channel::<()>();
     let renewals = config.renewals.clone().map(|mut renewals| {
         renewals.link.readiness = config.readiness.clone();
@@ -174,10 +166,138 @@ pub async fn run(
     invalidation.abort();
     rules_watch.abort();
     silence_scan.abort();
-    scan.abort();
-    vacuum.abort();
+    let _ = stop_monitor.send(true);
+    match monitor.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "job monitor stopped with an error"),
+        Err(e) => tracing::warn!(error = %e, "job monitor panicked"),
+    }
     let _ = stop_renewals.send(());
     if let Some(renewals) = renewals {
         let _ = renewals.await;
     }
 }
+
+/// What the periodic maintenance jobs need.
+#[derive(Clone)]
+struct Maintenance {
+    db: DatabaseConnection,
+    events: EventBus,
+    readiness: Readiness,
+    grace: f64,
+    telemetry: TelemetryQueue,
+    notifications: Option<NotificationQueue>,
+}
+
+/// [`JobKind::OfflineScan`]: marks silent gateways offline.
+async fn offline_scan(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> {
+    // Also keeps the database's readiness true while no telemetry is written.
+    match tds_domain::db::ping(&m.db).await {
+        Ok(()) => m.readiness.up(DATABASE_CHECK),
+        Err(e) => {
+            m.readiness.down(DATABASE_CHECK, &e.to_string());
+            return Ok(());
+        }
+    }
+    if let Err(e) =
+        crate::offline::mark_silent_gateways(&m.db, &m.events, m.grace, Utc::now()).await
+    {
+        tracing::warn!(error = %e, "offline scan failed");
+    }
+    Ok(())
+}
+
+/// [`JobKind::QueueVacuum`]: removes finished jobs from the queues.
+async fn queue_vacuum(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> {
+    match m.telemetry.clone().vacuum().await {
+        Ok(removed) => tracing::debug!(removed, "finished telemetry jobs vacuumed"),
+        Err(e) => tracing::warn!(error = %e, "telemetry queue vacuum failed"),
+    }
+    if let Some(queue) = &m.notifications {
+        match queue.clone().vacuum().await {
+            Ok(removed) => tracing::debug!(removed, "finished notifications vacuumed"),
+            Err(e) => tracing::warn!(error = %e, "notification queue vacuum failed"),
+        }
+    }
+    Ok(())
+}
+
+/// One monitor for the job kinds run here besides telemetry. A worker that fails (its
+/// queue went away) is started again.
+fn jobs_monitor(
+    config: &WorkersConfig,
+    db: DatabaseConnection,
+    telemetry: TelemetryQueue,
+    events: EventBus,
+) -> Monitor {
+    let maintenance = Maintenance {
+        db,
+        events,
+        readiness: config.readiness.clone(),
+        grace: config.offline_grace,
+        telemetry,
+        notifications: config.notifications.as_ref().map(|n| n.queue.clone()),
+    };
+    let mut monitor = Monitor::new().should_restart(|worker, error| {
+        tracing::warn!(worker = %worker.name(), %error, "job worker failed; starting it again");
+        true
+    });
+    let (scan, every) = (maintenance.clone(), config.offline_scan_every);
+    monitor = monitor.register(move |_| {
+        WorkerBuilder::new(JobKind::OfflineScan.name())
+            .backend(Every::scheduler(every))
+            .data(scan.clone())
+            .build(offline_scan)
+    });
+    let (vacuum, every) = (maintenance, config.vacuum_every);
+    monitor = monitor.register(move |_| {
+        WorkerBuilder::new(JobKind::QueueVacuum.name())
+            .backend(Every::scheduler(every))
+            .data(vacuum.clone())
+            .build(queue_vacuum)
+    });
+    if let Some(notifications) = config.notifications.clone() {
+        let name = notifications.name.clone();
+        let concurrency = notifications.concurrency.max(1);
+        // The builder chain is the same for both storages, but their types differ.
+        macro_rules! register_on {
+            ($storage:expr) => {{
+                let storage = $storage;
+                monitor.register(move |restarts| {
+                    // A restarted worker (its queue failed) waits first, longer each time,
+                    // so a Redis outage is not a tight loop of failing workers.
+                    let pause = match restarts {
+                        0 => Duration::ZERO,
+                        n => RESTART_PAUSE.after(u32::try_from(n).unwrap_or(u32::MAX)),
+                    };
+                    WorkerBuilder::new(name.as_str())
+                        .backend(
+                            storage
+                                .clone()
+                                .poll_with_interval(NOTIFICATION_POLL)
+                                .before_start(move |_| async move {
+                                    tokio::time::sleep(pause).await;
+                                    Ok(())
+                                }),
+                        )
+                        .data(notifications.clone())
+                        .concurrency(concurrency)
+                        .build(crate::notifications::handle)
+                })
+            }};
+        }
+        monitor = match notifications.queue.backend().clone() {
+            NotificationBackend::Redis(storage) => register_on!(storage),
+            NotificationBackend::Sqlite(storage) => register_on!(storage),
+        };
+    }
+    monitor
+}
+
+/// Pauses before a failed notification worker starts again.
+const RESTART_PAUSE: tds_bus::Backoff =
+    tds_bus::Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+
+/// How often the notification worker looks for due notifications (retries become due
+/// without a push to wake it).
+const NOTIFICATION_POLL: Duration = Duration::from_millis(250);

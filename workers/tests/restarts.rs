@@ -276,3 +276,127 @@ async fn a_worker_restarted_under_its_name_takes_back_its_predecessors_jobs() {
     let _ = stop.send(());
     tds_testkit::forget_redis_namespace(REDIS, &prefix).await;
 }
+
+/// A webhook receiver in the test counting what reached it.
+async fn counting_endpoint() -> (std::sync::Arc<std::sync::atomic::AtomicU32>, String) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let hits = std::sync::Arc::new(AtomicU32::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (hits, url)
+}
+
+fn webhook(url: &str) -> tds_bus::Notification {
+    use tds_bus::jobs::{AlertNotice, AlertTransition, Channel, Locale, Message, Severity};
+    tds_bus::Notification::new(
+        Channel::Webhook {
+            url: url.into(),
+            secret: "k".into(),
+        },
+        Message::Alert(AlertNotice {
+            alert_id: Uuid::now_v7(),
+            account_id: Uuid::now_v7(),
+            account_name: "A".into(),
+            locale: Locale::En,
+            timezone: "UTC".into(),
+            rule_name: "R".into(),
+            severity: Severity::Info,
+            transition: AlertTransition::Opened,
+            message: String::new(),
+            device_name: None,
+            gateway_name: None,
+            value: None,
+            unit: None,
+            threshold: None,
+            at: Utc::now(),
+        }),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_are_sent_again_after_redis_is_killed_and_restarted() {
+    use std::sync::atomic::Ordering;
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    let mut redis = PrivateRedis::start();
+    redis.wait_up().await;
+    let tag = Uuid::new_v4().simple().to_string();
+    let queue = TelemetryQueue::connect(&QueueConfig::new(&redis.url(), &format!("t:{tag}")))
+        .await
+        .unwrap();
+    let mut notifications =
+        tds_bus::NotificationQueue::connect(&QueueConfig::new(&redis.url(), &format!("n:{tag}")))
+            .await
+            .unwrap();
+    let (hits, url) = counting_endpoint().await;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let mut config = WorkersConfig::new(&tag);
+    config.offline_scan_every = Duration::from_secs(3600);
+    config.notifications = Some(tds_workers::notifications::NotificationsConfig {
+        name: format!("notifications-{tag}"),
+        queue: notifications.clone(),
+        notifier: std::sync::Arc::new(tds_notify::Notifier {
+            mailer: None,
+            webhooks: tds_notify::WebhookSender::new(true).unwrap(),
+            links: tds_notify::Links::new("https://tds.example.com"),
+            retry: tds_notify::RetryPolicy::default(),
+        }),
+        log: std::sync::Arc::new(tds_notify::MemoryAttemptLog::default()),
+        concurrency: 2,
+    });
+    let workers = tokio::spawn(tds_workers::service::run(
+        config,
+        db.db.clone(),
+        queue,
+        EventBus::in_process(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    notifications.push(webhook(&url)).await.unwrap();
+    eventually(Duration::from_secs(20), "the first webhook", || async {
+        hits.load(Ordering::SeqCst) == 1
+    })
+    .await;
+
+    redis.kill();
+    // Long enough for the worker to notice and fail at least once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    redis.launch();
+    redis.wait_up().await;
+
+    eventually(
+        Duration::from_secs(30),
+        "a webhook pushed after the restart",
+        || {
+            let mut notifications = notifications.clone();
+            let url = url.clone();
+            let hits = hits.clone();
+            async move {
+                // Pushes until one is taken: the connection may still be coming back.
+                if hits.load(Ordering::SeqCst) == 1 {
+                    let _ = notifications.push(webhook(&url)).await;
+                }
+                hits.load(Ordering::SeqCst) >= 2
+            }
+        },
+    )
+    .await;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(20), workers)
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -1,4 +1,4 @@
-//! Job types.
+//! The telemetry job: MQTT messages as ingest received them, in batches.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

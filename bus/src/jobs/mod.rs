@@ -1,0 +1,12 @@
+//! Job types, and the one registry naming every kind of job the platform runs.
+
+pub mod kind;
+pub mod notification;
+pub mod telemetry;
+
+pub use kind::{JobKind, Trigger};
+pub use notification::{
+    AlertNotice, AlertTransition, Channel, InvitationNotice, Locale, Message, Notification,
+    Severity,
+};
+pub use telemetry::{InboundMessage, TelemetryBatch};
