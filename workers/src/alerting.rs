@@ -67,6 +67,12 @@ impl Alerting {
         }
     }
 
+    /// Whether any enabled rule follows readings: without one, a batch is not judged at
+    /// all (not even gathered for judging).
+    pub async fn watches_readings(&self) -> bool {
+        !self.index.read().await.is_empty()
+    }
+
     /// Judges committed readings and applies what was found.
     pub async fn judge(&self, landed: &[LandedReading], now: DateTime<Utc>) {
         let findings = {

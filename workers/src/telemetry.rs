@@ -134,7 +134,9 @@ impl TelemetryWriter {
         txn.commit().await?;
 
         self.announce(&new_rows, &came_online, now).await;
-        if let Some(alerting) = &self.alerting {
+        if let Some(alerting) = &self.alerting
+            && alerting.watches_readings().await
+        {
             // Every row, replays included: see `alerting` for why that raises nothing twice.
             let landed: Vec<LandedReading> = rows
                 .iter()
