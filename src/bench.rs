@@ -57,6 +57,10 @@ pub enum BenchCommand {
         /// instead of starting them in this process.
         #[arg(long)]
         external: bool,
+        /// Enabled alert rules on the bench account (a mix of limits and daily
+        /// consumption; none is crossed), to measure what judging costs.
+        #[arg(long, default_value_t = 0)]
+        rules: u32,
     },
     /// Certificate issuance: N gateway certificates from a fresh in-memory CA.
     Certs {
@@ -122,6 +126,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
             devices,
             publishers,
             external,
+            rules,
         } => {
             let scenario = crate::bench_ingest::Scenario {
                 rate,
@@ -130,6 +135,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
                 devices,
                 publishers,
                 external,
+                rules,
             };
             let figures = crate::bench_ingest::run(settings, scenario).await?;
             println!("{figures}");

@@ -36,6 +36,9 @@ pub struct Scenario {
     pub publishers: usize,
     /// Use running services instead of starting them.
     pub external: bool,
+    /// Enabled alert rules given to the bench account (none crossed: their cost is the
+    /// judging, not alerts).
+    pub rules: u32,
 }
 
 /// Runs the scenario and returns the figures.
@@ -84,6 +87,10 @@ pub async fn run(settings: Settings, scenario: Scenario) -> anyhow::Result<serde
         }
     }
     let fleet = fleet.context("could not create a bench fleet with free MACs")?;
+    if scenario.rules > 0 {
+        eprintln!("bench: creating {} alert rules", scenario.rules);
+        bench_rules(&db, fleet.account_id, scenario.rules).await?;
+    }
     let outcome = measure(
         &settings,
         &scenario,
@@ -108,6 +115,10 @@ pub async fn run(settings: Settings, scenario: Scenario) -> anyhow::Result<serde
         .await?;
     tds_entity::dead_letter::Entity::delete_many()
         .filter(tds_entity::dead_letter::Column::AccountId.eq(account))
+        .exec(&db)
+        .await?;
+    tds_entity::alert_rule::Entity::delete_many()
+        .filter(tds_entity::alert_rule::Column::AccountId.eq(account))
         .exec(&db)
         .await?;
     tds_entity::account::Entity::delete_by_id(account)
@@ -301,6 +312,7 @@ async fn measure(
         "duration_s": scenario.duration,
         "gateways": scenario.gateways,
         "readings_per_message": scenario.devices,
+        "alert_rules": scenario.rules,
         "published": published,
         "stored_messages": stored_messages,
         "stored_readings": stored_readings,
@@ -326,4 +338,76 @@ mod cleanup {
         tds_ingest::forget_session(&settings.mqtt_url, client_id).await;
         tds_bus::queue::forget_prefix(&settings.redis_url, &format!("tds-bench:{tag}:")).await;
     }
+}
+
+/// `count` enabled rules on the bench account, a mix of what accounts set up: limits on
+/// every device, on a kind, on one gateway, and consumption per day on one gateway (the
+/// kind that reads rollups). Limits lie far out, so readings are judged and none alerts.
+async fn bench_rules(
+    db: &sea_orm::DatabaseConnection,
+    account_id: Uuid,
+    count: u32,
+) -> anyhow::Result<()> {
+    use tds_domain::alerts::{RuleDraft, create_rule};
+    use tds_entity::{AlertCondition, AlertScope, DeviceKind, RollupPeriod, Severity};
+    let admin = tds_entity::membership::Entity::find()
+        .filter(tds_entity::membership::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?
+        .context("the bench account has no member")?;
+    let tenant = tds_domain::Operator::command_line()
+        .act_as(db, admin.user_id, account_id)
+        .await?;
+    let gateways: Vec<Uuid> = tds_entity::gateway::Entity::find()
+        .filter(tds_entity::gateway::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    for i in 0..count {
+        let gateway = gateways.get(i as usize % gateways.len().max(1)).copied();
+        let base = RuleDraft {
+            name: format!("bench rule {i}"),
+            scope: AlertScope::All,
+            device_id: None,
+            gateway_id: None,
+            device_kind: None,
+            condition: AlertCondition::Above,
+            threshold_low: None,
+            threshold_high: Some(1e12),
+            period: None,
+            silent_minutes: None,
+            completeness_pct: None,
+            severity: Severity::Warning,
+            cooldown_s: 300,
+            emails: vec![],
+            webhooks: vec![],
+            enabled: true,
+        };
+        let draft = match i % 4 {
+            0 => base,
+            1 => RuleDraft {
+                scope: AlertScope::DeviceKind,
+                device_kind: Some(DeviceKind::Energy),
+                condition: AlertCondition::Outside,
+                threshold_low: Some(-1e12),
+                ..base
+            },
+            2 => RuleDraft {
+                scope: AlertScope::Gateway,
+                gateway_id: gateway,
+                ..base
+            },
+            _ => RuleDraft {
+                scope: AlertScope::Gateway,
+                gateway_id: gateway,
+                condition: AlertCondition::ConsumptionAbove,
+                period: Some(RollupPeriod::Day),
+                ..base
+            },
+        };
+        create_rule(db, &tenant, draft, Utc::now()).await?;
+    }
+    Ok(())
 }

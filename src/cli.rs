@@ -393,6 +393,7 @@ fn renewal_config(settings: &Settings) -> anyhow::Result<tds_workers::renewals::
 /// `SMTP_URL` is set (e-mail notifications then fail for good, and say why).
 async fn notifications_config(
     settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
 ) -> anyhow::Result<tds_workers::notifications::NotificationsConfig> {
     let mailer = settings
         .smtp_url
@@ -413,8 +414,7 @@ async fn notifications_config(
             links: tds_notify::Links::new(&settings.notify.public_url),
             retry: tds_notify::RetryPolicy::default(),
         }),
-        // The attempt table of alert notifications is wired with the alerts.
-        log: std::sync::Arc::new(tds_notify::DiscardAttempts),
+        log: std::sync::Arc::new(tds_workers::notifications::AlertAttempts::new(db.clone())),
         concurrency: 8,
     })
 }
@@ -525,7 +525,8 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
         let mut config = WorkersConfig::new(&settings.instance);
         config.renewals = Some(renewal_config(&settings)?);
-        config.notifications = Some(notifications_config(&settings).await?);
+        config.notifications = Some(notifications_config(&settings, &db).await?);
+        config.alert_scan_every = std::time::Duration::from_secs(settings.alert_scan_s.max(1));
         config.readiness = readiness.clone();
         tracing::info!(worker = %config.name, "workers starting");
         let stop = signal();

@@ -60,6 +60,8 @@ pub struct Settings {
     pub renewal_ack_window_s: u64,
     /// Seconds between two looks of the workers for renewals to publish or expire.
     pub renewal_poll_s: u64,
+    /// Seconds between two scans of silence and completeness alert rules.
+    pub alert_scan_s: u64,
     /// Whether GraphQL clients may read the schema (GraphiQL, codegen); production may
     /// switch it off.
     pub graphql_introspection: bool,
@@ -234,6 +236,7 @@ impl Default for Settings {
             renewal_horizon_days: 730,
             renewal_ack_window_s: 86_400,
             renewal_poll_s: 10,
+            alert_scan_s: 30,
             graphql_introspection: true,
             auth: AuthSettings::default(),
             notify: NotifySettings::default(),
@@ -266,6 +269,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_RENEWAL_HORIZON_DAYS", "renewal_horizon_days"),
     ("TDS_RENEWAL_ACK_WINDOW_S", "renewal_ack_window_s"),
     ("TDS_RENEWAL_POLL_S", "renewal_poll_s"),
+    ("TDS_ALERT_SCAN_S", "alert_scan_s"),
     ("TDS_GRAPHQL_INTROSPECTION", "graphql_introspection"),
     (
         "TDS_LOGIN_ATTEMPTS_PER_EMAIL",
@@ -420,7 +424,7 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} graphql_introspection={}",
+            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} alert_scan_s={} graphql_introspection={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
             mask_url(&self.mqtt_url),
@@ -450,6 +454,7 @@ impl fmt::Display for Settings {
             self.renewal_horizon_days,
             self.renewal_ack_window_s,
             self.renewal_poll_s,
+            self.alert_scan_s,
             self.graphql_introspection,
         )?;
         write!(f, " {} {}", self.auth, self.notify)

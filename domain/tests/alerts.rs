@@ -655,7 +655,7 @@ async fn acknowledge_resolve_and_list(backend: Backend) {
 
     // The delivery side's view and log.
     let plan = alerts::notification_plan(db, first.id).await.unwrap();
-    assert_eq!(plan.rule_name, "Rule 0");
+    assert_eq!(plan.rule.name, "Rule 0");
     let attempt = Attempt {
         alert_id: first.id,
         channel: NotificationChannel::Webhook,

@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use tds_bus::{Event, EventBus};
+use tds_bus::{Backoff, Event, EventBus};
 use tds_domain::DomainError;
 use tds_domain::alerts::{self, AlertChange, Finding, LandedReading, RuleIndex};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
+use crate::outbox::Outbox;
 use crate::storage::{self, Failure};
 
 /// Longest wait between attempts while the database is away.
@@ -28,8 +29,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct Alerting {
     db: DatabaseConnection,
-    index: Arc<RwLock<RuleIndex>>,
+    /// Swapped whole on a change, so judging holds the lock only to clone the `Arc`.
+    index: Arc<RwLock<Arc<RuleIndex>>>,
     events: EventBus,
+    outbox: Option<Outbox>,
 }
 
 impl Alerting {
@@ -41,9 +44,17 @@ impl Alerting {
         tracing::info!(rules = index.len(), "alert rules loaded");
         Self {
             db,
-            index: Arc::new(RwLock::new(index)),
+            index: Arc::new(RwLock::new(Arc::new(index))),
             events,
+            outbox: None,
         }
+    }
+
+    /// Queues the notices of every change right after it commits (without an outbox,
+    /// changes stay due for whoever sweeps).
+    pub fn with_outbox(mut self, outbox: Option<Outbox>) -> Self {
+        self.outbox = outbox;
+        self
     }
 
     /// Reloads one account's rules (after `AlertRulesChanged`); the query runs outside
@@ -55,7 +66,10 @@ impl Alerting {
         })
         .await
         {
-            self.index.write().await.replace_account(account_id, fresh);
+            let mut index = self.index.write().await;
+            let mut next = RuleIndex::clone(&index);
+            next.replace_account(account_id, fresh);
+            *index = Arc::new(next);
         }
     }
 
@@ -63,7 +77,7 @@ impl Alerting {
     pub async fn reload_all(&self) {
         let db = &self.db;
         if let Some(fresh) = retrying("alert rules not reloaded", || RuleIndex::load(db)).await {
-            *self.index.write().await = fresh;
+            *self.index.write().await = Arc::new(fresh);
         }
     }
 
@@ -75,18 +89,15 @@ impl Alerting {
 
     /// Judges committed readings and applies what was found.
     pub async fn judge(&self, landed: &[LandedReading], now: DateTime<Utc>) {
-        let findings = {
-            let index = self.index.read().await;
-            if index.is_empty() || landed.is_empty() {
-                return;
-            }
-            let db = &self.db;
-            let index = &*index;
-            retrying("readings not judged", || {
-                alerts::judge_readings(db, index, landed)
-            })
-            .await
-        };
+        let index = self.index.read().await.clone();
+        if index.is_empty() || landed.is_empty() {
+            return;
+        }
+        let db = &self.db;
+        let findings = retrying("readings not judged", || {
+            alerts::judge_readings(db, &index, landed)
+        })
+        .await;
         if let Some(findings) = findings {
             self.apply(findings, now).await;
         }
@@ -102,11 +113,11 @@ impl Alerting {
         }
     }
 
-    /// The completeness of `day` (each account's own calendar day).
-    pub async fn scan_completeness(&self, day: chrono::NaiveDate, now: DateTime<Utc>) {
+    /// The completeness of each account's last finished day.
+    pub async fn scan_completeness(&self, now: DateTime<Utc>) {
         let db = &self.db;
         if let Some(findings) = retrying("completeness not scanned", || {
-            alerts::completeness_below(db, day, now)
+            alerts::completeness_of_last_day(db, now)
         })
         .await
         {
@@ -140,6 +151,11 @@ impl Alerting {
             if let Err(e) = self.events.publish(&Event::alert_changed(alert, now)).await {
                 tracing::warn!(error = %e, "alert change not announced");
             }
+            if let (Some(outbox), Some(due_at)) = (&self.outbox, alert.notify_due_at)
+                && let Err(e) = outbox.queue_change(alert.id, due_at).await
+            {
+                tracing::warn!(alert = %alert.id, error = %e, "alert notices left for the outbox sweep");
+            }
         }
     }
 }
@@ -151,14 +167,13 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, DomainError>>,
 {
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff = Backoff::new(Duration::from_millis(50), MAX_BACKOFF);
     loop {
         match attempt().await {
             Ok(value) => return Some(value),
             Err(DomainError::Database(e)) if storage::classify(&e) == Failure::Unavailable => {
                 tracing::debug!(error = %e, what, "database unavailable; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                backoff.wait().await;
             }
             Err(e) => {
                 tracing::error!(error = %e, what);

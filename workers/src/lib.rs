@@ -7,6 +7,7 @@ pub mod consumer;
 pub mod fleet;
 pub mod notifications;
 pub mod offline;
+pub mod outbox;
 pub mod pipeline;
 pub mod renewals;
 pub mod schedule;

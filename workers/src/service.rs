@@ -1,6 +1,7 @@
 //! The workers deployable: the telemetry consumer, and one apalis monitor running every
-//! other job kind of the registry (`tds_bus::JobKind`): notifications from their queue,
-//! the offline scan and the queue vacuum on their clocks, with graceful shutdown.
+//! other job kind of the registry (`tds_bus::JobKind`): notifications from their queue;
+//! rule scans, the alert outbox sweep, the offline scan and the queue vacuum on their
+//! clocks, with graceful shutdown.
 //!
 //! The telemetry consumer stays outside the monitor, next to it: it has its own
 //! supervision (`crate::consumer`), which hands back the jobs an ended worker held and
@@ -22,6 +23,7 @@ use crate::alerting::Alerting;
 use crate::consumer::Consumer;
 use crate::fleet::FleetCache;
 use crate::notifications::NotificationsConfig;
+use crate::outbox::Outbox;
 use crate::pipeline::{DATABASE_CHECK, TelemetryPipeline};
 use crate::schedule::Every;
 use crate::telemetry::TelemetryWriter;
@@ -41,8 +43,10 @@ pub struct WorkersConfig {
     pub offline_grace: f64,
     /// The certificate worker (nightly renewal, acks, CSRs); none without a broker.
     pub renewals: Option<crate::renewals::RenewalConfig>,
-    /// How often silent gateways and devices are judged against their alert rules.
+    /// How often silence and completeness are judged against the alert rules.
     pub alert_scan_every: Duration,
+    /// How often alert changes whose notices are not queued yet are looked for.
+    pub outbox_sweep_every: Duration,
     /// How often finished jobs are removed from the queues.
     pub vacuum_every: Duration,
     /// The notification worker; none without a notification queue.
@@ -62,6 +66,7 @@ impl WorkersConfig {
             offline_grace: 2.5,
             renewals: None,
             alert_scan_every: Duration::from_secs(30),
+            outbox_sweep_every: Duration::from_secs(5),
             vacuum_every: Duration::from_secs(30),
             notifications: None,
             readiness: Readiness::default(),
@@ -97,15 +102,31 @@ pub async fn run(
             }
         }
     });
+    let outbox = config
+        .notifications
+        .as_ref()
+        .map(|n| Outbox::new(db.clone(), n.queue.clone()));
+    let alerting = Alerting::load(db.clone(), events.clone())
+        .await
+        .with_outbox(outbox.clone());
     let (stop_monitor, monitor_stopped) = tokio::sync::watch::channel(false);
+    let scheduled = Scheduled {
+        alerting: alerting.clone(),
+        outbox,
+    };
     let monitor = tokio::spawn(
-        jobs_monitor(&config, db.clone(), queue.clone(), events.clone()).run_with_signal(
-            async move {
-                let mut stopped = monitor_stopped;
-                let _ = stopped.wait_for(|s| *s).await;
-                Ok(())
-            },
-        ),
+        jobs_monitor(
+            &config,
+            db.clone(),
+            queue.clone(),
+            events.clone(),
+            scheduled,
+        )
+        .run_with_signal(async move {
+            let mut stopped = monitor_stopped;
+            let _ = stopped.wait_for(|s| *s).await;
+            Ok(())
+        }),
     );
     let (stop_renewals, renewals_stopped) = tokio::sync::oneshot::channel::<()>();
     let renewals = config.renewals.clone().map(|mut renewals| {
@@ -120,7 +141,6 @@ pub async fn run(
             }
         })
     });
-    let alerting = Alerting::load(db.clone(), events.clone()).await;
     let reload = alerting.clone();
     let mut rule_changes = events.subscribe();
     let rules_watch = tokio::spawn(async move {
@@ -140,16 +160,6 @@ pub async fn run(
             }
         }
     });
-    let silence = alerting.clone();
-    let silence_every = config.alert_scan_every;
-    let silence_scan = tokio::spawn(async move {
-        let mut every = tokio::time::interval(silence_every);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            silence.scan_silence(Utc::now()).await;
-        }
-    });
     let pipeline = TelemetryPipeline::start(
         TelemetryWriter::new(db, fleet, events).with_alerting(alerting),
         config.writers,
@@ -165,7 +175,6 @@ pub async fn run(
     consumer.run(shutdown).await;
     invalidation.abort();
     rules_watch.abort();
-    silence_scan.abort();
     let _ = stop_monitor.send(true);
     match monitor.await {
         Ok(Ok(())) => {}
@@ -207,6 +216,37 @@ async fn offline_scan(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> 
     Ok(())
 }
 
+/// What the alert jobs on a clock need.
+#[derive(Clone)]
+struct Scheduled {
+    alerting: Alerting,
+    outbox: Option<Outbox>,
+}
+
+/// [`JobKind::RuleScan`]: silence, and each account's last finished day's completeness.
+async fn rule_scan(_: Tick, s: Data<Scheduled>) -> Result<(), BoxDynError> {
+    let now = Utc::now();
+    s.alerting.scan_silence(now).await;
+    s.alerting.scan_completeness(now).await;
+    Ok(())
+}
+
+/// [`JobKind::AlertOutbox`]: queues the notices of alert changes nobody queued (the
+/// queue was away, the process that made the change stopped, a person resolved it).
+async fn alert_outbox(_: Tick, s: Data<Scheduled>) -> Result<(), BoxDynError> {
+    let Some(outbox) = &s.outbox else {
+        return Ok(());
+    };
+    // Changes of the last seconds are left to the process queueing them right now.
+    let until = Utc::now() - chrono::Duration::seconds(2);
+    match outbox.sweep(until, 500).await {
+        Ok(0) => {}
+        Ok(queued) => tracing::info!(queued, "alert notices queued by the outbox sweep"),
+        Err(e) => tracing::warn!(error = %e, "alert outbox sweep failed"),
+    }
+    Ok(())
+}
+
 /// [`JobKind::QueueVacuum`]: removes finished jobs from the queues.
 async fn queue_vacuum(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> {
     match m.telemetry.clone().vacuum().await {
@@ -229,6 +269,7 @@ fn jobs_monitor(
     db: DatabaseConnection,
     telemetry: TelemetryQueue,
     events: EventBus,
+    scheduled: Scheduled,
 ) -> Monitor {
     let maintenance = Maintenance {
         db,
@@ -249,6 +290,22 @@ fn jobs_monitor(
             .data(scan.clone())
             .build(offline_scan)
     });
+    let (scan, every) = (scheduled.clone(), config.alert_scan_every);
+    monitor = monitor.register(move |_| {
+        WorkerBuilder::new(JobKind::RuleScan.name())
+            .backend(Every::scheduler(every))
+            .data(scan.clone())
+            .build(rule_scan)
+    });
+    if scheduled.outbox.is_some() {
+        let every = config.outbox_sweep_every;
+        monitor = monitor.register(move |_| {
+            WorkerBuilder::new(JobKind::AlertOutbox.name())
+                .backend(Every::scheduler(every))
+                .data(scheduled.clone())
+                .build(alert_outbox)
+        });
+    }
     let (vacuum, every) = (maintenance, config.vacuum_every);
     monitor = monitor.register(move |_| {
         WorkerBuilder::new(JobKind::QueueVacuum.name())

@@ -23,6 +23,8 @@ pub enum JobKind {
     TelemetryBatch,
     /// One notification (e-mail or webhook) of an alert or an invitation.
     AlertNotification,
+    /// Alert changes whose notifications are not queued yet (the outbox sweep).
+    AlertOutbox,
     /// Rules that are checked by time rather than by a reading (silence, completeness).
     RuleScan,
     /// A report to build (PDF, XLSX). Not run yet.
@@ -39,9 +41,10 @@ pub enum JobKind {
 
 impl JobKind {
     /// All kinds, in the order workers start them.
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::TelemetryBatch,
         JobKind::AlertNotification,
+        JobKind::AlertOutbox,
         JobKind::RuleScan,
         JobKind::ReportBuild,
         JobKind::ReportSchedule,
@@ -55,6 +58,7 @@ impl JobKind {
         match self {
             JobKind::TelemetryBatch => "telemetry",
             JobKind::AlertNotification => "notifications",
+            JobKind::AlertOutbox => "alert-outbox",
             JobKind::RuleScan => "rule-scan",
             JobKind::ReportBuild => "reports",
             JobKind::ReportSchedule => "report-schedule",
@@ -69,7 +73,8 @@ impl JobKind {
         match self {
             JobKind::TelemetryBatch => Trigger::Queue("tds:telemetry"),
             JobKind::AlertNotification => Trigger::Queue("tds:notifications"),
-            JobKind::RuleScan => Trigger::Every(Duration::from_secs(60)),
+            JobKind::AlertOutbox => Trigger::Every(Duration::from_secs(5)),
+            JobKind::RuleScan => Trigger::Every(Duration::from_secs(30)),
             JobKind::ReportBuild => Trigger::Queue("tds:reports"),
             JobKind::ReportSchedule => Trigger::Cron("0 * * * * *"),
             // The hour comes from the settings (`TDS_RENEWAL_AT`, platform time zone).

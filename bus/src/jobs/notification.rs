@@ -144,6 +144,16 @@ pub enum Severity {
     Critical,
 }
 
+impl From<tds_entity::Severity> for Severity {
+    fn from(severity: tds_entity::Severity) -> Self {
+        match severity {
+            tds_entity::Severity::Info => Severity::Info,
+            tds_entity::Severity::Warning => Severity::Warning,
+            tds_entity::Severity::Critical => Severity::Critical,
+        }
+    }
+}
+
 /// Which change of an alert is announced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

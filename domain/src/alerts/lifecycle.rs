@@ -162,7 +162,7 @@ pub async fn acknowledge_alert(
     Ok(after)
 }
 
-/// Resolves an OPEN or ACKNOWLEDGED alert by hand (EDITOR).
+/// Resolves an OPEN or ACKNOWLEDGED alert by hand (EDITOR); its recipients are told.
 pub async fn resolve_alert(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -178,6 +178,8 @@ pub async fn resolve_alert(
         .col_expr(alert::Column::ResolvedAt, Expr::value(now))
         .col_expr(alert::Column::ResolvedBy, Expr::value(tenant.user_id))
         .col_expr(alert::Column::ResolveComment, Expr::value(comment))
+        // Resolution is announced like an automatic one (the outbox).
+        .col_expr(alert::Column::NotifyDueAt, Expr::value(now))
         .col_expr(alert::Column::UpdatedAt, Expr::value(now))
         .filter(alert::Column::Id.eq(current.id))
         .filter(alert::Column::AccountId.eq(tenant.account_id))

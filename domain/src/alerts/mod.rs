@@ -36,15 +36,15 @@ pub use lifecycle::{
     AlertFilter, acknowledge_alert, actor, get_alert, list_alerts, open_alert_counts, resolve_alert,
 };
 pub use notifications::{
-    Attempt, NotificationPlan, due_notifications, notification_plan, notifications_of,
-    notifications_queued, record_attempt,
+    Attempt, NotificationPlan, claim_change, due_notifications, notification_plan,
+    notifications_of, notifications_queued, record_attempt,
 };
 pub use observe::{LandedReading, judge_readings};
 pub use rules::{
     Channels, RuleChange, RuleDraft, RulePatch, Webhook, WebhookDraft, create_rule, delete_rule,
     get_rule, list_rules, update_rule,
 };
-pub use scheduled::{completeness_below, silent_subjects};
+pub use scheduled::{completeness_below, completeness_of_last_day, silent_subjects};
 
 /// Which devices (or gateways) a rule watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

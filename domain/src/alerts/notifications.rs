@@ -1,19 +1,24 @@
 //! The delivery side's view of alerts: where an alert goes ([`notification_plan`]), the
 //! outbox of changes whose notifications are not queued yet ([`due_notifications`],
-//! [`notifications_queued`]) and the log of every attempt ([`record_attempt`]), which
-//! the API shows on each alert.
+//! [`claim_change`], [`notifications_queued`]) and the log of every attempt
+//! ([`record_attempt`]), which the API shows on each alert.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use tds_entity::{NotificationChannel, NotificationOutcome, alert, alert_notification, alert_rule};
+use tds_entity::{
+    AlertCondition, NotificationChannel, NotificationOutcome, account, alert, alert_notification,
+    alert_rule, device, gateway,
+};
 use uuid::Uuid;
 
 use super::lifecycle::get_alert;
 use super::rules::Channels;
+use super::{Condition, Rule};
 use crate::error::{DomainError, DomainResult};
 use crate::tenant::Tenant;
 
@@ -68,18 +73,56 @@ pub async fn record_attempt(
     .await?)
 }
 
-/// What the notification jobs need to deliver an alert.
+/// What the notification jobs need to tell about an alert: the alert, its rule, account,
+/// device and gateway as they are now.
 #[derive(Debug, Clone)]
 pub struct NotificationPlan {
     /// The alert as it is now.
     pub alert: alert::Model,
-    /// Its rule's name.
-    pub rule_name: String,
+    /// The rule that raised it (name, thresholds).
+    pub rule: alert_rule::Model,
     /// Where it goes.
     pub channels: Channels,
+    /// Its account (name, locale, time zone).
+    pub account: account::Model,
+    /// The device it is about, if any.
+    pub device: Option<device::Model>,
+    /// The gateway it is about.
+    pub gateway: Option<gateway::Model>,
 }
 
-/// The alert and its rule's channels (not tenant-scoped: for the notification jobs).
+impl NotificationPlan {
+    /// The rule's limit the alert's value crossed (for a range, the side it left by).
+    pub fn threshold(&self) -> Option<f64> {
+        let condition = Rule::from_model(&self.rule)?.condition;
+        Some(match condition {
+            Condition::Above { high } => high,
+            Condition::Below { low } => low,
+            Condition::Outside { low, high } => match self.alert.value {
+                Some(v) if v < low => low,
+                _ => high,
+            },
+            Condition::ConsumptionAbove { limit, .. } => limit,
+            Condition::GatewaySilent { minutes } | Condition::DeviceSilent { minutes } => {
+                f64::from(minutes)
+            }
+            Condition::CompletenessBelow { percent } => percent,
+        })
+    }
+
+    /// The unit of the alert's value and threshold: minutes of silence, percent of
+    /// completeness, else the device's unit.
+    pub fn unit(&self) -> Option<String> {
+        match self.rule.condition {
+            AlertCondition::GatewaySilent | AlertCondition::DeviceSilent => Some("min".into()),
+            AlertCondition::CompletenessBelow => Some("%".into()),
+            _ => self.device.as_ref().map(|d| d.unit.clone()),
+        }
+    }
+}
+
+/// The alert, its rule's channels and what its notices show (not tenant-scoped: for the
+/// notification jobs).
 pub async fn notification_plan(
     db: &impl ConnectionTrait,
     alert_id: Uuid,
@@ -92,11 +135,44 @@ pub async fn notification_plan(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("alert rule"))?;
+    let account = account::Entity::find_by_id(alert.account_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("account"))?;
+    let device = match alert.device_id {
+        Some(id) => device::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let gateway = match alert.gateway_id {
+        Some(id) => gateway::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
     Ok(NotificationPlan {
-        alert,
-        rule_name: rule.name.clone(),
         channels: Channels::of(&rule),
+        alert,
+        rule,
+        account,
+        device,
+        gateway,
     })
+}
+
+/// Takes an alert's change due at `due_at` for queueing: locks the row (skipping it when
+/// another process holds it) inside the caller's transaction. `None` when the change was
+/// queued already, the alert changed again, or someone else is queueing it; the caller
+/// queues the notices, then calls [`notifications_queued`] in the same transaction.
+pub async fn claim_change(
+    txn: &DatabaseTransaction,
+    alert_id: Uuid,
+    due_at: DateTime<Utc>,
+) -> DomainResult<Option<alert::Model>> {
+    let mut query =
+        alert::Entity::find_by_id(alert_id).filter(alert::Column::NotifyDueAt.eq(due_at));
+    // SQLite (the demo) has one writer at a time and no row locks.
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    Ok(query.one(txn).await?)
 }
 
 /// Alerts whose latest change (opened, resolved by itself) at or before `until` still has

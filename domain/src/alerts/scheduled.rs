@@ -166,6 +166,27 @@ pub async fn completeness_below(
     day: NaiveDate,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<Finding>> {
+    completeness_findings(db, now, |_| day).await
+}
+
+/// Completeness findings for each account's last finished day (yesterday in its own
+/// time zone) at `now`: what the scheduled scan judges, so a day is judged whole and an
+/// alert it raised stays open until a later day is complete again.
+pub async fn completeness_of_last_day(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<Finding>> {
+    completeness_findings(db, now, |tz| {
+        now.with_timezone(&tz).date_naive() - Duration::days(1)
+    })
+    .await
+}
+
+async fn completeness_findings(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    day_of: impl Fn(Tz) -> NaiveDate,
+) -> DomainResult<Vec<Finding>> {
     let rules = enabled_rules(db, None, |c| {
         matches!(c, Condition::CompletenessBelow { .. })
     })
@@ -187,7 +208,10 @@ pub async fn completeness_below(
         })
         .collect();
     let fleet = Fleet::of(db, &accounts).await?;
-    let starts: BTreeSet<DateTime<Utc>> = zones.values().map(|tz| day_start(day, *tz)).collect();
+    let starts: BTreeSet<DateTime<Utc>> = zones
+        .values()
+        .map(|tz| day_start(day_of(*tz), *tz))
+        .collect();
     let counts: HashMap<(Uuid, DateTime<Utc>), i64> = rollup::Entity::find()
         .filter(rollup::Column::AccountId.is_in(accounts.iter().copied()))
         .filter(rollup::Column::Period.eq(RollupPeriod::Day))
@@ -203,6 +227,7 @@ pub async fn completeness_below(
             .get(&rule.account_id)
             .copied()
             .unwrap_or(chrono_tz::America::Sao_Paulo);
+        let day = day_of(tz);
         let start = day_start(day, tz);
         let end = day_start(day + Duration::days(1), tz).min(now);
         for d in fleet.devices_of(&rule) {
