@@ -601,6 +601,10 @@ async fn acknowledge_resolve_and_list(backend: Backend) {
     assert_eq!(resolved.state, AlertState::Resolved);
     assert_eq!(resolved.resolved_by, Some(f.admin.user_id()));
     assert_eq!(resolved.resolve_comment.as_deref(), Some("fixed"));
+    assert!(
+        resolved.notify_due_at.is_some(),
+        "a person's resolution is told to the rule's recipients too"
+    );
     assert!(matches!(
         alerts::resolve_alert(db, &f.admin, first.id, None, now).await,
         Err(DomainError::Conflict(_))
