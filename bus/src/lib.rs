@@ -7,14 +7,16 @@ pub mod backoff;
 pub mod counters;
 pub mod events;
 pub mod health;
+pub mod job_queue;
 pub mod jobs;
-pub mod notifications;
 pub mod queue;
 
 pub use backoff::Backoff;
 pub use counters::{Hits, WindowCounters};
 pub use events::{BusError, Event, EventBus, ReadingEvent};
 pub use health::{Check, Readiness};
-pub use jobs::{InboundMessage, JobKind, Notification, TelemetryBatch};
-pub use notifications::{NOTIFICATION_QUEUE, NotificationQueue};
+pub use job_queue::{
+    JobBackend, JobQueue, NOTIFICATION_QUEUE, NotificationQueue, REPORT_QUEUE, ReportQueue,
+};
+pub use jobs::{InboundMessage, JobKind, Notification, ReportJob, TelemetryBatch};
 pub use queue::{QueueConfig, QueueError, TelemetryQueue};

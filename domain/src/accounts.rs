@@ -18,6 +18,8 @@ use crate::values::{Cnpj, Email, parse_name, parse_timezone};
 pub const DEFAULT_TIMEZONE: &str = "America/Sao_Paulo";
 /// Default reading retention: two years.
 pub const DEFAULT_RETENTION_DAYS: i32 = 730;
+/// Days a generated report stays downloadable unless the account says otherwise.
+pub const DEFAULT_REPORT_RETENTION_DAYS: i32 = 90;
 const LOCALES: &[&str] = &["pt-BR", "en"];
 
 /// A new user.
@@ -215,6 +217,7 @@ pub async fn create_account(
         timezone: Set(timezone),
         locale: Set(locale),
         retention_days: Set(DEFAULT_RETENTION_DAYS),
+        report_retention_days: Set(DEFAULT_REPORT_RETENTION_DAYS),
         created_at: Set(now),
         updated_at: Set(now),
         created_by: Set(created_by),

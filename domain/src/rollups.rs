@@ -14,7 +14,8 @@ use tds_entity::RollupPeriod;
 /// Every rollup period, in the order they are kept.
 pub const PERIODS: [RollupPeriod; 3] = [RollupPeriod::Hour, RollupPeriod::Day, RollupPeriod::Month];
 
-fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+/// The first instant (UTC) of local day `date` in `tz`.
+pub fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     // Where DST starts at midnight (Brazil did), 00:00 does not exist: the day starts
     // at the first local time that does.
     let mut time = date.and_hms_opt(0, 0, 0).unwrap_or_default();

@@ -15,10 +15,10 @@ use tds_domain::alerts::{
     RulePatch, WebhookDraft,
 };
 use tds_domain::page::PageRequest;
-use tds_domain::{DomainError, Operator, Tenant};
+use tds_domain::{DomainError, Tenant};
 use tds_entity::{
     AlertCondition, AlertScope, AlertState, DeviceKind, NotificationChannel, NotificationOutcome,
-    Role, RollupPeriod, Severity, alert, membership, rollup,
+    Role, RollupPeriod, Severity, alert, rollup,
 };
 use tds_testkit::{Backend, TestDb, TestGateway, admin_of, backend_tests, seed_fleet};
 use uuid::Uuid;
@@ -77,33 +77,7 @@ async fn fleet(backend: Backend) -> Fleet {
 
 /// A member of the tenant's account with `role`.
 async fn member(db: &DatabaseConnection, of: &Tenant, role: Role) -> Tenant {
-    let operator = Operator::command_line();
-    let user = tds_domain::accounts::create_user(
-        db,
-        &operator,
-        tds_domain::accounts::NewUser {
-            email: format!("{}@test.invalid", Uuid::new_v4().simple()),
-            password: "password123".into(),
-            name: String::new(),
-            is_superuser: false,
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    membership::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        account_id: Set(of.account_id()),
-        user_id: Set(user.id),
-        role: Set(role),
-        created_at: Set(Utc::now()),
-        updated_at: Set(Utc::now()),
-        created_by: Set(None),
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    operator.act_as(db, user.id, of.account_id()).await.unwrap()
+    tds_testkit::member_of(db, of.account_id(), role).await
 }
 
 fn field_errors(result: Result<impl std::fmt::Debug, DomainError>) -> Vec<String> {

@@ -22,6 +22,8 @@ pub struct Model {
     pub timezone: String,
     pub locale: String,
     pub retention_days: i32,
+    /// Days a generated report stays downloadable.
+    pub report_retention_days: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<Uuid>,

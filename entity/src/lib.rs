@@ -22,6 +22,7 @@ pub mod renewal_run;
 pub mod report;
 pub mod report_schedule;
 pub mod rollup;
+pub mod stored_file;
 pub mod user;
 
 pub use enums::*;

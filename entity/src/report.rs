@@ -29,6 +29,21 @@ pub struct Model {
     pub schedule_id: Option<Uuid>,
     pub requested_by: Option<Uuid>,
     pub completed_at: Option<DateTimeUtc>,
+    /// Percent done while RUNNING.
+    pub progress: i32,
+    /// The stored file (`stored_files`) once DONE.
+    pub file_id: Option<Uuid>,
+    /// Pages of a PDF.
+    pub pages: Option<i32>,
+    /// Rows of a spreadsheet's readings sheet.
+    pub rows: Option<i64>,
+    /// The gateway whose devices it covers (selection by gateway).
+    pub gateway_id: Option<Uuid>,
+    /// Language it is written in (`pt-BR`, `en`).
+    pub locale: String,
+    /// When its file is deleted (the account's report retention).
+    pub expires_at: Option<DateTimeUtc>,
+    pub started_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

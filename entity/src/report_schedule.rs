@@ -20,12 +20,18 @@ pub struct Model {
     pub period: ReportPeriod,
     #[sea_orm(column_type = "JsonBinary")]
     pub device_ids: Json,
+    /// The gateway whose devices it covers (selection by gateway).
+    pub gateway_id: Option<Uuid>,
     pub format: ReportFormat,
     #[sea_orm(column_type = "JsonBinary")]
     pub recipients: Json,
     pub enabled: bool,
     pub last_run_at: Option<DateTimeUtc>,
     pub next_run_at: Option<DateTimeUtc>,
+    /// The report of the latest run.
+    pub last_report_id: Option<Uuid>,
+    /// Why the latest run failed; none when it succeeded.
+    pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<Uuid>,

@@ -19,6 +19,7 @@ mod m20261124_000007_device_last_reading;
 mod m20261124_000008_renewal_runs;
 mod m20261124_000009_certificates_follow_gateways;
 mod m20261201_000010_alert_delivery;
+mod m20261201_000011_report_files;
 pub mod partitions;
 
 pub use partitions::{ReadingsLayout, ensure_reading_partitions, readings_layout};
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_renewal_runs::Migration),
             Box::new(m20261124_000009_certificates_follow_gateways::Migration),
             Box::new(m20261201_000010_alert_delivery::Migration),
+            Box::new(m20261201_000011_report_files::Migration),
         ]
     }
 }

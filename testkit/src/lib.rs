@@ -330,6 +330,45 @@ pub async fn admin_of(db: &DatabaseConnection, account_id: Uuid) -> Tenant {
         .expect("the admin's scope")
 }
 
+/// A new user made a member of `account_id` with `role`, and that member's scope.
+pub async fn member_of(
+    db: &DatabaseConnection,
+    account_id: Uuid,
+    role: tds_entity::Role,
+) -> Tenant {
+    use sea_orm::{ActiveModelTrait, Set};
+    let operator = Operator::command_line();
+    let user = tds_domain::accounts::create_user(
+        db,
+        &operator,
+        tds_domain::accounts::NewUser {
+            email: format!("{}@test.invalid", Uuid::new_v4().simple()),
+            password: "password123".into(),
+            name: String::new(),
+            is_superuser: false,
+        },
+        Utc::now(),
+    )
+    .await
+    .expect("user");
+    tds_entity::membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account_id),
+        user_id: Set(user.id),
+        role: Set(role),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        created_by: Set(None),
+    }
+    .insert(db)
+    .await
+    .expect("membership");
+    operator
+        .act_as(db, user.id, account_id)
+        .await
+        .expect("the member's scope")
+}
+
 /// A gateway created for a test, with its devices' codes and ids.
 #[derive(Debug, Clone)]
 pub struct TestGateway {

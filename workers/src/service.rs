@@ -16,7 +16,7 @@ use apalis::prelude::*;
 use apalis_cron::Tick;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
-use tds_bus::notifications::NotificationBackend;
+use tds_bus::JobBackend;
 use tds_bus::{Event, EventBus, JobKind, NotificationQueue, Readiness, TelemetryQueue};
 
 use crate::alerting::Alerting;
@@ -344,8 +344,8 @@ fn jobs_monitor(
             }};
         }
         monitor = match notifications.queue.backend().clone() {
-            NotificationBackend::Redis(storage) => register_on!(storage),
-            NotificationBackend::Sqlite(storage) => register_on!(storage),
+            JobBackend::Redis(storage) => register_on!(storage),
+            JobBackend::Sqlite(storage) => register_on!(storage),
         };
     }
     monitor

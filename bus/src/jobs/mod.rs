@@ -2,6 +2,7 @@
 
 pub mod kind;
 pub mod notification;
+pub mod report;
 pub mod telemetry;
 
 pub use kind::{JobKind, Trigger};
@@ -9,4 +10,5 @@ pub use notification::{
     AlertNotice, AlertTransition, Channel, InvitationNotice, Locale, Message, Notification,
     Severity,
 };
+pub use report::ReportJob;
 pub use telemetry::{InboundMessage, TelemetryBatch};

@@ -1,6 +1,7 @@
-//! The notification queue (`tds:notifications`): e-mails and webhooks waiting to be sent,
-//! and their retries, which are pushed back with a delay instead of waited for in a
-//! worker slot (a retry survives a worker's restart, and a slow endpoint holds nothing).
+//! The queues of the job kinds other than telemetry (notifications, report builds): one
+//! generic handle over apalis on Redis (or SQLite for the demo). A retry is pushed back
+//! with a delay instead of waited for in a worker slot, so it survives a worker's restart
+//! and a slow endpoint holds nothing.
 
 use std::time::Duration;
 
@@ -10,7 +11,10 @@ use apalis_core::task::builder::TaskBuilder;
 use apalis_redis::{Config, RedisStorage};
 use apalis_sqlite::SqliteStorage;
 
-use crate::jobs::{JobKind, Notification, Trigger};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::jobs::{JobKind, Notification, ReportJob, Trigger};
 use crate::queue::{QueueConfig, QueueError};
 
 /// The default queue name of notifications.
@@ -19,27 +23,45 @@ pub const NOTIFICATION_QUEUE: &str = match JobKind::AlertNotification.trigger() 
     _ => "tds:notifications",
 };
 
-/// The apalis storage behind the notification queue.
+/// The default queue name of report builds.
+pub const REPORT_QUEUE: &str = match JobKind::ReportBuild.trigger() {
+    Trigger::Queue(name) => name,
+    _ => "tds:reports",
+};
+
+/// The queue of notifications (e-mails, webhooks) and their retries.
+pub type NotificationQueue = JobQueue<Notification>;
+
+/// The queue of reports to build.
+pub type ReportQueue = JobQueue<ReportJob>;
+
+/// What a queue can carry.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static {}
+
+impl<T: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static> Job for T {}
+
+/// The apalis storage behind a queue.
 #[derive(Clone)]
-pub enum NotificationBackend {
+pub enum JobBackend<J> {
     /// apalis on Redis.
-    Redis(RedisStorage<Notification>),
+    Redis(RedisStorage<J>),
     /// apalis on a SQLite file.
-    Sqlite(SqliteStorage<Notification>),
+    Sqlite(SqliteStorage<J>),
 }
 
-/// Producer and consumer handle of the notification queue.
+/// Producer and consumer handle of one queue.
 #[derive(Clone)]
-pub struct NotificationQueue {
-    backend: NotificationBackend,
+pub struct JobQueue<J> {
+    backend: JobBackend<J>,
 }
 
-impl NotificationQueue {
+impl<J: Job> JobQueue<J> {
     /// Connects to Redis (reconnecting by itself afterwards) or opens the SQLite queue
-    /// file. `config.name` is the queue's name ([`NOTIFICATION_QUEUE`] in production).
+    /// file. `config.name` is the queue's name ([`NOTIFICATION_QUEUE`], [`REPORT_QUEUE`]
+    /// in production).
     pub async fn connect(config: &QueueConfig) -> Result<Self, QueueError> {
         let unavailable = |e: &dyn std::fmt::Display| {
-            QueueError::Unavailable(format!("notification queue at {}: {e}", config.url))
+            QueueError::Unavailable(format!("queue {} at {}: {e}", config.name, config.url))
         };
         if config.url.starts_with("sqlite:") {
             let options: apalis_sqlite::SqliteConnectOptions =
@@ -56,7 +78,7 @@ impl NotificationQueue {
                 .heartbeat_interval(config.heartbeat)
                 .missed_heartbeats(3);
             return Ok(Self {
-                backend: NotificationBackend::Sqlite(SqliteStorage::new(&pool).with_config(sqlite)),
+                backend: JobBackend::Sqlite(SqliteStorage::new(&pool).with_config(sqlite)),
             });
         }
         let conn = apalis_redis::connect(config.url.as_str())
@@ -70,36 +92,32 @@ impl NotificationQueue {
             .persist_results(false)
             .emit_events(false);
         Ok(Self {
-            backend: NotificationBackend::Redis(RedisStorage::new(conn).with_config(redis)),
+            backend: JobBackend::Redis(RedisStorage::new(conn).with_config(redis)),
         })
     }
 
-    /// Enqueues a notification to be sent now; `Ok` means it is stored in the queue.
-    pub async fn push(&mut self, notification: Notification) -> Result<(), QueueError> {
-        self.push_after(notification, Duration::ZERO).await
+    /// Enqueues a job to run now; `Ok` means it is stored in the queue.
+    pub async fn push(&mut self, job: J) -> Result<(), QueueError> {
+        self.push_after(job, Duration::ZERO).await
     }
 
-    /// Enqueues a notification to be sent after `delay` at the earliest (rounded up to
-    /// a whole second: the queue keeps due times in seconds).
-    pub async fn push_after(
-        &mut self,
-        notification: Notification,
-        delay: Duration,
-    ) -> Result<(), QueueError> {
+    /// Enqueues a job to run after `delay` at the earliest (rounded up to a whole
+    /// second: the queue keeps due times in seconds).
+    pub async fn push_after(&mut self, job: J, delay: Duration) -> Result<(), QueueError> {
         let due = std::time::SystemTime::now() + delay;
         let since_epoch = due
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
         let due_s = since_epoch.as_secs() + u64::from(since_epoch.subsec_nanos() > 0);
-        let task = TaskBuilder::new(notification)
+        let task = TaskBuilder::new(job)
             .run_at_timestamp(if delay.is_zero() { 0 } else { due_s })
             .build();
         match &mut self.backend {
-            NotificationBackend::Redis(storage) => storage
+            JobBackend::Redis(storage) => storage
                 .push_task(task)
                 .await
                 .map_err(|e| QueueError::Unavailable(e.to_string())),
-            NotificationBackend::Sqlite(storage) => storage
+            JobBackend::Sqlite(storage) => storage
                 .push_task(task)
                 .await
                 .map_err(|e| QueueError::Unavailable(e.to_string())),
@@ -107,15 +125,15 @@ impl NotificationQueue {
     }
 
     /// The apalis storage, for building a worker.
-    pub fn backend(&self) -> &NotificationBackend {
+    pub fn backend(&self) -> &JobBackend<J> {
         &self.backend
     }
 
-    /// Removes finished notifications (see [`crate::TelemetryQueue::vacuum`]).
+    /// Removes finished jobs (see [`crate::TelemetryQueue::vacuum`]).
     pub async fn vacuum(&mut self) -> Result<usize, QueueError> {
         let storage = match &mut self.backend {
-            NotificationBackend::Redis(storage) => storage,
-            NotificationBackend::Sqlite(storage) => {
+            JobBackend::Redis(storage) => storage,
+            JobBackend::Sqlite(storage) => {
                 return Vacuum::vacuum(storage)
                     .await
                     .map_err(|e| QueueError::Unavailable(e.to_string()));

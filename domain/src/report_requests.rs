@@ -1,0 +1,502 @@
+//! Reports as people request and follow them: QUEUED → RUNNING (with progress) → DONE
+//! (a stored file, its size, SHA-256 and page or row count) or FAILED (a reason). The
+//! api requests and lists; the report worker moves a report along.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use tds_entity::{
+    ReportFormat, ReportKind, ReportPeriod, ReportState, Role, account, device, report,
+};
+use uuid::Uuid;
+
+use crate::devices::get_device;
+use crate::error::{DomainError, DomainResult, FieldError};
+use crate::files::{self, NewFile, Purpose};
+use crate::gateways::get_gateway;
+use crate::page::{Page, PageRequest};
+use crate::rollups::local_midnight;
+use crate::tenant::Tenant;
+
+/// Most devices one report names.
+pub const MAX_DEVICES: usize = 1000;
+/// Longest custom range, in days.
+pub const MAX_CUSTOM_DAYS: i64 = 366;
+/// Longest failure reason kept.
+const MAX_ERROR_CHARS: usize = 2000;
+
+/// Which devices a report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// These devices.
+    Devices(Vec<Uuid>),
+    /// Every device of this gateway.
+    Gateway(Uuid),
+    /// Every device of the account.
+    All,
+}
+
+/// What a report covers, before validation.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    /// Consumption, or device comparison.
+    pub kind: ReportKind,
+    /// DAY, WEEK, MONTH (around `date`) or CUSTOM (`from` to `to`).
+    pub period: ReportPeriod,
+    /// A day inside the wanted period; none: the last finished one.
+    pub date: Option<NaiveDate>,
+    /// First day of a CUSTOM range (local).
+    pub from: Option<NaiveDate>,
+    /// Last day of a CUSTOM range, included (local).
+    pub to: Option<NaiveDate>,
+    /// Which devices.
+    pub selection: Selection,
+    /// PDF or XLSX.
+    pub format: ReportFormat,
+}
+
+/// First local day of the `period` holding `date` (weeks start on Monday).
+fn period_first_day(period: ReportPeriod, date: NaiveDate) -> NaiveDate {
+    match period {
+        ReportPeriod::Week => {
+            date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+        }
+        ReportPeriod::Month => date.with_day(1).unwrap_or(date),
+        ReportPeriod::Day | ReportPeriod::Custom => date,
+    }
+}
+
+/// The day after the last local day of the `period` starting on `first`.
+fn period_end_day(period: ReportPeriod, first: NaiveDate) -> NaiveDate {
+    match period {
+        ReportPeriod::Week => first + Duration::days(7),
+        ReportPeriod::Month => first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(first + Duration::days(31)),
+        ReportPeriod::Day | ReportPeriod::Custom => first + Duration::days(1),
+    }
+}
+
+/// A day inside the last `period` (DAY, WEEK, MONTH) that finished by `now` in `tz`.
+pub fn last_finished(period: ReportPeriod, now: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    let today = now.with_timezone(&tz).date_naive();
+    period_first_day(period, today) - Duration::days(1)
+}
+
+/// The UTC range `[start, end)` of a `period` holding local day `date` in `tz`.
+pub fn period_range(
+    period: ReportPeriod,
+    date: NaiveDate,
+    tz: Tz,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let first = period_first_day(period, date);
+    (
+        local_midnight(tz, first),
+        local_midnight(tz, period_end_day(period, first)),
+    )
+}
+
+fn zone(account: &account::Model) -> Tz {
+    account
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::America::Sao_Paulo)
+}
+
+/// The range a request covers, with every wrong field reported.
+fn requested_range(
+    req: &ReportRequest,
+    tz: Tz,
+    now: DateTime<Utc>,
+    errors: &mut Vec<FieldError>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    if req.period != ReportPeriod::Custom {
+        let date = req
+            .date
+            .unwrap_or_else(|| last_finished(req.period, now, tz));
+        return Some(period_range(req.period, date, tz));
+    }
+    let (Some(from), Some(to)) = (req.from, req.to) else {
+        if req.from.is_none() {
+            errors.push(FieldError::new("from", "required for a CUSTOM period"));
+        }
+        if req.to.is_none() {
+            errors.push(FieldError::new("to", "required for a CUSTOM period"));
+        }
+        return None;
+    };
+    if to < from {
+        errors.push(FieldError::new("to", "must not be before 'from'"));
+        return None;
+    }
+    if (to - from).num_days() >= MAX_CUSTOM_DAYS {
+        errors.push(FieldError::new(
+            "to",
+            format!("a range covers at most {MAX_CUSTOM_DAYS} days"),
+        ));
+        return None;
+    }
+    Some((
+        local_midnight(tz, from),
+        local_midnight(tz, to + Duration::days(1)),
+    ))
+}
+
+/// Checks that a selection names only the caller's devices or gateway.
+async fn checked_selection(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    selection: &Selection,
+    errors: &mut Vec<FieldError>,
+) -> DomainResult<(Vec<Uuid>, Option<Uuid>)> {
+    match selection {
+        Selection::All => Ok((Vec::new(), None)),
+        Selection::Gateway(id) => {
+            get_gateway(db, tenant, *id).await?;
+            Ok((Vec::new(), Some(*id)))
+        }
+        Selection::Devices(ids) => {
+            if ids.is_empty() {
+                errors.push(FieldError::new("deviceIds", "name at least one device"));
+            }
+            if ids.len() > MAX_DEVICES {
+                errors.push(FieldError::new(
+                    "deviceIds",
+                    format!("at most {MAX_DEVICES} devices"),
+                ));
+                return Ok((Vec::new(), None));
+            }
+            let mut unique: Vec<Uuid> = Vec::with_capacity(ids.len());
+            for id in ids {
+                if !unique.contains(id) {
+                    unique.push(*id);
+                }
+            }
+            let found = device::Entity::find()
+                .filter(device::Column::AccountId.eq(tenant.account_id))
+                .filter(device::Column::Id.is_in(unique.iter().copied()))
+                .count(db)
+                .await?;
+            if usize::try_from(found).ok() != Some(unique.len()) {
+                // Which one is not the caller's is not told apart from not existing.
+                for id in &unique {
+                    get_device(db, tenant, *id).await?;
+                }
+            }
+            Ok((unique, None))
+        }
+    }
+}
+
+/// Queues a report (EDITOR). The report worker picks it up from the queue the caller
+/// pushes its id to.
+pub async fn request_report(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    req: ReportRequest,
+    now: DateTime<Utc>,
+) -> DomainResult<report::Model> {
+    tenant.require(Role::Editor)?;
+    let account = account::Entity::find_by_id(tenant.account_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("account"))?;
+    let mut errors = Vec::new();
+    let range = requested_range(&req, zone(&account), now, &mut errors);
+    let (device_ids, gateway_id) =
+        checked_selection(db, tenant, &req.selection, &mut errors).await?;
+    let Some((start, end)) = range.filter(|_| errors.is_empty()) else {
+        return Err(DomainError::Validation(errors));
+    };
+    insert_report(
+        db,
+        &account,
+        &req,
+        start,
+        end,
+        device_ids,
+        gateway_id,
+        None,
+        Some(tenant.user_id),
+        now,
+    )
+    .await
+}
+
+/// Inserts a QUEUED report (a request, or a schedule's run).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_report(
+    db: &impl ConnectionTrait,
+    account: &account::Model,
+    req: &ReportRequest,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    device_ids: Vec<Uuid>,
+    gateway_id: Option<Uuid>,
+    schedule_id: Option<Uuid>,
+    requested_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> DomainResult<report::Model> {
+    Ok(report::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account.id),
+        kind: Set(req.kind),
+        period: Set(req.period),
+        range_start: Set(start),
+        range_end: Set(end),
+        device_ids: Set(serde_json::json!(device_ids)),
+        format: Set(req.format),
+        state: Set(ReportState::Queued),
+        file_path: Set(None),
+        file_size: Set(None),
+        file_sha256: Set(None),
+        error: Set(None),
+        schedule_id: Set(schedule_id),
+        requested_by: Set(requested_by),
+        completed_at: Set(None),
+        progress: Set(0),
+        file_id: Set(None),
+        pages: Set(None),
+        rows: Set(None),
+        gateway_id: Set(gateway_id),
+        locale: Set(account.locale.clone()),
+        expires_at: Set(None),
+        started_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// One of the caller's reports.
+pub async fn get_report(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+) -> DomainResult<report::Model> {
+    report::Entity::find_by_id(id)
+        .filter(report::Column::AccountId.eq(tenant.account_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("report"))
+}
+
+/// A page of the caller's reports, newest first.
+pub async fn list_reports(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    page: PageRequest,
+) -> DomainResult<Page<report::Model>> {
+    let mut query = report::Entity::find().filter(report::Column::AccountId.eq(tenant.account_id));
+    if let Some(after) = page.after {
+        query = query.filter(report::Column::Id.lt(after));
+    }
+    let rows = query
+        .order_by_desc(report::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.first))
+}
+
+/// The devices a report covers, as its selection names them.
+pub fn selection_of(report: &report::Model) -> Selection {
+    selection_from(&report.device_ids, report.gateway_id)
+}
+
+/// A selection from its stored columns (device ids as a JSON array, or a gateway).
+pub fn selection_from(device_ids: &serde_json::Value, gateway_id: Option<Uuid>) -> Selection {
+    if let Some(gateway) = gateway_id {
+        return Selection::Gateway(gateway);
+    }
+    let ids: Vec<Uuid> = serde_json::from_value(device_ids.clone()).unwrap_or_default();
+    if ids.is_empty() {
+        Selection::All
+    } else {
+        Selection::Devices(ids)
+    }
+}
+
+/// The worker takes a report: QUEUED (or RUNNING, left by a worker that stopped) becomes
+/// RUNNING. `None` when it is DONE or FAILED already (a replayed job) or gone.
+pub async fn start_report(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<report::Model>> {
+    let done = report::Entity::update_many()
+        .col_expr(report::Column::State, Expr::value(ReportState::Running))
+        .col_expr(report::Column::Progress, Expr::value(0))
+        .col_expr(report::Column::StartedAt, Expr::value(now))
+        .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(id))
+        .filter(report::Column::State.is_in([ReportState::Queued, ReportState::Running]))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(report::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Records how far a RUNNING report got (0–100).
+pub async fn report_progress(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    percent: i32,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    report::Entity::update_many()
+        .col_expr(report::Column::Progress, Expr::value(percent.clamp(0, 100)))
+        .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(id))
+        .filter(report::Column::State.eq(ReportState::Running))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A built report's file and counts.
+#[derive(Debug, Clone)]
+pub struct BuiltReport {
+    /// The file's name for downloads.
+    pub file_name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its bytes.
+    pub content: Vec<u8>,
+    /// Pages of a PDF.
+    pub pages: Option<i32>,
+    /// Rows of a spreadsheet's readings sheet.
+    pub rows: Option<i64>,
+}
+
+/// Stores a RUNNING report's file and marks it DONE, kept for the account's report
+/// retention. `None` when it is no longer RUNNING (then nothing is stored).
+pub async fn finish_report(
+    db: &sea_orm::DatabaseConnection,
+    id: Uuid,
+    built: BuiltReport,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<report::Model>> {
+    let txn = db.begin().await?;
+    let Some(current) = report::Entity::find_by_id(id)
+        .filter(report::Column::State.eq(ReportState::Running))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let retention = account::Entity::find_by_id(current.account_id)
+        .one(&txn)
+        .await?
+        .map_or(crate::accounts::DEFAULT_REPORT_RETENTION_DAYS, |a| {
+            a.report_retention_days
+        });
+    let expires_at = now + Duration::days(i64::from(retention.max(1)));
+    let file = files::store_file(
+        &txn,
+        NewFile {
+            account_id: current.account_id,
+            purpose: Purpose::Report,
+            file_name: built.file_name,
+            content_type: built.content_type,
+            content: built.content,
+            expires_at,
+        },
+        now,
+    )
+    .await?;
+    let mut row: report::ActiveModel = current.into();
+    row.state = Set(ReportState::Done);
+    row.progress = Set(100);
+    row.file_id = Set(Some(file.id));
+    row.file_size = Set(Some(file.size));
+    row.file_sha256 = Set(Some(file.sha256.clone()));
+    row.pages = Set(built.pages);
+    row.rows = Set(built.rows);
+    row.expires_at = Set(Some(expires_at));
+    row.completed_at = Set(Some(now));
+    row.updated_at = Set(now);
+    let done = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(Some(done))
+}
+
+/// Marks a QUEUED or RUNNING report FAILED with a reason people can read.
+pub async fn fail_report(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<report::Model>> {
+    let reason: String = reason.chars().take(MAX_ERROR_CHARS).collect();
+    let done = report::Entity::update_many()
+        .col_expr(report::Column::State, Expr::value(ReportState::Failed))
+        .col_expr(report::Column::Error, Expr::value(reason))
+        .col_expr(report::Column::CompletedAt, Expr::value(now))
+        .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(id))
+        .filter(report::Column::State.is_in([ReportState::Queued, ReportState::Running]))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(report::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The stored file of one of the caller's DONE reports; an expired one is not found.
+pub async fn report_file(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<tds_entity::stored_file::Model> {
+    let report = get_report(db, tenant, id).await?;
+    let file_id = report.file_id.ok_or(DomainError::NotFound("report file"))?;
+    files::get_file(db, tenant, file_id, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn periods_follow_the_local_calendar() {
+        let tz: Tz = chrono_tz::America::Sao_Paulo;
+        let (start, end) = period_range(ReportPeriod::Month, day(2026, 2, 18), tz);
+        assert_eq!(start.to_rfc3339(), "2026-02-01T03:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2026-03-01T03:00:00+00:00");
+        // 2026-12-02 is a Wednesday: its week runs from Monday the 30th of November.
+        let (start, end) = period_range(ReportPeriod::Week, day(2026, 12, 2), tz);
+        assert_eq!(start.to_rfc3339(), "2026-11-30T03:00:00+00:00");
+        assert_eq!(end - start, Duration::days(7));
+    }
+
+    #[test]
+    fn the_last_finished_period_ends_before_today() {
+        let tz: Tz = chrono_tz::America::Sao_Paulo;
+        // 01:00 UTC on 1 December is still 30 November in São Paulo.
+        let now: DateTime<Utc> = "2026-12-01T01:00:00Z".parse().unwrap_or_default();
+        assert_eq!(last_finished(ReportPeriod::Day, now, tz), day(2026, 11, 29));
+        assert_eq!(
+            last_finished(ReportPeriod::Month, now, tz),
+            day(2026, 10, 31)
+        );
+        let later: DateTime<Utc> = "2026-12-01T04:00:00Z".parse().unwrap_or_default();
+        assert_eq!(
+            last_finished(ReportPeriod::Month, later, tz),
+            day(2026, 11, 30)
+        );
+    }
+}
