@@ -81,6 +81,20 @@ pub enum Event {
         /// When it changed.
         at: DateTime<Utc>,
     },
+    /// A report was queued, made progress, finished or failed (the `reportStatus`
+    /// subscription).
+    ReportChanged {
+        /// Owner.
+        account_id: Uuid,
+        /// The report.
+        report_id: Uuid,
+        /// Its state now: `QUEUED`, `RUNNING`, `DONE` or `FAILED`.
+        state: String,
+        /// Percent done.
+        progress: i32,
+        /// When it changed.
+        at: DateTime<Utc>,
+    },
     /// Alert rules of an account were created, changed or deleted: the telemetry workers
     /// reload that account's rules.
     AlertRulesChanged {
@@ -112,12 +126,24 @@ impl Event {
         }
     }
 
+    /// The event announcing a report's state.
+    pub fn report_changed(report: &tds_entity::report::Model, at: DateTime<Utc>) -> Self {
+        Event::ReportChanged {
+            account_id: report.account_id,
+            report_id: report.id,
+            state: report.state.as_str().to_owned(),
+            progress: report.progress,
+            at,
+        }
+    }
+
     /// The account an event belongs to, if any.
     pub fn account_id(&self) -> Option<Uuid> {
         match self {
             Event::Readings { account_id, .. }
             | Event::GatewayStatus { account_id, .. }
             | Event::AlertChanged { account_id, .. }
+            | Event::ReportChanged { account_id, .. }
             | Event::AlertRulesChanged { account_id } => Some(*account_id),
             Event::AccessChanged { account_id, .. } => *account_id,
             Event::FleetChanged { .. } | Event::RenewalScheduled { .. } => None,
