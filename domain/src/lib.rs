@@ -20,6 +20,7 @@ pub mod operator;
 pub mod page;
 pub mod readings;
 pub mod renewals;
+pub mod reports;
 pub mod rollups;
 pub mod telemetry;
 pub mod tenant;

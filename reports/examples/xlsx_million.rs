@@ -20,8 +20,13 @@ fn peak_rss_kib() -> u64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let rows: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let out = args.next().unwrap_or_else(|| "/tmp/tds-million.xlsx".into());
+    let rows: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let out = args
+        .next()
+        .unwrap_or_else(|| "/tmp/tds-million.xlsx".into());
     let data = common::sample(tds_reports::Locale::PtBr, 100);
     let before = peak_rss_kib();
     let started = Instant::now();
@@ -38,7 +43,9 @@ fn main() {
     }
     report.push_readings(&page).expect("rows");
     let file = std::fs::File::create(&out).expect("output file");
-    let meta = report.finish_to(std::io::BufWriter::new(file)).expect("save");
+    let meta = report
+        .finish_to(std::io::BufWriter::new(file))
+        .expect("save");
     println!(
         "{{\"rows\": {}, \"seconds\": {:.2}, \"bytes\": {}, \"peak_rss_mib\": {:.1}, \"rss_before_mib\": {:.1}, \"file\": \"{out}\"}}",
         meta.rows.unwrap_or(0),

@@ -90,8 +90,8 @@ fn the_workbook_reads_back_with_its_sheets_formats_and_figures() {
 #[test]
 fn english_workbooks_use_english_names_and_iso_dates() {
     let data = sample(Locale::En, 2);
-    let file = tds_reports::render_xlsx(&data, readings(&data, 10), &mut tds_reports::NoProgress)
-        .unwrap();
+    let file =
+        tds_reports::render_xlsx(&data, readings(&data, 10), &mut tds_reports::NoProgress).unwrap();
     let dir = scratch();
     let path = dir.join("report.xlsx");
     std::fs::write(&path, &file.bytes).unwrap();
@@ -100,6 +100,9 @@ fn english_workbooks_use_english_names_and_iso_dates() {
         book["sheets"],
         serde_json::json!(["Summary", "Daily totals", "Daily", "Readings"])
     );
-    assert_eq!(cell(&book["detail"]["Readings"], 1, 0)["f"], "yyyy-mm-dd hh:mm:ss");
+    assert_eq!(
+        cell(&book["detail"]["Readings"], 1, 0)["f"],
+        "yyyy-mm-dd hh:mm:ss"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
