@@ -50,6 +50,7 @@ impl FileMeta {
 }
 
 /// Receives progress as a fraction from 0 to 1; called a few hundred times at most.
+/// Any `FnMut(f64)` is one (e.g. a closure that sends it on a channel).
 pub trait Progress {
     /// `done` of the work is finished (0–1).
     fn report(&mut self, done: f64);

@@ -1,6 +1,8 @@
 //! The PDF read back by poppler (`pdfinfo`, `pdftotext`, `pdffonts`): what a reader of
 //! the file sees, not what we think we wrote.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod common;
 
 use common::{run, sample, scratch};

@@ -1,6 +1,8 @@
 //! The workbook read back by Python's openpyxl: sheets, frozen headers, filters, the
 //! native chart, number formats with units, and values equal to the report's figures.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod common;
 
 use common::{readings, run, sample, scratch};
@@ -12,7 +14,7 @@ fn read(path: &std::path::Path) -> Value {
     serde_json::from_str(&run("python3", &[script, path.to_str().unwrap()])).unwrap()
 }
 
-fn cell<'a>(sheet: &'a Value, row: usize, col: usize) -> &'a Value {
+fn cell(sheet: &Value, row: usize, col: usize) -> &Value {
     &sheet["rows"][row][col]
 }
 

@@ -15,12 +15,11 @@ pub fn nice_step(max: f64) -> f64 {
     }
     let raw = max / 4.0;
     let power = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+    [1.0, 2.0, 2.5, 5.0, 10.0]
         .into_iter()
         .map(|m| m * power)
         .find(|s| *s >= raw)
-        .unwrap_or(10.0 * power);
-    step
+        .unwrap_or(10.0 * power)
 }
 
 /// A bar per day of `values` (the day labels in `labels`), titled `title`.

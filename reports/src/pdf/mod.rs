@@ -101,8 +101,8 @@ pub fn render_pdf(
     if let Ok(date) =
         printpdf::date::OffsetDateTime::from_unix_timestamp(data.generated_at.timestamp())
     {
-        doc.metadata.info.creation_date = date.clone();
-        doc.metadata.info.modification_date = date.clone();
+        doc.metadata.info.creation_date = date;
+        doc.metadata.info.modification_date = date;
         doc.metadata.info.metadata_date = date;
     }
     doc.metadata.info.author = data.account.name.clone();

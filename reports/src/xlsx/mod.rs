@@ -20,7 +20,8 @@ use sheets::Formats;
 /// Data rows one sheet holds: Excel's 1,048,576 rows minus the header.
 pub const ROWS_PER_SHEET: u32 = 1_048_575;
 
-/// A workbook being written.
+/// A workbook being written. It is `Send`, so a job can hold it across the awaits
+/// that fetch the next page of readings.
 pub struct XlsxReport<'a> {
     data: &'a ReportData,
     workbook: Workbook,
@@ -32,7 +33,7 @@ pub struct XlsxReport<'a> {
     sheets: u32,
     rows: u64,
     expected_rows: u64,
-    progress: &'a mut dyn Progress,
+    progress: &'a mut (dyn Progress + Send),
     reported: f64,
 }
 
@@ -42,7 +43,7 @@ impl<'a> XlsxReport<'a> {
     pub fn new(
         data: &'a ReportData,
         tempdir: Option<&Path>,
-        progress: &'a mut dyn Progress,
+        progress: &'a mut (dyn Progress + Send),
     ) -> Result<Self, RenderError> {
         let mut workbook = Workbook::new();
         if let Some(dir) = tempdir {
@@ -216,7 +217,7 @@ impl<W: Write> Write for Hashing<W> {
 pub fn render_xlsx(
     data: &ReportData,
     readings: impl IntoIterator<Item = ReadingRow>,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<RenderedFile, RenderError> {
     let mut report = XlsxReport::new(data, None, progress)?;
     let mut page = Vec::with_capacity(4096);
@@ -229,4 +230,13 @@ pub fn render_xlsx(
     }
     report.push_readings(&page)?;
     report.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_workbook_in_progress_can_cross_an_await_in_a_spawned_job() {
+        fn send<T: Send>() {}
+        send::<super::XlsxReport<'static>>();
+    }
 }

@@ -1,5 +1,6 @@
 //! A made-up report the renderer tests share: known figures, a long device list.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test (or a broken example)
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
