@@ -124,3 +124,30 @@ fn english_reports_use_english_labels_and_number_formats() {
     assert!(!text.contains("Relatório"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_report_without_devices_still_says_whose_and_which_period() {
+    let mut data = sample(Locale::PtBr, 0);
+    data.devices.clear();
+    data.totals.clear();
+    data.comparison.clear();
+    let file = render_pdf(&data, &mut tds_reports::NoProgress).unwrap();
+    assert_eq!(file.meta.pages, Some(1));
+    let dir = scratch();
+    let path = dir.join("empty.pdf");
+    std::fs::write(&path, &file.bytes).unwrap();
+    let text = run("pdftotext", &["-layout", path.to_str().unwrap(), "-"]);
+    for expected in [
+        "Condomínio Açaí Ltda",
+        "Nenhum dispositivo selecionado.",
+        "Página 1/1",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let xlsx = tds_reports::render_xlsx(&data, [], &mut tds_reports::NoProgress).unwrap();
+    assert_eq!(xlsx.meta.rows, Some(0));
+    std::fs::remove_dir_all(dir).unwrap();
+}
