@@ -54,7 +54,9 @@ async fn main() {
         },
         selection: Selection::All,
     };
-    let data = build_report(&db.db, &tenant, &request, Utc::now()).await.unwrap();
+    let data = build_report(&db.db, &tenant, &request, Utc::now())
+        .await
+        .unwrap();
     let built = started.elapsed().as_secs_f64();
     let mut progress = |_: f64| {};
     let mut workbook = tds_reports::XlsxReport::new(&data, None, &mut progress).unwrap();

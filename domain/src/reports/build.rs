@@ -217,10 +217,14 @@ fn totals(devices: &[DeviceReport], days: usize) -> Vec<KindTotal> {
             excluded: Vec::new(),
         };
         let mut any = false;
+        // Only registers add up; an INSTANT meter of this kind (a flow rate) has no
+        // consumption to add and is not "left out" either.
         for d in devices.iter().filter(|d| d.kind == kind) {
+            let Some(c) = d.figures.consumption() else {
+                continue;
+            };
             any = true;
-            let (Some(factor), Some(c)) = (to_total_unit(kind, &d.unit), d.figures.consumption())
-            else {
+            let Some(factor) = to_total_unit(kind, &d.unit) else {
                 total
                     .excluded
                     .push(format!("{}/{}", d.gateway_code, d.code));
@@ -265,4 +269,53 @@ fn comparison(devices: &[DeviceReport], totals: &[KindTotal], days: usize) -> Ve
         out.extend(rows);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meter(code: &str, kind: MeterKind, unit: &str, consumption: f64) -> DeviceReport {
+        DeviceReport {
+            id: uuid::Uuid::new_v4(),
+            gateway_code: "GW1".into(),
+            gateway_name: String::new(),
+            code: code.into(),
+            name: String::new(),
+            kind,
+            unit: unit.into(),
+            figures: Figures::Cumulative { consumption },
+            daily: vec![DailyValue {
+                day: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                figures: Figures::Cumulative { consumption },
+                completeness: Completeness::default(),
+            }],
+            completeness: Completeness::default(),
+        }
+    }
+
+    #[test]
+    fn totals_convert_litres_and_watt_hours_and_name_what_they_cannot_add() {
+        let devices = vec![
+            meter("A1", MeterKind::Water, "L", 720.0),
+            meter("A2", MeterKind::Water, "m³", 1.5),
+            meter("A3", MeterKind::Water, "gal", 10.0),
+            meter("E1", MeterKind::Energy, "Wh", 5000.0),
+            meter("E2", MeterKind::Energy, "kWh", 15.0),
+        ];
+        let totals = totals(&devices, 1);
+        assert_eq!(totals.len(), 2, "no gas meters, no gas total");
+        assert!((totals[0].consumption - 2.22).abs() < 1e-9);
+        assert_eq!(totals[0].excluded, ["GW1/A3"]);
+        assert_eq!(totals[0].devices, 2);
+        assert_eq!((totals[1].consumption, totals[1].unit), (20.0, "kWh"));
+        let ranking = comparison(&devices, &totals, 1);
+        let energy: Vec<(usize, usize)> = ranking
+            .iter()
+            .filter(|r| devices[r.device].kind == MeterKind::Energy)
+            .map(|r| (r.device, r.rank))
+            .collect();
+        assert_eq!(energy, [(4, 1), (3, 2)], "15 kWh before 5 kWh");
+        assert!((ranking[0].share.unwrap() - 1.5 / 2.22).abs() < 1e-12);
+    }
 }
