@@ -23,6 +23,7 @@ pub mod readings;
 pub mod renewals;
 pub mod report_requests;
 pub mod report_schedules;
+pub mod reports;
 pub mod rollups;
 pub mod telemetry;
 pub mod tenant;

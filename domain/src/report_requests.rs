@@ -20,6 +20,7 @@ use crate::files::{self, NewFile, Purpose};
 use crate::gateways::get_gateway;
 use crate::page::{Page, PageRequest};
 use crate::rollups::local_midnight;
+pub use crate::reports::Selection;
 use crate::tenant::Tenant;
 
 /// Most devices one report names.
@@ -29,20 +30,9 @@ pub const MAX_CUSTOM_DAYS: i64 = 366;
 /// Longest failure reason kept.
 const MAX_ERROR_CHARS: usize = 2000;
 
-/// Which devices a report covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
-    /// These devices.
-    Devices(Vec<Uuid>),
-    /// Every device of this gateway.
-    Gateway(Uuid),
-    /// Every device of the account.
-    All,
-}
-
 /// What a report covers, before validation.
 #[derive(Debug, Clone)]
-pub struct ReportRequest {
+pub struct NewReport {
     /// Consumption, or device comparison.
     pub kind: ReportKind,
     /// DAY, WEEK, MONTH (around `date`) or CUSTOM (`from` to `to`).
@@ -109,7 +99,7 @@ fn zone(account: &account::Model) -> Tz {
 
 /// The range a request covers, with every wrong field reported.
 fn requested_range(
-    req: &ReportRequest,
+    req: &NewReport,
     tz: Tz,
     now: DateTime<Utc>,
     errors: &mut Vec<FieldError>,
@@ -197,7 +187,7 @@ async fn checked_selection(
 pub async fn request_report(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
-    req: ReportRequest,
+    req: NewReport,
     now: DateTime<Utc>,
 ) -> DomainResult<report::Model> {
     tenant.require(Role::Editor)?;
@@ -232,7 +222,7 @@ pub async fn request_report(
 pub(crate) async fn insert_report(
     db: &impl ConnectionTrait,
     account: &account::Model,
-    req: &ReportRequest,
+    req: &NewReport,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     device_ids: Vec<Uuid>,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::report_requests::{
-    ReportRequest, Selection, insert_report, last_finished, period_range, selection_from,
+    NewReport, Selection, insert_report, last_finished, period_range, selection_from,
 };
 use crate::tenant::Tenant;
 use crate::values::{Email, parse_name};
@@ -298,7 +298,7 @@ pub async fn start_due_schedules(
         let date = last_finished(schedule.period, now, tz);
         let (start, end) = period_range(schedule.period, date, tz);
         let selection = selection_from(&schedule.device_ids, schedule.gateway_id);
-        let request = ReportRequest {
+        let request = NewReport {
             kind: schedule.kind,
             period: schedule.period,
             date: Some(date),

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use tds_domain::files;
-use tds_domain::report_requests::{self as reports, BuiltReport, ReportRequest, Selection};
+use tds_domain::report_requests::{self as reports, BuiltReport, NewReport, Selection};
 use tds_domain::report_schedules::{self as schedules, ScheduleDraft};
 use tds_domain::{DomainError, Tenant};
 use tds_entity::{ReportFormat, ReportKind, ReportPeriod, ReportState, Role};
@@ -25,8 +25,8 @@ async fn viewer_of(db: &DatabaseConnection, of: &Tenant) -> Tenant {
     member_of(db, of.account_id(), Role::Viewer).await
 }
 
-fn monthly(selection: Selection) -> ReportRequest {
-    ReportRequest {
+fn monthly(selection: Selection) -> NewReport {
+    NewReport {
         kind: ReportKind::Consumption,
         period: ReportPeriod::Month,
         date: None,
@@ -47,7 +47,7 @@ async fn requests_are_checked_and_scoped(backend: Backend) {
     let now: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().unwrap();
 
     // CUSTOM needs its range; a range backwards or too long is refused on its field.
-    let custom = |from, to| ReportRequest {
+    let custom = |from, to| NewReport {
         period: ReportPeriod::Custom,
         from,
         to,
