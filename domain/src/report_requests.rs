@@ -19,8 +19,8 @@ use crate::error::{DomainError, DomainResult, FieldError};
 use crate::files::{self, NewFile, Purpose};
 use crate::gateways::get_gateway;
 use crate::page::{Page, PageRequest};
-use crate::rollups::local_midnight;
 pub use crate::reports::Selection;
+use crate::rollups::local_midnight;
 use crate::tenant::Tenant;
 
 /// Most devices one report names.
@@ -439,6 +439,30 @@ pub async fn fail_report(
         return Ok(None);
     }
     Ok(report::Entity::find_by_id(id).one(db).await?)
+}
+
+/// What the report worker builds for a stored report: its kind, its days as the
+/// request named them (the range in the account's zone) and its selection.
+pub fn build_spec(report: &report::Model, tz: Tz) -> crate::reports::ReportRequest {
+    use crate::reports::PeriodSpec;
+    let first = report.range_start.with_timezone(&tz).date_naive();
+    let last = (report.range_end - Duration::seconds(1))
+        .with_timezone(&tz)
+        .date_naive();
+    let period = match report.period {
+        ReportPeriod::Day => PeriodSpec::Day(first),
+        ReportPeriod::Week => PeriodSpec::Week(first),
+        ReportPeriod::Month => PeriodSpec::Month {
+            year: first.year(),
+            month: first.month(),
+        },
+        ReportPeriod::Custom => PeriodSpec::Custom { first, last },
+    };
+    crate::reports::ReportRequest {
+        kind: report.kind,
+        period,
+        selection: selection_of(report),
+    }
 }
 
 /// The stored file of one of the caller's DONE reports; an expired one is not found.

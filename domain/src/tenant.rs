@@ -60,6 +60,23 @@ impl Tenant {
     }
 }
 
+impl Tenant {
+    /// A read-only scope in `account_id` for a job the platform runs on the account's
+    /// behalf (building a report): no user, the VIEWER role, the account's zone.
+    pub async fn for_job(db: &impl ConnectionTrait, account_id: Uuid) -> DomainResult<Self> {
+        let account = tds_entity::account::Entity::find_by_id(account_id)
+            .one(db)
+            .await?
+            .ok_or(DomainError::NotFound("account"))?;
+        Ok(Self {
+            account_id,
+            user_id: Uuid::nil(),
+            role: Role::Viewer,
+            timezone: account.timezone,
+        })
+    }
+}
+
 /// What a request presented: the bearer token and the chosen account, both raw.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {

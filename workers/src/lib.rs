@@ -10,6 +10,7 @@ pub mod offline;
 pub mod outbox;
 pub mod pipeline;
 pub mod renewals;
+pub mod reports;
 pub mod schedule;
 pub mod service;
 pub mod storage;

@@ -25,6 +25,7 @@ use crate::fleet::FleetCache;
 use crate::notifications::NotificationsConfig;
 use crate::outbox::Outbox;
 use crate::pipeline::{DATABASE_CHECK, TelemetryPipeline};
+use crate::reports::{ReportContext, ReportsConfig};
 use crate::schedule::Every;
 use crate::telemetry::TelemetryWriter;
 
@@ -51,6 +52,10 @@ pub struct WorkersConfig {
     pub vacuum_every: Duration,
     /// The notification worker; none without a notification queue.
     pub notifications: Option<NotificationsConfig>,
+    /// The report worker and report schedules; none without a report queue.
+    pub reports: Option<ReportsConfig>,
+    /// How often report schedules are looked at.
+    pub report_schedule_every: Duration,
     /// Where the workers report their queue and database (for `/readyz`).
     pub readiness: Readiness,
 }
@@ -69,6 +74,8 @@ impl WorkersConfig {
             outbox_sweep_every: Duration::from_secs(5),
             vacuum_every: Duration::from_secs(30),
             notifications: None,
+            reports: None,
+            report_schedule_every: Duration::from_secs(30),
             readiness: Readiness::default(),
         }
     }
@@ -113,6 +120,8 @@ pub async fn run(
     let scheduled = Scheduled {
         alerting: alerting.clone(),
         outbox,
+        db: db.clone(),
+        events: events.clone(),
     };
     let monitor = tokio::spawn(
         jobs_monitor(
@@ -221,6 +230,40 @@ async fn offline_scan(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> 
 struct Scheduled {
     alerting: Alerting,
     outbox: Option<Outbox>,
+    db: DatabaseConnection,
+    events: EventBus,
+}
+
+/// What starts scheduled reports.
+#[derive(Clone)]
+struct ReportScheduling {
+    db: DatabaseConnection,
+    queue: tds_bus::ReportQueue,
+}
+
+/// [`JobKind::ReportSchedule`]: schedules falling due get their report queued.
+async fn report_schedule(_: Tick, s: Data<ReportScheduling>) -> Result<(), BoxDynError> {
+    let started =
+        match tds_domain::report_schedules::start_due_schedules(&s.db, Utc::now(), 100).await {
+            Ok(started) => started,
+            Err(e) => {
+                tracing::warn!(error = %e, "report schedules not started");
+                return Ok(());
+            }
+        };
+    let mut queue = s.queue.clone();
+    for report in started {
+        // Unqueued, it stays QUEUED; the reports sweep of a later issue re-queues it.
+        if let Err(e) = queue
+            .push(tds_bus::ReportJob {
+                report_id: report.id,
+            })
+            .await
+        {
+            tracing::warn!(report = %report.id, error = %e, "scheduled report not queued");
+        }
+    }
+    Ok(())
 }
 
 /// [`JobKind::RuleScan`]: silence, and each account's last finished day's completeness.
@@ -247,8 +290,14 @@ async fn alert_outbox(_: Tick, s: Data<Scheduled>) -> Result<(), BoxDynError> {
     Ok(())
 }
 
-/// [`JobKind::QueueVacuum`]: removes finished jobs from the queues.
+/// [`JobKind::QueueVacuum`]: removes finished jobs from the queues, and stored files
+/// (reports, bundles) past their expiry.
 async fn queue_vacuum(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> {
+    match tds_domain::files::delete_expired_files(&m.db, Utc::now()).await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "expired files deleted"),
+        Err(e) => tracing::warn!(error = %e, "expired files not deleted"),
+    }
     match m.telemetry.clone().vacuum().await {
         Ok(removed) => tracing::debug!(removed, "finished telemetry jobs vacuumed"),
         Err(e) => tracing::warn!(error = %e, "telemetry queue vacuum failed"),
@@ -298,11 +347,11 @@ fn jobs_monitor(
             .build(rule_scan)
     });
     if scheduled.outbox.is_some() {
-        let every = config.outbox_sweep_every;
+        let (sweep, every) = (scheduled.clone(), config.outbox_sweep_every);
         monitor = monitor.register(move |_| {
             WorkerBuilder::new(JobKind::AlertOutbox.name())
                 .backend(Every::scheduler(every))
-                .data(scheduled.clone())
+                .data(sweep.clone())
                 .build(alert_outbox)
         });
     }
@@ -313,40 +362,85 @@ fn jobs_monitor(
             .data(vacuum.clone())
             .build(queue_vacuum)
     });
+    // The builder chain is the same for every queue and storage, but their types differ.
+    macro_rules! register_queue {
+        ($storage:expr, $name:expr, $data:expr, $concurrency:expr, $handler:path) => {{
+            let (storage, name, data, concurrency) = ($storage, $name, $data, $concurrency);
+            monitor.register(move |restarts| {
+                // A restarted worker (its queue failed) waits first, longer each time,
+                // so a Redis outage is not a tight loop of failing workers.
+                let pause = match restarts {
+                    0 => Duration::ZERO,
+                    n => RESTART_PAUSE.after(u32::try_from(n).unwrap_or(u32::MAX)),
+                };
+                WorkerBuilder::new(name.as_str())
+                    .backend(storage.clone().poll_with_interval(QUEUE_POLL).before_start(
+                        move |_| async move {
+                            tokio::time::sleep(pause).await;
+                            Ok(())
+                        },
+                    ))
+                    .data(data.clone())
+                    .concurrency(concurrency)
+                    .build($handler)
+            })
+        }};
+    }
     if let Some(notifications) = config.notifications.clone() {
         let name = notifications.name.clone();
         let concurrency = notifications.concurrency.max(1);
-        // The builder chain is the same for both storages, but their types differ.
-        macro_rules! register_on {
-            ($storage:expr) => {{
-                let storage = $storage;
-                monitor.register(move |restarts| {
-                    // A restarted worker (its queue failed) waits first, longer each time,
-                    // so a Redis outage is not a tight loop of failing workers.
-                    let pause = match restarts {
-                        0 => Duration::ZERO,
-                        n => RESTART_PAUSE.after(u32::try_from(n).unwrap_or(u32::MAX)),
-                    };
-                    WorkerBuilder::new(name.as_str())
-                        .backend(
-                            storage
-                                .clone()
-                                .poll_with_interval(NOTIFICATION_POLL)
-                                .before_start(move |_| async move {
-                                    tokio::time::sleep(pause).await;
-                                    Ok(())
-                                }),
-                        )
-                        .data(notifications.clone())
-                        .concurrency(concurrency)
-                        .build(crate::notifications::handle)
-                })
-            }};
-        }
         monitor = match notifications.queue.backend().clone() {
-            JobBackend::Redis(storage) => register_on!(storage),
-            JobBackend::Sqlite(storage) => register_on!(storage),
+            JobBackend::Redis(storage) => register_queue!(
+                storage,
+                name,
+                notifications,
+                concurrency,
+                crate::notifications::handle
+            ),
+            JobBackend::Sqlite(storage) => register_queue!(
+                storage,
+                name,
+                notifications,
+                concurrency,
+                crate::notifications::handle
+            ),
         };
+    }
+    if let Some(reports) = config.reports.clone() {
+        let context = ReportContext {
+            db: scheduled.db.clone(),
+            events: scheduled.events.clone(),
+        };
+        let concurrency = reports.concurrency.max(1);
+        monitor = match reports.queue.backend().clone() {
+            JobBackend::Redis(storage) => register_queue!(
+                storage,
+                reports.name.clone(),
+                context,
+                concurrency,
+                crate::reports::handle
+            ),
+            JobBackend::Sqlite(storage) => register_queue!(
+                storage,
+                reports.name.clone(),
+                context,
+                concurrency,
+                crate::reports::handle
+            ),
+        };
+        let (due, every) = (
+            ReportScheduling {
+                db: scheduled.db.clone(),
+                queue: reports.queue.clone(),
+            },
+            config.report_schedule_every,
+        );
+        monitor = monitor.register(move |_| {
+            WorkerBuilder::new(JobKind::ReportSchedule.name())
+                .backend(Every::scheduler(every))
+                .data(due.clone())
+                .build(report_schedule)
+        });
     }
     monitor
 }
@@ -355,6 +449,6 @@ fn jobs_monitor(
 const RESTART_PAUSE: tds_bus::Backoff =
     tds_bus::Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
 
-/// How often the notification worker looks for due notifications (retries become due
-/// without a push to wake it).
-const NOTIFICATION_POLL: Duration = Duration::from_millis(250);
+/// How often a queue worker looks for due jobs (retries become due without a push to
+/// wake it).
+const QUEUE_POLL: Duration = Duration::from_millis(250);

@@ -1,0 +1,186 @@
+//! The report job: QUEUED → RUNNING → DONE (the file stored in the database, where
+//! every api replica serves it) or FAILED with a reason people can read. Progress is
+//! recorded and announced as the renderer reports it.
+//!
+//! Rendering is CPU work that runs for seconds on a large export, so it runs on the
+//! blocking pool, not on the async workers that carry telemetry.
+
+use std::sync::Arc;
+
+use apalis::prelude::{BoxDynError, Data};
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+use tds_bus::{Event, EventBus, ReportJob, ReportQueue};
+use tds_domain::report_requests::{self as requests, BuiltReport};
+use tds_domain::reports::{ReadingCursor, build_report};
+use tds_domain::{DomainError, Tenant};
+use tds_entity::{ReportFormat, report};
+use tds_reports::{RenderError, XlsxReport, render_pdf};
+
+/// Readings fetched per page for the Readings sheet.
+const READINGS_PAGE: u64 = 10_000;
+
+/// What the report worker needs.
+#[derive(Clone)]
+pub struct ReportsConfig {
+    /// Worker name in the queue (stable per replica).
+    pub name: String,
+    /// The queue it consumes.
+    pub queue: ReportQueue,
+    /// Reports built at once.
+    pub concurrency: usize,
+}
+
+impl std::fmt::Debug for ReportsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportsConfig")
+            .field("name", &self.name)
+            .field("concurrency", &self.concurrency)
+            .finish()
+    }
+}
+
+/// What a report job reaches.
+#[derive(Clone)]
+pub struct ReportContext {
+    /// The database (reports, rollups, readings, stored files).
+    pub db: DatabaseConnection,
+    /// Where report changes are announced (`reportStatus`).
+    pub events: EventBus,
+}
+
+/// Why a report failed, as its reader sees it.
+#[derive(Debug, thiserror::Error)]
+enum BuildError {
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+    #[error("the file could not be written: {0}")]
+    Render(#[from] RenderError),
+    #[error("the file could not be written: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the build stopped: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+async fn announce(events: &EventBus, report: &report::Model) {
+    // A lost event only delays a live view: the state is in the database.
+    if let Err(e) = events
+        .publish(&Event::report_changed(report, Utc::now()))
+        .await
+    {
+        tracing::warn!(report = %report.id, error = %e, "report change not announced");
+    }
+}
+
+/// Runs one report job.
+pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxDynError> {
+    let Some(running) = requests::start_report(&ctx.db, job.report_id, Utc::now()).await? else {
+        // Done, failed or deleted already: a replayed job changes nothing.
+        return Ok(());
+    };
+    announce(&ctx.events, &running).await;
+    let outcome = build(&ctx, &running).await;
+    let now = Utc::now();
+    let finished = match outcome {
+        Ok(built) => requests::finish_report(&ctx.db, running.id, built, now).await?,
+        Err(BuildError::Domain(DomainError::Database(e))) => {
+            // The database went away: the job fails and apalis runs it again.
+            return Err(Box::new(e));
+        }
+        Err(e) => {
+            tracing::warn!(report = %running.id, error = %e, "report failed");
+            requests::fail_report(&ctx.db, running.id, &e.to_string(), now).await?
+        }
+    };
+    if let Some(report) = finished {
+        announce(&ctx.events, &report).await;
+    }
+    Ok(())
+}
+
+/// Progress into the database and onto the event stream, at most every 5 %.
+fn progress_reporter(
+    ctx: &ReportContext,
+    report: &report::Model,
+) -> impl FnMut(f64) + Send + 'static {
+    let handle = tokio::runtime::Handle::current();
+    let (db, events, mut row) = (ctx.db.clone(), ctx.events.clone(), report.clone());
+    let last = Arc::new(std::sync::atomic::AtomicI32::new(0));
+    move |done: f64| {
+        let percent = (done.clamp(0.0, 1.0) * 99.0) as i32;
+        if percent < last.load(std::sync::atomic::Ordering::Relaxed) + 5 {
+            return;
+        }
+        last.store(percent, std::sync::atomic::Ordering::Relaxed);
+        row.progress = percent;
+        let (db, events, row) = (db.clone(), events.clone(), row.clone());
+        handle.spawn(async move {
+            if requests::report_progress(&db, row.id, percent, Utc::now())
+                .await
+                .is_ok()
+            {
+                announce(&events, &row).await;
+            }
+        });
+    }
+}
+
+async fn build(ctx: &ReportContext, report: &report::Model) -> Result<BuiltReport, BuildError> {
+    let tenant = Tenant::for_job(&ctx.db, report.account_id).await?;
+    let tz = tenant
+        .timezone()
+        .parse()
+        .unwrap_or(chrono_tz::America::Sao_Paulo);
+    let spec = requests::build_spec(report, tz);
+    let data = build_report(&ctx.db, &tenant, &spec, Utc::now()).await?;
+    let mut progress = progress_reporter(ctx, report);
+    let stem = file_stem(report, tz);
+    match report.format {
+        ReportFormat::Pdf => {
+            let rendered =
+                tokio::task::spawn_blocking(move || render_pdf(&data, &mut progress)).await??;
+            Ok(BuiltReport {
+                file_name: format!("{stem}.{}", rendered.meta.extension),
+                content_type: rendered.meta.content_type.to_owned(),
+                pages: rendered.meta.pages.and_then(|p| i32::try_from(p).ok()),
+                rows: None,
+                content: rendered.bytes,
+            })
+        }
+        ReportFormat::Xlsx => {
+            let mut cursor = ReadingCursor::new(&tenant, &data, READINGS_PAGE);
+            let mut workbook = XlsxReport::new(&data, None, &mut progress)?;
+            loop {
+                let page = cursor.next_page(&ctx.db).await?;
+                if page.is_empty() {
+                    break;
+                }
+                tokio::task::block_in_place(|| workbook.push_readings(&page))?;
+            }
+            let rows = workbook.rows();
+            let mut out = Vec::new();
+            let meta = tokio::task::block_in_place(|| workbook.finish_to(&mut out))?;
+            Ok(BuiltReport {
+                file_name: format!("{stem}.{}", meta.extension),
+                content_type: meta.content_type.to_owned(),
+                pages: None,
+                rows: i64::try_from(rows).ok(),
+                content: out,
+            })
+        }
+    }
+}
+
+/// `consumo-2026-11` / `consumption-2026-11-30`: what the download is saved as.
+fn file_stem(report: &report::Model, tz: chrono_tz::Tz) -> String {
+    let first = report.range_start.with_timezone(&tz).date_naive();
+    let name = if report.locale.to_ascii_lowercase().starts_with("en") {
+        "consumption"
+    } else {
+        "consumo"
+    };
+    match report.period {
+        tds_entity::ReportPeriod::Month => format!("{name}-{}", first.format("%Y-%m")),
+        _ => format!("{name}-{}", first.format("%Y-%m-%d")),
+    }
+}
