@@ -19,7 +19,7 @@ use tds_domain::alerts::{self, AlertChange, Finding, LandedReading, RuleIndex};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, OutboxError};
 use crate::storage::{self, Failure};
 
 /// Longest wait between attempts while the database is away.
@@ -137,6 +137,8 @@ impl Alerting {
         else {
             return;
         };
+        // Once the queue fails, the rest waits for the sweep rather than a timeout each.
+        let mut outbox = self.outbox.as_ref();
         for change in &changes {
             let alert = change.alert();
             match change {
@@ -151,10 +153,13 @@ impl Alerting {
             if let Err(e) = self.events.publish(&Event::alert_changed(alert, now)).await {
                 tracing::warn!(error = %e, "alert change not announced");
             }
-            if let (Some(outbox), Some(due_at)) = (&self.outbox, alert.notify_due_at)
-                && let Err(e) = outbox.queue_change(alert.id, due_at).await
+            if let (Some(queueing), Some(due_at)) = (outbox, alert.notify_due_at)
+                && let Err(e) = queueing.queue_change(alert.id, due_at).await
             {
                 tracing::warn!(alert = %alert.id, error = %e, "alert notices left for the outbox sweep");
+                if matches!(e, OutboxError::Queue(_)) {
+                    outbox = None;
+                }
             }
         }
     }
