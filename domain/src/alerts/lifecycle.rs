@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, UpdateMany,
 };
 use tds_entity::{AlertState, Role, Severity, alert};
 use uuid::Uuid;
@@ -132,6 +133,31 @@ fn refusal(alert: &alert::Model, step: &str) -> DomainError {
     ))
 }
 
+/// One step of the life cycle as a compare-and-set: `update` applies only while the
+/// alert is in one of `from` (an automatic resolution racing it wins or loses whole);
+/// otherwise the refusal names the state it is in.
+async fn step(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+    update: UpdateMany<alert::Entity>,
+    from: &[AlertState],
+    what: &str,
+) -> DomainResult<alert::Model> {
+    let current = get_alert(db, tenant, id).await?;
+    let done = update
+        .filter(alert::Column::Id.eq(current.id))
+        .filter(alert::Column::AccountId.eq(tenant.account_id))
+        .filter(alert::Column::State.is_in(from.iter().copied()))
+        .exec(db)
+        .await?;
+    let after = get_alert(db, tenant, id).await?;
+    if done.rows_affected == 0 {
+        return Err(refusal(&after, what));
+    }
+    Ok(after)
+}
+
 /// Acknowledges an OPEN alert (EDITOR): someone is on it.
 pub async fn acknowledge_alert(
     db: &impl ConnectionTrait,
@@ -142,24 +168,13 @@ pub async fn acknowledge_alert(
 ) -> DomainResult<alert::Model> {
     tenant.require(Role::Editor)?;
     let comment = parse_comment(comment)?;
-    let current = get_alert(db, tenant, id).await?;
-    // Compare-and-set: an automatic resolution racing this one wins or loses whole.
-    let done = alert::Entity::update_many()
+    let update = alert::Entity::update_many()
         .col_expr(alert::Column::State, Expr::value(AlertState::Acknowledged))
         .col_expr(alert::Column::AcknowledgedAt, Expr::value(now))
         .col_expr(alert::Column::AcknowledgedBy, Expr::value(tenant.user_id))
         .col_expr(alert::Column::AcknowledgeComment, Expr::value(comment))
-        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
-        .filter(alert::Column::Id.eq(current.id))
-        .filter(alert::Column::AccountId.eq(tenant.account_id))
-        .filter(alert::Column::State.eq(AlertState::Open))
-        .exec(db)
-        .await?;
-    let after = get_alert(db, tenant, id).await?;
-    if done.rows_affected == 0 {
-        return Err(refusal(&after, "acknowledged"));
-    }
-    Ok(after)
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now));
+    step(db, tenant, id, update, &[AlertState::Open], "acknowledged").await
 }
 
 /// Resolves an OPEN or ACKNOWLEDGED alert by hand (EDITOR); its recipients are told.
@@ -172,25 +187,16 @@ pub async fn resolve_alert(
 ) -> DomainResult<alert::Model> {
     tenant.require(Role::Editor)?;
     let comment = parse_comment(comment)?;
-    let current = get_alert(db, tenant, id).await?;
-    let done = alert::Entity::update_many()
+    let update = alert::Entity::update_many()
         .col_expr(alert::Column::State, Expr::value(AlertState::Resolved))
         .col_expr(alert::Column::ResolvedAt, Expr::value(now))
         .col_expr(alert::Column::ResolvedBy, Expr::value(tenant.user_id))
         .col_expr(alert::Column::ResolveComment, Expr::value(comment))
         // Resolution is announced like an automatic one (the outbox).
         .col_expr(alert::Column::NotifyDueAt, Expr::value(now))
-        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
-        .filter(alert::Column::Id.eq(current.id))
-        .filter(alert::Column::AccountId.eq(tenant.account_id))
-        .filter(alert::Column::State.ne(AlertState::Resolved))
-        .exec(db)
-        .await?;
-    let after = get_alert(db, tenant, id).await?;
-    if done.rows_affected == 0 {
-        return Err(refusal(&after, "resolved"));
-    }
-    Ok(after)
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now));
+    let from = [AlertState::Open, AlertState::Acknowledged];
+    step(db, tenant, id, update, &from, "resolved").await
 }
 
 /// Alerts not resolved in the caller's account, by severity (every severity listed,
