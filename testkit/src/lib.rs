@@ -655,6 +655,30 @@ where
     }
 }
 
+/// Hands each announced event to `heard` until it says enough was heard; panics at the
+/// deadline. Events follow their commit, so a test that has read the rows waits for them.
+pub async fn hear_until(
+    events: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<tds_bus::Event>>,
+    within: std::time::Duration,
+    what: &str,
+    mut heard: impl FnMut(&tds_bus::Event) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(event)) => event,
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
+                panic!("the test fell {n} events behind while waiting for: {what}")
+            }
+            Ok(Err(closed)) => panic!("{closed} while waiting for: {what}"),
+            Err(_) => panic!("timed out waiting for: {what}"),
+        };
+        if heard(&event) {
+            return;
+        }
+    }
+}
+
 /// Removes a persistent MQTT session from the broker, so tests leave no queues behind.
 pub async fn forget_mqtt_session(mqtt_url: &str, client_id: &str) {
     tds_ingest::forget_session(mqtt_url, client_id).await;

@@ -12,7 +12,7 @@ use tds_bus::{Event, EventBus, InboundMessage, QueueConfig, TelemetryBatch, Tele
 use tds_domain::alerts::{self, RuleDraft};
 use tds_entity::{AlertCondition, AlertScope, AlertState, Severity, alert};
 use tds_testkit::{
-    Backend, TestDb, admin_of, eventually, forget_redis_namespace, payload, seed_fleet,
+    Backend, TestDb, admin_of, eventually, forget_redis_namespace, hear_until, payload, seed_fleet,
     telemetry_topic,
 };
 use tds_workers::service::WorkersConfig;
@@ -139,15 +139,22 @@ async fn a_burst_of_violations_raises_one_alert_that_resolves_by_itself() {
 
     // Live: the subscription's events told of the opening and the resolution.
     let mut states = Vec::new();
-    while let Ok(event) = announced.try_recv() {
-        if let Event::AlertChanged {
-            alert_id, state, ..
-        } = event.as_ref()
-            && *alert_id == resolved[0].id
-        {
-            states.push(state.clone());
-        }
-    }
+    hear_until(
+        &mut announced,
+        Duration::from_secs(10),
+        "the resolution announced",
+        |event| {
+            if let Event::AlertChanged {
+                alert_id, state, ..
+            } = event
+                && *alert_id == resolved[0].id
+            {
+                states.push(state.clone());
+            }
+            states.last().map(String::as_str) == Some("RESOLVED")
+        },
+    )
+    .await;
     assert_eq!(states, ["OPEN", "RESOLVED"]);
     let _ = stop.send(());
     forget_redis_namespace(REDIS, &prefix).await;

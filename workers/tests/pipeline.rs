@@ -13,7 +13,7 @@ use tds_entity::{dead_letter, reading};
 use tds_ingest::IngestConfig;
 use tds_testkit::{
     Backend, TestDb, assert_rollups_match, eventually, forget_mqtt_session, forget_redis_namespace,
-    payload, publish_all, seed_fleet, telemetry_topic,
+    hear_until, payload, publish_all, seed_fleet, telemetry_topic,
 };
 use tds_workers::service::WorkersConfig;
 use tokio::sync::oneshot;
@@ -206,16 +206,23 @@ async fn published_readings_are_stored_once_with_rollups_and_events() {
 
     // Subscribers heard the readings through Redis.
     let mut heard = 0;
-    while let Ok(event) = live.try_recv() {
-        if let Event::Readings {
-            account_id,
-            readings,
-        } = event.as_ref()
-            && *account_id == account.id
-        {
-            heard += readings.len();
-        }
-    }
+    hear_until(
+        &mut live,
+        Duration::from_secs(10),
+        "every reading announced",
+        |event| {
+            if let Event::Readings {
+                account_id,
+                readings,
+            } = event
+                && *account_id == account.id
+            {
+                heard += readings.len();
+            }
+            heard as u64 >= expected
+        },
+    )
+    .await;
     assert_eq!(heard as u64, expected);
     stack.stop();
     for i in &ingests {

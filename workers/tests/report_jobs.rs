@@ -16,7 +16,7 @@ use tds_domain::DomainError;
 use tds_domain::report_requests::{self as reports, NewReport, Selection};
 use tds_entity::{ReportFormat, ReportKind, ReportPeriod, ReportState};
 use tds_testkit::{
-    Backend, TestDb, admin_of, eventually, forget_redis_namespace, payload, seed_fleet,
+    Backend, TestDb, admin_of, eventually, forget_redis_namespace, hear_until, payload, seed_fleet,
     telemetry_topic,
 };
 use tds_workers::reports::ReportsConfig;
@@ -178,15 +178,22 @@ async fn a_requested_report_is_built_stored_and_readable() {
     ));
     // The live view saw each report run and finish.
     let mut seen = Vec::new();
-    while let Ok(event) = announced.try_recv() {
-        if let Event::ReportChanged {
-            report_id, state, ..
-        } = event.as_ref()
-            && *report_id == pdf.id
-        {
-            seen.push(state.clone());
-        }
-    }
+    hear_until(
+        &mut announced,
+        Duration::from_secs(10),
+        "the report announced done",
+        |event| {
+            if let Event::ReportChanged {
+                report_id, state, ..
+            } = event
+                && *report_id == pdf.id
+            {
+                seen.push(state.clone());
+            }
+            seen.last().map(String::as_str) == Some("DONE")
+        },
+    )
+    .await;
     assert_eq!(
         seen.first().map(String::as_str),
         Some("RUNNING"),
