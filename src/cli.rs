@@ -340,12 +340,12 @@ pub fn api_state(
         events,
         pki,
         crl_paths,
-        bundles: Default::default(),
         renewal_policy: tds_domain::renewals::RenewalPolicy::from_settings(settings)
             .unwrap_or_default(),
         introspection: settings.graphql_introspection,
         auth,
         notifications,
+        reports: None,
     })
 }
 
@@ -419,6 +419,15 @@ async fn notifications_config(
     })
 }
 
+/// The queue of report jobs (the api pushes, the workers build).
+async fn report_queue(settings: &Settings) -> anyhow::Result<tds_bus::ReportQueue> {
+    Ok(tds_bus::ReportQueue::connect(&QueueConfig::new(
+        &settings.redis_url,
+        tds_bus::REPORT_QUEUE,
+    ))
+    .await?)
+}
+
 /// The services `tds serve` can run.
 const SERVICES: [&str; 3] = ["api", "ingest", "workers"];
 
@@ -488,7 +497,10 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
             ),
             None => None,
         };
-        let state = api_state(&settings, db, events, keys, counters, notifications)?;
+        let state = ApiState {
+            reports: Some(report_queue(&settings).await?),
+            ..api_state(&settings, db, events, keys, counters, notifications)?
+        };
         let listener = tokio::net::TcpListener::bind(&settings.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
@@ -526,6 +538,12 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
         let mut config = WorkersConfig::new(&settings.instance);
         config.renewals = Some(renewal_config(&settings)?);
         config.notifications = Some(notifications_config(&settings, &db).await?);
+        config.reports = Some(tds_workers::reports::ReportsConfig {
+            name: format!("reports-{}", settings.instance),
+            queue: report_queue(&settings).await?,
+            // Reports are CPU work beside the telemetry: one at a time per replica.
+            concurrency: 1,
+        });
         config.alert_scan_every = std::time::Duration::from_secs(settings.alert_scan_s.max(1));
         config.readiness = readiness.clone();
         tracing::info!(worker = %config.name, "workers starting");

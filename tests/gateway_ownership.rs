@@ -78,16 +78,12 @@ async fn a_deleted_gateways_certificate_never_speaks_for_the_next_owner_of_its_m
     // The API as `tds serve` builds it: the CA of the data directory, the CRL written to
     // the CA's directory and to the broker's.
     let state = tds_graphql::ApiState {
-        db: db.db.clone(),
-        keys: TokenKeys::new(b"test-secret", chrono::Duration::hours(1)),
-        events: tds_bus::EventBus::in_process(),
         pki: Some(std::sync::Arc::new(tds_certs::load_ca(&data).unwrap())),
         crl_paths: vec![data.join("pki").join("crl.pem"), broker_dir.join("crl.pem")],
-        bundles: Default::default(),
-        renewal_policy: Default::default(),
-        introspection: true,
-        auth: Default::default(),
-        notifications: None,
+        ..tds_graphql::ApiState::new(
+            db.db.clone(),
+            TokenKeys::new(b"test-secret", chrono::Duration::hours(1)),
+        )
     };
     let api = TestApi {
         schema: tds_graphql::build_schema(state.clone()),

@@ -16,7 +16,7 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::rejection::ExtensionRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -28,6 +28,8 @@ use tds_graphql::{ApiState, LiveSession, RequestScope, TdsSchema};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+
+mod downloads;
 
 /// Largest request body accepted (GraphQL documents and variables), and largest
 /// WebSocket message.
@@ -103,7 +105,11 @@ pub fn router_reporting(api: ApiState, readiness: Readiness) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql))
-        .route("/certificates/bundles/{token}", get(bundle_download))
+        .route(
+            "/certificates/bundles/{token}",
+            get(downloads::bundle_download),
+        )
+        .route("/reports/{id}/download", get(downloads::report_download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -138,7 +144,7 @@ pub fn credentials_from_headers(headers: &HeaderMap) -> Credentials {
 }
 
 /// A GraphQL-shaped error body for failures outside the schema (so it has a code too).
-fn error_response(status: StatusCode, error: &DomainError, message: &str) -> Response {
+pub(crate) fn error_response(status: StatusCode, error: &DomainError, message: &str) -> Response {
     let body = serde_json::json!({
         "data": null,
         "errors": [{"message": message, "extensions": {"code": error.code()}}],
@@ -304,53 +310,6 @@ pub fn credentials_from_init_payload(payload: &serde_json::Value) -> Credentials
             .map(str::to_owned)
     };
     credentials(text("authorization"), text("x-account-id"))
-}
-
-/// `GET /certificates/bundles/{token}`: a certificate bundle, once, to its own account.
-async fn bundle_download(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(token): Path<String>,
-) -> Response {
-    let scope = match RequestScope::resolve(&state.api, &credentials_from_headers(&headers)).await {
-        Ok(scope) => scope,
-        Err(_) => {
-            return error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &DomainError::Internal(String::new()),
-                "internal error",
-            );
-        }
-    };
-    let tenant = match scope.session.tenant() {
-        Ok(tenant) => tenant,
-        Err(e) => return error_response(StatusCode::UNAUTHORIZED, &e, &e.to_string()),
-    };
-    match state.api.bundles.take(&token, tenant.account_id()) {
-        Some(bundle) => (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/zip".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", bundle.file_name),
-                ),
-                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
-            bundle.zip,
-        )
-            .into_response(),
-        None => {
-            let e = DomainError::NotFound("bundle");
-            error_response(
-                StatusCode::NOT_FOUND,
-                &e,
-                "bundle not found (downloaded already, expired, or another account's)",
-            )
-        }
-    }
 }
 
 async fn healthz() -> &'static str {

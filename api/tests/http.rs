@@ -203,7 +203,39 @@ async fn a_certificate_bundle_downloads_once_to_its_own_account() {
         "another account cannot take it"
     );
 
-    let response = app.clone().oneshot(get(Some(&token))).await.unwrap();
+    // The file's id with a guessed secret opens nothing, and spoils nothing.
+    let (id, _) = path.rsplit_once('.').unwrap();
+    let guessed = Request::get(format!("{id}.{}", "A".repeat(43)))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, _) = send(&app, guessed).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // At rest the bundle is sealed: no zip, no key in the database.
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let stored = tds_entity::stored_file::Entity::find()
+            .filter(tds_entity::stored_file::Column::AccountId.eq(account.id))
+            .filter(tds_entity::stored_file::Column::Purpose.eq("bundle"))
+            .all(&api.state.db)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        let content = &stored[0].content;
+        assert!(!content.starts_with(b"PK"), "stored as a readable zip");
+        assert!(
+            !content.windows(11).any(|w| w == b"PRIVATE KEY"),
+            "the key is readable in the database"
+        );
+    }
+
+    // Another replica (its own state, the same database and secret) hands it over.
+    let replica = tds_api::router(tds_graphql::ApiState::new(
+        api.state.db.clone(),
+        api.state.keys.clone(),
+    ));
+    let response = replica.oneshot(get(Some(&token))).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/zip");
     let disposition = response.headers()["content-disposition"]

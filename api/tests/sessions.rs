@@ -49,19 +49,12 @@ impl Platform {
 
     async fn state(&self, recheck: Duration) -> ApiState {
         ApiState {
-            db: self.db.db.clone(),
-            keys: self.keys.clone(),
             events: EventBus::redis(REDIS, &self.channel).await.unwrap(),
-            pki: None,
-            crl_paths: Vec::new(),
-            bundles: Default::default(),
-            renewal_policy: Default::default(),
-            introspection: true,
             auth: tds_graphql::AuthState {
                 session_recheck: recheck,
                 ..Default::default()
             },
-            notifications: None,
+            ..ApiState::new(self.db.db.clone(), self.keys.clone())
         }
     }
 

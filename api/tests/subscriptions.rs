@@ -24,16 +24,8 @@ type Socket =
 async fn replica(db: &TestDb, channel: &str, keys: &tds_domain::auth::TokenKeys) -> String {
     let events = EventBus::redis(REDIS, channel).await.unwrap();
     let state = tds_graphql::ApiState {
-        db: db.db.clone(),
-        keys: keys.clone(),
         events,
-        pki: None,
-        crl_paths: Vec::new(),
-        bundles: Default::default(),
-        renewal_policy: Default::default(),
-        introspection: true,
-        auth: Default::default(),
-        notifications: None,
+        ..tds_graphql::ApiState::new(db.db.clone(), keys.clone())
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

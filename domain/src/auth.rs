@@ -183,6 +183,34 @@ impl TokenKeys {
     }
 }
 
+impl TokenKeys {
+    /// Signs `claims` with the login key (HS256).
+    pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> DomainResult<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| DomainError::Internal(format!("token signing failed: {e}")))
+    }
+
+    /// Reads claims signed for `audience` (a login token has none, so it never passes).
+    pub(crate) fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> DomainResult<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    DomainError::Unauthenticated("link expired: ask for a new one".into())
+                }
+                _ => DomainError::Unauthenticated("invalid link".into()),
+            })
+    }
+}
+
 fn random_bytes() -> [u8; 32] {
     rand::random()
 }

@@ -32,6 +32,8 @@ impl Purpose {
 /// A file to store.
 #[derive(Debug, Clone)]
 pub struct NewFile {
+    /// Its id, when the caller needs it beforehand (a new one otherwise).
+    pub id: Option<Uuid>,
     /// The account it belongs to.
     pub account_id: Uuid,
     /// What it is.
@@ -60,7 +62,7 @@ pub async fn store_file(
     let size = i64::try_from(file.content.len())
         .map_err(|_| DomainError::invalid("content", "too large"))?;
     Ok(stored_file::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(file.id.unwrap_or_else(Uuid::now_v7)),
         account_id: Set(file.account_id),
         purpose: Set(file.purpose.as_str().to_owned()),
         file_name: Set(file.file_name),

@@ -9,10 +9,12 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod bundles;
 pub mod certificates;
 pub mod config;
 pub mod db;
 pub mod devices;
+pub mod downloads;
 pub mod error;
 pub mod files;
 pub mod gateways;

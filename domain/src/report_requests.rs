@@ -392,6 +392,7 @@ pub async fn finish_report(
     let file = files::store_file(
         &txn,
         NewFile {
+            id: None,
             account_id: current.account_id,
             purpose: Purpose::Report,
             file_name: built.file_name,

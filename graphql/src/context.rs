@@ -24,8 +24,6 @@ pub struct ApiState {
     pub pki: Option<std::sync::Arc<tds_certs::CertificateAuthority>>,
     /// Where the CRL is rewritten after a revocation (CA directory, broker directory).
     pub crl_paths: Vec<std::path::PathBuf>,
-    /// Certificate bundles waiting for their one download.
-    pub bundles: PendingBundles,
     /// The nightly renewal schedule (the certificate dashboard shows the next run).
     pub renewal_policy: tds_domain::renewals::RenewalPolicy,
     /// Whether clients may read the schema (`__schema`, `__type`); off in production
@@ -36,6 +34,28 @@ pub struct ApiState {
     /// Where e-mails are queued (invitations); `None` without an SMTP server, and the
     /// inviting admin passes the token on.
     pub notifications: Option<tds_bus::NotificationQueue>,
+    /// Where report jobs are queued; `None` where no worker builds reports.
+    pub reports: Option<tds_bus::ReportQueue>,
+}
+
+impl ApiState {
+    /// The state around a database and token keys, everything else at its default:
+    /// in-process events, no CA, no queues, introspection on. Deployments and tests
+    /// override fields with struct update syntax.
+    pub fn new(db: DatabaseConnection, keys: TokenKeys) -> Self {
+        Self {
+            db,
+            keys,
+            events: tds_bus::EventBus::in_process(),
+            pki: None,
+            crl_paths: Vec::new(),
+            renewal_policy: Default::default(),
+            introspection: true,
+            auth: Default::default(),
+            notifications: None,
+            reports: None,
+        }
+    }
 }
 
 /// Sign-in protection and the re-check of live (WebSocket) sessions.
@@ -60,51 +80,6 @@ impl Default for AuthState {
             session_recheck: std::time::Duration::from_secs(60),
             trusted_proxies: Vec::new(),
         }
-    }
-}
-
-/// A certificate bundle (zip with the private key) waiting for its one download.
-pub struct PendingBundle {
-    /// Account allowed to download it.
-    pub account_id: uuid::Uuid,
-    /// File name offered to the browser.
-    pub file_name: String,
-    /// The zip.
-    pub zip: Vec<u8>,
-    /// After this it is discarded.
-    pub expires_at: chrono::DateTime<Utc>,
-}
-
-/// Bundles by one-time token. Kept in this process's memory only, for minutes: the key
-/// must never reach storage. (With several api replicas the download has to reach the
-/// replica that issued it: sticky sessions, or issue through the CLI.)
-#[derive(Clone, Default)]
-pub struct PendingBundles(
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, PendingBundle>>>,
-);
-
-/// How long a bundle waits for its download.
-pub const BUNDLE_TTL_MINUTES: i64 = 10;
-
-impl PendingBundles {
-    /// Keeps a bundle and returns its one-time token.
-    pub fn put(&self, bundle: PendingBundle) -> String {
-        let (token, _) = tds_domain::auth::one_time_token();
-        if let Ok(mut map) = self.0.lock() {
-            let now = Utc::now();
-            map.retain(|_, b| b.expires_at > now);
-            map.insert(token.clone(), bundle);
-        }
-        token
-    }
-
-    /// Hands a bundle over once, to its own account only.
-    pub fn take(&self, token: &str, account_id: uuid::Uuid) -> Option<PendingBundle> {
-        let mut map = self.0.lock().ok()?;
-        let fresh = map
-            .get(token)
-            .is_some_and(|b| b.account_id == account_id && b.expires_at > Utc::now());
-        if fresh { map.remove(token) } else { None }
     }
 }
 

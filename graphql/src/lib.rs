@@ -13,13 +13,14 @@ mod loaders;
 mod mutation;
 mod pki;
 mod query;
+mod reports;
 mod telemetry;
 mod types;
 
 use async_graphql::Schema;
 
 pub use auth::AcceptedInvitation;
-pub use context::{ApiState, AuthState, PendingBundle, PendingBundles, RequestScope};
+pub use context::{ApiState, AuthState, RequestScope};
 pub use error::{ApiError, ApiResult};
 pub use live::LiveSession;
 pub use mutation::MutationRoot;
@@ -27,7 +28,11 @@ pub use query::QueryRoot;
 
 /// Subscriptions.
 #[derive(async_graphql::MergedSubscription, Default)]
-pub struct SubscriptionRoot(telemetry::TelemetrySubscription, alerts::AlertSubscription);
+pub struct SubscriptionRoot(
+    telemetry::TelemetrySubscription,
+    alerts::AlertSubscription,
+    reports::ReportSubscription,
+);
 
 /// The executable schema.
 pub type TdsSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -15,6 +15,7 @@ pub struct MutationRoot(
     AccountMutation,
     crate::pki::PkiMutation,
     crate::alerts::AlertMutation,
+    crate::reports::ReportMutation,
 );
 
 /// Accounts, members and the fleet.

@@ -522,12 +522,14 @@ impl PkiMutation {
         };
         let zip = tds_certs::bundle::zip(&[entry], ca.cert_pem())
             .map_err(|e| DomainError::Internal(e.to_string()))?;
-        let token = ctx.state().bundles.put(crate::context::PendingBundle {
-            account_id: tenant.account_id(),
-            file_name: format!("{name}.zip"),
+        let token = tds_domain::bundles::keep_bundle(
+            &ctx.state().db,
+            tenant.account_id(),
+            format!("{name}.zip"),
             zip,
-            expires_at: Utc::now() + chrono::Duration::minutes(crate::context::BUNDLE_TTL_MINUTES),
-        });
+            Utc::now(),
+        )
+        .await?;
         Ok(IssuedCertificate {
             bundle_download_path: format!("/certificates/bundles/{token}"),
             certificate: Certificate(record),

@@ -15,6 +15,7 @@ pub struct QueryRoot(
     crate::telemetry::TelemetryQuery,
     crate::pki::PkiQuery,
     crate::alerts::AlertQuery,
+    crate::reports::ReportQuery,
 );
 
 /// Accounts, members and the fleet.

@@ -12,6 +12,7 @@ use crate::alerts::Alert;
 use crate::context::ContextExt;
 use crate::error::{ApiError, ApiResult};
 use crate::pki::CertificateRenewal;
+use crate::reports::Report;
 
 /// Parses an id argument; anything that is not one of our ids is simply not found.
 pub(crate) fn parse_id(id: &ID, what: &'static str) -> ApiResult<Uuid> {
@@ -418,6 +419,12 @@ connection!(
     AlertEdge,
     Alert,
     "A page of alerts, newest first."
+);
+connection!(
+    ReportConnection,
+    ReportEdge,
+    Report,
+    "A page of reports, newest first."
 );
 connection!(
     CertificateRenewalConnection,

@@ -1115,16 +1115,8 @@ async fn nested_fields_are_batched(backend: Backend) {
         c.fetch_add(1, Ordering::SeqCst);
     });
     let state = tds_graphql::ApiState {
-        db,
-        keys: api.state.keys.clone(),
         events: api.state.events.clone(),
-        pki: None,
-        crl_paths: Vec::new(),
-        bundles: Default::default(),
-        renewal_policy: Default::default(),
-        introspection: true,
-        auth: Default::default(),
-        notifications: None,
+        ..tds_graphql::ApiState::new(db, api.state.keys.clone())
     };
     let schema = tds_graphql::build_schema(state.clone());
     let credentials = tds_domain::Credentials {

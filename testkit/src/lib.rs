@@ -209,20 +209,16 @@ impl TestApi {
     pub async fn new(backend: Backend) -> Self {
         let db = TestDb::migrated(backend).await;
         let state = ApiState {
-            db: db.db.clone(),
-            keys: TokenKeys::new(b"test-secret", chrono::Duration::hours(1)),
-            events: tds_bus::EventBus::in_process(),
             pki: Some(std::sync::Arc::new(
                 tds_certs::CertificateAuthority::create("test CA", Utc::now()).expect("CA"),
             )),
             crl_paths: vec![
                 std::env::temp_dir().join(format!("{}-crl.pem", Uuid::new_v4().simple())),
             ],
-            bundles: Default::default(),
-            renewal_policy: Default::default(),
-            introspection: true,
-            auth: Default::default(),
-            notifications: None,
+            ..ApiState::new(
+                db.db.clone(),
+                TokenKeys::new(b"test-secret", chrono::Duration::hours(1)),
+            )
         };
         let schema = tds_graphql::build_schema(state.clone());
         Self { db, state, schema }
