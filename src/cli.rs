@@ -402,7 +402,7 @@ async fn notifications_config(
         .transpose()?;
     let queue = tds_bus::NotificationQueue::connect(&QueueConfig::new(
         &settings.redis_url,
-        tds_bus::NOTIFICATION_QUEUE,
+        &settings.notification_queue,
     ))
     .await?;
     Ok(tds_workers::notifications::NotificationsConfig {
@@ -414,8 +414,9 @@ async fn notifications_config(
             links: tds_notify::Links::new(&settings.notify.public_url),
             retry: tds_notify::RetryPolicy::default(),
         }),
-        log: std::sync::Arc::new(tds_workers::notifications::AlertAttempts::new(db.clone())),
+        log: std::sync::Arc::new(tds_workers::notifications::DeliveryRecords::new(db.clone())),
         concurrency: 8,
+        report_files: Some(db.clone()),
     })
 }
 
@@ -423,7 +424,7 @@ async fn notifications_config(
 async fn report_queue(settings: &Settings) -> anyhow::Result<tds_bus::ReportQueue> {
     Ok(tds_bus::ReportQueue::connect(&QueueConfig::new(
         &settings.redis_url,
-        tds_bus::REPORT_QUEUE,
+        &settings.report_queue,
     ))
     .await?)
 }
@@ -491,7 +492,7 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
             Some(_) => Some(
                 tds_bus::NotificationQueue::connect(&QueueConfig::new(
                     &settings.redis_url,
-                    tds_bus::NOTIFICATION_QUEUE,
+                    &settings.notification_queue,
                 ))
                 .await?,
             ),
@@ -537,14 +538,26 @@ async fn serve(only: Vec<String>) -> anyhow::Result<()> {
     if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
         let mut config = WorkersConfig::new(&settings.instance);
         config.renewals = Some(renewal_config(&settings)?);
-        config.notifications = Some(notifications_config(&settings, &db).await?);
+        let notifications = notifications_config(&settings, &db).await?;
+        let notifications_queue = notifications.queue.clone();
+        config.notifications = Some(notifications);
         config.reports = Some(tds_workers::reports::ReportsConfig {
             name: format!("reports-{}", settings.instance),
             queue: report_queue(&settings).await?,
             // Reports are CPU work beside the telemetry: one at a time per replica.
             concurrency: 1,
+            mail: settings
+                .smtp_url
+                .as_ref()
+                .map(|_| tds_workers::reports::ReportMail {
+                    queue: notifications_queue.clone(),
+                    keys: serve_token_keys(&settings).ok(),
+                    attach_max_bytes: settings.notify.report_attach_max_bytes,
+                }),
         });
         config.alert_scan_every = std::time::Duration::from_secs(settings.alert_scan_s.max(1));
+        config.report_schedule_every =
+            std::time::Duration::from_secs(settings.report_schedule_s.max(1));
         config.readiness = readiness.clone();
         tracing::info!(worker = %config.name, "workers starting");
         let stop = signal();

@@ -44,6 +44,7 @@ async fn invitee_receives_the_invitation_link_by_email() {
         }),
         log: Arc::new(MemoryAttemptLog::default()),
         concurrency: 2,
+        report_files: None,
     });
     let telemetry =
         TelemetryQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}:telemetry")))

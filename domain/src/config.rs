@@ -46,6 +46,10 @@ pub struct Settings {
     pub queue_name: String,
     /// Redis channel of platform events.
     pub event_channel: String,
+    /// Redis queue of notifications (e-mails, webhooks).
+    pub notification_queue: String,
+    /// Redis queue of report builds.
+    pub report_queue: String,
     /// MQTT shared-subscription group of several ingest replicas; empty (the default):
     /// one replica with a plain subscription, which the broker queues for while ingest is
     /// away. The certificate workers use `<group>-renewals`.
@@ -62,6 +66,8 @@ pub struct Settings {
     pub renewal_poll_s: u64,
     /// Seconds between two scans of silence and completeness alert rules.
     pub alert_scan_s: u64,
+    /// Seconds between two looks for report schedules falling due.
+    pub report_schedule_s: u64,
     /// Whether GraphQL clients may read the schema (GraphiQL, codegen); production may
     /// switch it off.
     pub graphql_introspection: bool,
@@ -82,6 +88,8 @@ pub struct NotifySettings {
     /// Whether webhooks may reach loopback, private and link-local addresses (off: a
     /// rule's URL cannot make the platform call its own network).
     pub webhook_allow_private: bool,
+    /// Largest report file a scheduled e-mail attaches; larger ones go as a link.
+    pub report_attach_max_bytes: i64,
 }
 
 impl Default for NotifySettings {
@@ -90,6 +98,7 @@ impl Default for NotifySettings {
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "TDS <tds@localhost>".into(),
             webhook_allow_private: false,
+            report_attach_max_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -98,8 +107,11 @@ impl fmt::Display for NotifySettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "public_url={} mail_from={} webhook_allow_private={}",
-            self.public_url, self.mail_from, self.webhook_allow_private
+            "public_url={} mail_from={} webhook_allow_private={} report_attach_max_bytes={}",
+            self.public_url,
+            self.mail_from,
+            self.webhook_allow_private,
+            self.report_attach_max_bytes
         )
     }
 }
@@ -230,6 +242,8 @@ impl Default for Settings {
             instance: default_instance(),
             queue_name: "tds:telemetry".into(),
             event_channel: "tds:events".into(),
+            notification_queue: "tds:notifications".into(),
+            report_queue: "tds:reports".into(),
             mqtt_share_group: String::new(),
             renewal_at: "02:00".into(),
             renewal_batch: 10,
@@ -237,6 +251,7 @@ impl Default for Settings {
             renewal_ack_window_s: 86_400,
             renewal_poll_s: 10,
             alert_scan_s: 30,
+            report_schedule_s: 30,
             graphql_introspection: true,
             auth: AuthSettings::default(),
             notify: NotifySettings::default(),
@@ -263,6 +278,8 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_INSTANCE", "instance"),
     ("TDS_QUEUE", "queue_name"),
     ("TDS_EVENT_CHANNEL", "event_channel"),
+    ("TDS_NOTIFICATION_QUEUE", "notification_queue"),
+    ("TDS_REPORT_QUEUE", "report_queue"),
     ("TDS_MQTT_SHARE_GROUP", "mqtt_share_group"),
     ("TDS_RENEWAL_AT", "renewal_at"),
     ("TDS_RENEWAL_BATCH", "renewal_batch"),
@@ -270,6 +287,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_RENEWAL_ACK_WINDOW_S", "renewal_ack_window_s"),
     ("TDS_RENEWAL_POLL_S", "renewal_poll_s"),
     ("TDS_ALERT_SCAN_S", "alert_scan_s"),
+    ("TDS_REPORT_SCHEDULE_S", "report_schedule_s"),
     ("TDS_GRAPHQL_INTROSPECTION", "graphql_introspection"),
     (
         "TDS_LOGIN_ATTEMPTS_PER_EMAIL",
@@ -287,6 +305,10 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_PUBLIC_URL", "notify.public_url"),
     ("TDS_MAIL_FROM", "notify.mail_from"),
     ("TDS_WEBHOOK_ALLOW_PRIVATE", "notify.webhook_allow_private"),
+    (
+        "TDS_REPORT_ATTACH_MAX_BYTES",
+        "notify.report_attach_max_bytes",
+    ),
 ];
 
 fn default_instance() -> String {
@@ -424,7 +446,7 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} alert_scan_s={} graphql_introspection={}",
+            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} notification_queue={} report_queue={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} alert_scan_s={} report_schedule_s={} graphql_introspection={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
             mask_url(&self.mqtt_url),
@@ -448,6 +470,8 @@ impl fmt::Display for Settings {
             self.instance,
             self.queue_name,
             self.event_channel,
+            self.notification_queue,
+            self.report_queue,
             self.mqtt_share_group,
             self.renewal_at,
             self.renewal_batch,
@@ -455,6 +479,7 @@ impl fmt::Display for Settings {
             self.renewal_ack_window_s,
             self.renewal_poll_s,
             self.alert_scan_s,
+            self.report_schedule_s,
             self.graphql_introspection,
         )?;
         write!(f, " {} {}", self.auth, self.notify)

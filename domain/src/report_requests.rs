@@ -6,8 +6,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use tds_entity::{
     ReportFormat, ReportKind, ReportPeriod, ReportState, Role, account, device, report,
@@ -312,26 +312,58 @@ pub fn selection_from(device_ids: &serde_json::Value, gateway_id: Option<Uuid>) 
     }
 }
 
-/// The worker takes a report: QUEUED (or RUNNING, left by a worker that stopped) becomes
-/// RUNNING. `None` when it is DONE or FAILED already (a replayed job) or gone.
+/// A RUNNING report untouched this long was left by a worker that stopped: its build
+/// reports progress far more often than this.
+pub const STALLED_AFTER: Duration = Duration::minutes(2);
+
+/// The worker takes a report: QUEUED, or RUNNING but stalled (see [`STALLED_AFTER`]),
+/// becomes RUNNING. `None` when it is DONE or FAILED already (a replayed job), being
+/// built elsewhere, or gone.
 pub async fn start_report(
     db: &impl ConnectionTrait,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<report::Model>> {
+    let takeable = Condition::any()
+        .add(report::Column::State.eq(ReportState::Queued))
+        .add(
+            Condition::all()
+                .add(report::Column::State.eq(ReportState::Running))
+                .add(report::Column::UpdatedAt.lt(now - STALLED_AFTER)),
+        );
     let done = report::Entity::update_many()
         .col_expr(report::Column::State, Expr::value(ReportState::Running))
         .col_expr(report::Column::Progress, Expr::value(0))
         .col_expr(report::Column::StartedAt, Expr::value(now))
         .col_expr(report::Column::UpdatedAt, Expr::value(now))
         .filter(report::Column::Id.eq(id))
-        .filter(report::Column::State.is_in([ReportState::Queued, ReportState::Running]))
+        .filter(takeable)
         .exec(db)
         .await?;
     if done.rows_affected == 0 {
         return Ok(None);
     }
     Ok(report::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Reports a worker should be building but is not: QUEUED or RUNNING, untouched since
+/// before `quiet_since` (their job was lost with the queue, or their worker stopped).
+/// The workers queue them again; taking one twice is harmless (see [`start_report`]).
+pub async fn stranded_reports(
+    db: &impl ConnectionTrait,
+    quiet_since: DateTime<Utc>,
+    limit: u64,
+) -> DomainResult<Vec<Uuid>> {
+    Ok(report::Entity::find()
+        .select_only()
+        .column(report::Column::Id)
+        .filter(report::Column::State.is_in([ReportState::Queued, ReportState::Running]))
+        .filter(report::Column::UpdatedAt.lt(quiet_since))
+        .order_by_asc(report::Column::UpdatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Records how far a RUNNING report got (0–100).

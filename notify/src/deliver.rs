@@ -12,7 +12,7 @@ use tds_bus::jobs::{Channel, Message, Notification};
 use uuid::Uuid;
 
 use crate::error::DeliveryError;
-use crate::mail::Mailer;
+use crate::mail::{FileAttachment, Mailer};
 use crate::render::{self, Links};
 use crate::webhook::{WebhookRequest, WebhookSender};
 
@@ -23,6 +23,8 @@ pub struct Attempt {
     pub notification_id: Uuid,
     /// The alert it is about, if any.
     pub alert_id: Option<Uuid>,
+    /// The report schedule whose run it delivers, if any.
+    pub schedule_id: Option<Uuid>,
     /// `email` or `webhook`.
     pub channel: &'static str,
     /// The address, or the webhook URL without its query.
@@ -151,7 +153,18 @@ pub struct Notifier {
 impl Notifier {
     /// Makes one attempt at `notification`, records it in `log` and says what next.
     pub async fn deliver(&self, notification: &Notification, log: &dyn AttemptLog) -> Outcome {
-        let result = self.attempt(notification).await;
+        self.deliver_with(notification, log, None).await
+    }
+
+    /// [`Notifier::deliver`] with a file attached (a scheduled report's, read by the
+    /// caller, which has the storage).
+    pub async fn deliver_with(
+        &self,
+        notification: &Notification,
+        log: &dyn AttemptLog,
+        file: Option<FileAttachment>,
+    ) -> Outcome {
+        let result = self.attempt(notification, file.as_ref()).await;
         let now = Utc::now();
         let (outcome, recorded) = match result {
             Ok(()) => (Outcome::Delivered, AttemptOutcome::Delivered),
@@ -174,6 +187,7 @@ impl Notifier {
         let attempt = Attempt {
             notification_id: notification.id,
             alert_id: notification.alert_id(),
+            schedule_id: notification.schedule_id(),
             channel: notification.channel.kind(),
             target: notification.channel.target(),
             attempt: notification.attempt,
@@ -199,17 +213,30 @@ impl Notifier {
         outcome
     }
 
-    async fn attempt(&self, notification: &Notification) -> Result<(), DeliveryError> {
+    async fn attempt(
+        &self,
+        notification: &Notification,
+        file: Option<&FileAttachment>,
+    ) -> Result<(), DeliveryError> {
         match (&notification.channel, &notification.message) {
             (Channel::Email { to }, message) => {
                 let mailer = self.mailer.as_ref().ok_or_else(|| {
                     DeliveryError::permanent("no SMTP server is configured (SMTP_URL)")
                 })?;
-                let mail = match message {
-                    Message::Alert(notice) => render::alert_email(notice, &self.links),
-                    Message::Invitation(notice) => render::invitation_email(notice, &self.links),
+                let (mail, file) = match message {
+                    Message::Alert(notice) => (render::alert_email(notice, &self.links), None),
+                    Message::Invitation(notice) => {
+                        (render::invitation_email(notice, &self.links), None)
+                    }
+                    Message::Report(notice) => {
+                        let file = file.filter(|_| notice.attach);
+                        (
+                            render::report_email(notice, file.is_some(), &self.links),
+                            file,
+                        )
+                    }
                 };
-                mailer.send(to, &mail).await
+                mailer.send_with(to, &mail, file).await
             }
             (Channel::Webhook { url, secret }, Message::Alert(notice)) => {
                 let body = render::alert_payload(notice, &self.links).to_string();
@@ -227,6 +254,9 @@ impl Notifier {
             }
             (Channel::Webhook { .. }, Message::Invitation(_)) => Err(DeliveryError::permanent(
                 "invitations are sent by e-mail only",
+            )),
+            (Channel::Webhook { .. }, Message::Report(_)) => Err(DeliveryError::permanent(
+                "scheduled reports are sent by e-mail only",
             )),
         }
     }

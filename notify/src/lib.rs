@@ -14,6 +14,6 @@ pub use deliver::{
     Notifier, Outcome, RetryPolicy,
 };
 pub use error::{DeliveryError, SetupError};
-pub use mail::Mailer;
+pub use mail::{FileAttachment, Mailer};
 pub use render::{Links, Rendered};
 pub use webhook::WebhookSender;

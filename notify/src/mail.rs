@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -48,23 +49,65 @@ impl Mailer {
 
     /// Sends `mail` to `to` as a text and HTML alternative.
     pub async fn send(&self, to: &str, mail: &Rendered) -> Result<(), DeliveryError> {
+        self.send_with(to, mail, None).await
+    }
+
+    /// Sends `mail` to `to`, with `file` attached when there is one.
+    pub async fn send_with(
+        &self,
+        to: &str,
+        mail: &Rendered,
+        file: Option<&FileAttachment>,
+    ) -> Result<(), DeliveryError> {
         let to: Mailbox = to
             .parse()
             .map_err(|e| DeliveryError::permanent(format!("recipient '{to}': {e}")))?;
-        let message = Message::builder()
+        let body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text.clone(),
-                mail.html.clone(),
-            ))
-            .map_err(|e| DeliveryError::permanent(format!("cannot build the e-mail: {e}")))?;
+            .subject(mail.subject.clone());
+        let message = match file {
+            None => builder.multipart(body),
+            Some(file) => {
+                let content_type = ContentType::parse(&file.content_type).unwrap_or(
+                    ContentType::parse("application/octet-stream")
+                        .map_err(|e| DeliveryError::permanent(format!("attachment type: {e}")))?,
+                );
+                builder.multipart(
+                    MultiPart::mixed().multipart(body).singlepart(
+                        Attachment::new(file.file_name.clone())
+                            .body(file.content.clone(), content_type),
+                    ),
+                )
+            }
+        }
+        .map_err(|e| DeliveryError::permanent(format!("cannot build the e-mail: {e}")))?;
         self.transport
             .send(message)
             .await
             .map(|_| ())
             .map_err(classify)
+    }
+}
+
+/// A file that goes with an e-mail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FileAttachment {
+    /// The name it is saved under.
+    pub file_name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its bytes.
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for FileAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileAttachment")
+            .field("file_name", &self.file_name)
+            .field("bytes", &self.content.len())
+            .finish()
     }
 }
 

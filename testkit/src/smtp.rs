@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use uuid::Uuid;
 
 /// An aiosmtpd process on a free port; killed (and its maildir removed) when dropped.
@@ -94,6 +95,19 @@ pub struct ReceivedMail {
     pub text: String,
     /// The text/html part, decoded.
     pub html: String,
+    /// Attached files.
+    pub attachments: Vec<ReceivedAttachment>,
+}
+
+/// A file attached to a received e-mail.
+#[derive(Debug, Clone)]
+pub struct ReceivedAttachment {
+    /// Its file name.
+    pub file_name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its bytes, decoded.
+    pub content: Vec<u8>,
 }
 
 /// Reads a message file with Python's e-mail package.
@@ -104,8 +118,12 @@ m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.
 def part(kind):
     p = m.get_body((kind,))
     return p.get_content() if p is not None else ''
+import base64
+files = [{'name': a.get_filename() or '', 'type': a.get_content_type(),
+          'b64': base64.b64encode(a.get_payload(decode=True) or b'').decode()}
+         for a in m.iter_attachments()]
 print(json.dumps({'to': str(m['To']), 'from': str(m['From']), 'subject': str(m['Subject']),
-                  'text': part('plain'), 'html': part('html')}))
+                  'text': part('plain'), 'html': part('html'), 'files': files}))
 "#;
     let out = Command::new("python3")
         .args(["-c", script])
@@ -125,5 +143,20 @@ print(json.dumps({'to': str(m['To']), 'from': str(m['From']), 'subject': str(m['
         subject: field("subject"),
         text: field("text"),
         html: field("html"),
+        attachments: v["files"]
+            .as_array()
+            .map(|files| {
+                files
+                    .iter()
+                    .map(|f| ReceivedAttachment {
+                        file_name: f["name"].as_str().unwrap_or_default().to_owned(),
+                        content_type: f["type"].as_str().unwrap_or_default().to_owned(),
+                        content: base64::engine::general_purpose::STANDARD
+                            .decode(f["b64"].as_str().unwrap_or_default())
+                            .expect("attachment in base64"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }

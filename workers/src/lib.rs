@@ -10,6 +10,7 @@ pub mod offline;
 pub mod outbox;
 pub mod pipeline;
 pub mod renewals;
+mod report_runs;
 pub mod reports;
 pub mod schedule;
 pub mod service;

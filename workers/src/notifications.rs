@@ -7,12 +7,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use apalis::prelude::{BoxDynError, Data};
+use chrono::Utc;
 use sea_orm::DatabaseConnection;
+use tds_bus::jobs::{Message, ReportNotice};
 use tds_bus::{Notification, NotificationQueue};
-use tds_domain::DomainError;
 use tds_domain::alerts;
+use tds_domain::{DomainError, Tenant, report_requests, report_schedules};
 use tds_entity::{NotificationChannel, NotificationOutcome};
-use tds_notify::{Attempt, AttemptLog, AttemptLogError, AttemptOutcome, Notifier, Outcome};
+use tds_notify::{
+    Attempt, AttemptLog, AttemptLogError, AttemptOutcome, FileAttachment, Notifier, Outcome,
+};
 
 /// What the notification worker needs.
 #[derive(Clone)]
@@ -25,6 +29,9 @@ pub struct NotificationsConfig {
     pub notifier: Arc<Notifier>,
     /// Where attempts are recorded.
     pub log: Arc<dyn AttemptLog>,
+    /// Where scheduled reports' files are read to be attached; none: their e-mails
+    /// carry the link only.
+    pub report_files: Option<DatabaseConnection>,
     /// Notifications sent at once.
     pub concurrency: usize,
 }
@@ -44,9 +51,13 @@ pub async fn handle(
     notification: Notification,
     config: Data<NotificationsConfig>,
 ) -> Result<(), BoxDynError> {
+    let file = match (&notification.message, &config.report_files) {
+        (Message::Report(notice), Some(db)) if notice.attach => report_file(db, notice).await?,
+        _ => None,
+    };
     match config
         .notifier
-        .deliver(&notification, config.log.as_ref())
+        .deliver_with(&notification, config.log.as_ref(), file)
         .await
     {
         Outcome::Delivered | Outcome::GaveUp(_) => Ok(()),
@@ -62,26 +73,68 @@ pub async fn handle(
     }
 }
 
-/// The attempts of alert notifications, recorded on their alerts (the API shows them);
+/// A scheduled report's file, unless it expired or went (then the e-mail says to
+/// download it). A database that cannot be read fails the job, which runs again.
+async fn report_file(
+    db: &DatabaseConnection,
+    notice: &ReportNotice,
+) -> Result<Option<FileAttachment>, BoxDynError> {
+    let tenant = match Tenant::for_job(db, notice.account_id).await {
+        Ok(tenant) => tenant,
+        Err(DomainError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(Box::new(e)),
+    };
+    match report_requests::report_file(db, &tenant, notice.report_id, Utc::now()).await {
+        Ok(file) => Ok(Some(FileAttachment {
+            file_name: file.file_name,
+            content_type: file.content_type,
+            content: file.content,
+        })),
+        Err(DomainError::NotFound(_)) => Ok(None),
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// Where delivery attempts are recorded: alert notifications on their alerts (the API
+/// shows them), a scheduled report that could not be delivered on its schedule;
 /// other notifications (invitations) are only logged.
 #[derive(Debug, Clone)]
-pub struct AlertAttempts {
+pub struct DeliveryRecords {
     db: DatabaseConnection,
 }
 
-impl AlertAttempts {
+impl DeliveryRecords {
     /// Records into `db`.
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 }
 
-impl AttemptLog for AlertAttempts {
+impl AttemptLog for DeliveryRecords {
     fn record<'a>(
         &'a self,
         attempt: &'a Attempt,
     ) -> Pin<Box<dyn Future<Output = Result<(), AttemptLogError>> + Send + 'a>> {
         Box::pin(async move {
+            if let (
+                Some(schedule_id),
+                AttemptOutcome::Failed {
+                    error,
+                    retry_at: None,
+                    ..
+                },
+            ) = (attempt.schedule_id, &attempt.outcome)
+            {
+                let shown = format!("the e-mail to {} failed: {error}", attempt.target);
+                report_schedules::record_schedule_outcome(
+                    &self.db,
+                    schedule_id,
+                    Some(&shown),
+                    attempt.at,
+                )
+                .await
+                .map_err(|e| Box::new(e) as AttemptLogError)?;
+            }
             let Some(alert_id) = attempt.alert_id else {
                 return Ok(());
             };

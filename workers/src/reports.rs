@@ -10,7 +10,8 @@ use std::sync::Arc;
 use apalis::prelude::{BoxDynError, Data};
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
-use tds_bus::{Event, EventBus, ReportJob, ReportQueue};
+use tds_bus::{Event, EventBus, NotificationQueue, ReportJob, ReportQueue};
+use tds_domain::auth::TokenKeys;
 use tds_domain::report_requests::{self as requests, BuiltReport};
 use tds_domain::reports::{ReadingCursor, build_report};
 use tds_domain::{DomainError, Tenant};
@@ -29,6 +30,20 @@ pub struct ReportsConfig {
     pub queue: ReportQueue,
     /// Reports built at once.
     pub concurrency: usize,
+    /// How scheduled reports reach their recipients; none: they are built, not sent,
+    /// and their schedules say so.
+    pub mail: Option<ReportMail>,
+}
+
+/// How scheduled reports are e-mailed.
+#[derive(Clone)]
+pub struct ReportMail {
+    /// The notification queue.
+    pub queue: NotificationQueue,
+    /// Signs download links (the api's token key); none: files are only attached.
+    pub keys: Option<TokenKeys>,
+    /// Largest file attached; a larger one goes as a link.
+    pub attach_max_bytes: i64,
 }
 
 impl std::fmt::Debug for ReportsConfig {
@@ -47,6 +62,8 @@ pub struct ReportContext {
     pub db: DatabaseConnection,
     /// Where report changes are announced (`reportStatus`).
     pub events: EventBus,
+    /// How scheduled reports are e-mailed.
+    pub mail: Option<ReportMail>,
 }
 
 /// Why a report failed, as its reader sees it.
@@ -94,8 +111,31 @@ pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxD
     };
     if let Some(report) = finished {
         announce(&ctx.events, &report).await;
+        if let Some(schedule_id) = report.schedule_id {
+            let outcome = match crate::report_runs::send_scheduled(&ctx, &report).await {
+                Ok(()) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(e) = &outcome {
+                tracing::warn!(report = %report.id, error = %e, "scheduled report not sent");
+            }
+            record_outcome(&ctx, schedule_id, outcome.as_deref()).await;
+        }
     }
     Ok(())
+}
+
+async fn record_outcome(ctx: &ReportContext, schedule_id: uuid::Uuid, error: Option<&str>) {
+    if let Err(e) = tds_domain::report_schedules::record_schedule_outcome(
+        &ctx.db,
+        schedule_id,
+        error,
+        Utc::now(),
+    )
+    .await
+    {
+        tracing::warn!(schedule = %schedule_id, error = %e, "schedule outcome not recorded");
+    }
 }
 
 /// Progress into the database and onto the event stream, at most every 5 %.

@@ -234,38 +234,6 @@ struct Scheduled {
     events: EventBus,
 }
 
-/// What starts scheduled reports.
-#[derive(Clone)]
-struct ReportScheduling {
-    db: DatabaseConnection,
-    queue: tds_bus::ReportQueue,
-}
-
-/// [`JobKind::ReportSchedule`]: schedules falling due get their report queued.
-async fn report_schedule(_: Tick, s: Data<ReportScheduling>) -> Result<(), BoxDynError> {
-    let started =
-        match tds_domain::report_schedules::start_due_schedules(&s.db, Utc::now(), 100).await {
-            Ok(started) => started,
-            Err(e) => {
-                tracing::warn!(error = %e, "report schedules not started");
-                return Ok(());
-            }
-        };
-    let mut queue = s.queue.clone();
-    for report in started {
-        // Unqueued, it stays QUEUED; the reports sweep of a later issue re-queues it.
-        if let Err(e) = queue
-            .push(tds_bus::ReportJob {
-                report_id: report.id,
-            })
-            .await
-        {
-            tracing::warn!(report = %report.id, error = %e, "scheduled report not queued");
-        }
-    }
-    Ok(())
-}
-
 /// [`JobKind::RuleScan`]: silence, and each account's last finished day's completeness.
 async fn rule_scan(_: Tick, s: Data<Scheduled>) -> Result<(), BoxDynError> {
     let now = Utc::now();
@@ -410,6 +378,7 @@ fn jobs_monitor(
         let context = ReportContext {
             db: scheduled.db.clone(),
             events: scheduled.events.clone(),
+            mail: reports.mail.clone(),
         };
         let concurrency = reports.concurrency.max(1);
         monitor = match reports.queue.backend().clone() {
@@ -429,7 +398,7 @@ fn jobs_monitor(
             ),
         };
         let (due, every) = (
-            ReportScheduling {
+            crate::report_runs::ReportScheduling {
                 db: scheduled.db.clone(),
                 queue: reports.queue.clone(),
             },
@@ -439,7 +408,7 @@ fn jobs_monitor(
             WorkerBuilder::new(JobKind::ReportSchedule.name())
                 .backend(Every::scheduler(every))
                 .data(due.clone())
-                .build(report_schedule)
+                .build(crate::report_runs::report_schedule)
         });
     }
     monitor

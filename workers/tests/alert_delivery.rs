@@ -28,7 +28,7 @@ use tds_testkit::{
     Backend, TestDb, TestGateway, admin_of, eventually, forget_redis_namespace, payload,
     seed_fleet, telemetry_topic,
 };
-use tds_workers::notifications::{AlertAttempts, NotificationsConfig};
+use tds_workers::notifications::{DeliveryRecords, NotificationsConfig};
 use tds_workers::service::WorkersConfig;
 use uuid::Uuid;
 
@@ -70,8 +70,9 @@ impl Platform {
                     backoff: tds_bus::Backoff::new(Duration::from_secs(1), Duration::from_secs(2)),
                 },
             }),
-            log: Arc::new(AlertAttempts::new(db.db.clone())),
+            log: Arc::new(DeliveryRecords::new(db.db.clone())),
             concurrency: 4,
+            report_files: None,
         });
         tune(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

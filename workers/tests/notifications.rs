@@ -107,6 +107,7 @@ async fn failing_webhook_is_retried_through_the_queue_until_it_answers() {
         }),
         log: Arc::new(log.clone()),
         concurrency: 4,
+        report_files: None,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let workers = tokio::spawn(tds_workers::service::run(

@@ -50,6 +50,7 @@ async fn a_requested_report_is_built_stored_and_readable() {
         name: format!("reports-{tag}"),
         queue: report_queue.clone(),
         concurrency: 2,
+        mail: None,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(tds_workers::service::run(

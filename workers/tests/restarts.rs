@@ -354,6 +354,7 @@ async fn notifications_are_sent_again_after_redis_is_killed_and_restarted() {
         }),
         log: std::sync::Arc::new(tds_notify::MemoryAttemptLog::default()),
         concurrency: 2,
+        report_files: None,
     });
     let workers = tokio::spawn(tds_workers::service::run(
         config,

@@ -8,7 +8,7 @@ pub mod telemetry;
 pub use kind::{JobKind, Trigger};
 pub use notification::{
     AlertNotice, AlertTransition, Channel, InvitationNotice, Locale, Message, Notification,
-    Severity,
+    ReportNotice, Severity,
 };
 pub use report::ReportJob;
 pub use telemetry::{InboundMessage, TelemetryBatch};

@@ -36,7 +36,15 @@ impl Notification {
     pub fn alert_id(&self) -> Option<Uuid> {
         match &self.message {
             Message::Alert(notice) => Some(notice.alert_id),
-            Message::Invitation(_) => None,
+            Message::Invitation(_) | Message::Report(_) => None,
+        }
+    }
+
+    /// The report schedule it delivers a run of, if any.
+    pub fn schedule_id(&self) -> Option<Uuid> {
+        match &self.message {
+            Message::Report(notice) => Some(notice.schedule_id),
+            Message::Alert(_) | Message::Invitation(_) => None,
         }
     }
 }
@@ -107,6 +115,8 @@ pub enum Message {
     Alert(AlertNotice),
     /// An invitation to join an account.
     Invitation(InvitationNotice),
+    /// A scheduled report, attached or linked.
+    Report(ReportNotice),
 }
 
 /// The language of a message.
@@ -227,6 +237,54 @@ impl fmt::Debug for InvitationNotice {
             .field("account_name", &self.account_name)
             .field("role", &self.role)
             .field("token", &"***")
+            .finish()
+    }
+}
+
+/// A scheduled report as its e-mail tells it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportNotice {
+    /// The report.
+    pub report_id: Uuid,
+    /// The schedule that ran (a failure to deliver is shown on it).
+    pub schedule_id: Uuid,
+    /// The account (its file is read in its scope).
+    pub account_id: Uuid,
+    /// The schedule's name.
+    pub schedule_name: String,
+    /// The account's name.
+    pub account_name: String,
+    /// The account's language.
+    pub locale: Locale,
+    /// The account's time zone (IANA name).
+    pub timezone: String,
+    /// Start of the covered time.
+    pub from: DateTime<Utc>,
+    /// End of the covered time, excluded.
+    pub to: DateTime<Utc>,
+    /// The file's name.
+    pub file_name: String,
+    /// The file's size in bytes.
+    pub size: i64,
+    /// Whether the file goes attached (at most the attachment limit) or only linked.
+    pub attach: bool,
+    /// Path and signed query of a download link under the public address; none when
+    /// links cannot be signed here.
+    pub link: Option<String>,
+    /// When the file (and the link) expire.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+// The link is a credential for the file: it stays out of logs.
+impl fmt::Debug for ReportNotice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReportNotice")
+            .field("report_id", &self.report_id)
+            .field("schedule_id", &self.schedule_id)
+            .field("file_name", &self.file_name)
+            .field("size", &self.size)
+            .field("attach", &self.attach)
+            .field("link", &self.link.as_ref().map(|_| "***"))
             .finish()
     }
 }

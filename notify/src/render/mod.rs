@@ -4,10 +4,12 @@
 mod alert;
 mod format;
 mod invitation;
+mod report;
 
 pub use alert::{alert_email, alert_payload};
 pub use format::{escape_html, format_number, format_time};
 pub use invitation::invitation_email;
+pub use report::report_email;
 
 /// A rendered e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +39,11 @@ impl Links {
     /// The page of an alert.
     pub fn alert(&self, alert_id: uuid::Uuid) -> String {
         format!("{}/alerts/{alert_id}", self.base)
+    }
+
+    /// `path` (which starts with `/`) under the public address.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     /// The page accepting an invitation (the token travels in the fragment, which
