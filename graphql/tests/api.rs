@@ -198,6 +198,26 @@ async fn tenant_isolation(backend: Backend) {
         changes[0].alert().id.to_string()
     };
 
+    let r = api
+        .run(
+            Some(&bob),
+            "mutation($d: ID!) { requestReport(input: {period: MONTH, deviceIds: [$d], format: PDF}) { id } }",
+            json!({"d": dev_b}),
+        )
+        .await;
+    let report_b = r.ok()["requestReport"]["id"].as_str().unwrap().to_owned();
+    let r = api
+        .run(
+            Some(&bob),
+            "mutation($d: ID!) { createReportSchedule(input: {name: \"Bravo's\", cron: \"0 0 6 1 * *\", period: MONTH, format: XLSX, deviceIds: [$d], recipients: [\"bob@b.example\"]}) { id } }",
+            json!({"d": dev_b}),
+        )
+        .await;
+    let schedule_b = r.ok()["createReportSchedule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
     let probes: Vec<(&str, &str, Value)> = vec![
         (
             "alertRule",
@@ -335,6 +355,41 @@ async fn tenant_isolation(backend: Backend) {
             json!({"id": letter_b}),
         ),
         (
+            "report",
+            "query($id: ID!) { report(id: $id) { state } }",
+            json!({"id": report_b}),
+        ),
+        (
+            "requestReport",
+            "mutation($d: ID!) { requestReport(input: {period: DAY, deviceIds: [$d], format: PDF}) { id } }",
+            json!({"d": dev_b}),
+        ),
+        (
+            "completeness",
+            "query($d: ID!) { completeness(deviceIds: [$d], from: \"2020-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\") { received } }",
+            json!({"d": dev_b}),
+        ),
+        (
+            "reportSchedule",
+            "query($id: ID!) { reportSchedule(id: $id) { name } }",
+            json!({"id": schedule_b}),
+        ),
+        (
+            "createReportSchedule",
+            "mutation($d: ID!) { createReportSchedule(input: {name: \"x\", cron: \"0 0 6 1 * *\", period: MONTH, format: PDF, deviceIds: [$d], recipients: [\"a@a.example\"]}) { id } }",
+            json!({"d": dev_b}),
+        ),
+        (
+            "updateReportSchedule",
+            "mutation($id: ID!) { updateReportSchedule(id: $id, input: {name: \"pwned\", cron: \"0 0 6 1 * *\", period: MONTH, format: PDF, all: true, recipients: [\"a@a.example\"]}) { id } }",
+            json!({"id": schedule_b}),
+        ),
+        (
+            "deleteReportSchedule",
+            "mutation($id: ID!) { deleteReportSchedule(id: $id) }",
+            json!({"id": schedule_b}),
+        ),
+        (
             "setAccountActive",
             "mutation($id: ID!) { setAccountActive(id: $id, active: false) { id } }",
             json!({"id": account_b_id}),
@@ -391,6 +446,16 @@ async fn tenant_isolation(backend: Backend) {
         .await;
     assert_eq!(r.ok()["alertRule"]["name"], "Bravo's rule");
     assert_eq!(r.ok()["alert"]["state"], "OPEN");
+    let r = api
+        .run(
+            Some(&bob),
+            "query($s: ID!, $r: ID!) { reportSchedule(id: $s) { name } report(id: $r) { state } reports { nodes { id } } }",
+            json!({"s": schedule_b, "r": report_b}),
+        )
+        .await;
+    assert_eq!(r.ok()["reportSchedule"]["name"], "Bravo's");
+    assert_eq!(r.ok()["report"]["state"], "QUEUED");
+    assert_eq!(r.ok()["reports"]["nodes"].as_array().unwrap().len(), 1);
     let r = api
         .run(Some(&bob), "{ members { user { email } role } }", json!({}))
         .await;

@@ -9,7 +9,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use tds_domain::page::PageRequest;
 use tds_domain::report_requests::{self as requests, NewReport};
-use tds_domain::{DomainError, report_schedules as schedules, reports};
+use tds_domain::{report_schedules as schedules, reports};
 
 use crate::context::ContextExt;
 use crate::error::ApiResult;
@@ -109,12 +109,6 @@ impl ReportMutation {
     ) -> ApiResult<Report> {
         let tenant = ctx.tenant()?;
         let state = ctx.state();
-        let Some(mut queue) = state.reports.clone() else {
-            return Err(DomainError::Conflict(
-                "reports are not built by this deployment (no report queue)".into(),
-            )
-            .into());
-        };
         let request = NewReport {
             kind: input.kind.into(),
             period: input.period.into(),
@@ -125,12 +119,14 @@ impl ReportMutation {
             format: input.format.into(),
         };
         let report = requests::request_report(&state.db, tenant, request, Utc::now()).await?;
-        // A lost push leaves the report QUEUED; the workers' sweep queues it again.
-        if let Err(e) = queue
-            .push(tds_bus::ReportJob {
-                report_id: report.id,
-            })
-            .await
+        // Without a queue here, or with a push lost, the report stays QUEUED and the
+        // workers' sweep queues it (see `report_requests::stranded_reports`).
+        if let Some(mut queue) = state.reports.clone()
+            && let Err(e) = queue
+                .push(tds_bus::ReportJob {
+                    report_id: report.id,
+                })
+                .await
         {
             tracing::warn!(report = %report.id, error = %e, "report job not queued; the sweep will");
         }
