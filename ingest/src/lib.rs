@@ -176,6 +176,12 @@ pub async fn run(
     let filter = config.topic_filter();
     config.readiness.expect(BROKER_CHECK, true);
     config.readiness.expect(QUEUE_CHECK, true);
+    // An idle platform must read ready: ask the queue now rather than at the first
+    // message, which may be minutes away.
+    match queue.clone().backlog().await {
+        Ok(_) => config.readiness.up(QUEUE_CHECK),
+        Err(e) => config.readiness.down(QUEUE_CHECK, &e.to_string()),
+    }
     let poller = tokio::spawn(poll(
         eventloop,
         client.clone(),
