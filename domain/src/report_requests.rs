@@ -19,14 +19,13 @@ use crate::error::{DomainError, DomainResult, FieldError};
 use crate::files::{self, NewFile, Purpose};
 use crate::gateways::get_gateway;
 use crate::page::{Page, PageRequest};
+use crate::reports::PeriodSpec;
 pub use crate::reports::Selection;
-use crate::rollups::local_midnight;
 use crate::tenant::Tenant;
+use tds_reports::PeriodKind;
 
 /// Most devices one report names.
 pub const MAX_DEVICES: usize = 1000;
-/// Longest custom range, in days.
-pub const MAX_CUSTOM_DAYS: i64 = 366;
 /// Longest failure reason kept.
 const MAX_ERROR_CHARS: usize = 2000;
 
@@ -49,45 +48,26 @@ pub struct NewReport {
     pub format: ReportFormat,
 }
 
-/// First local day of the `period` holding `date` (weeks start on Monday).
-fn period_first_day(period: ReportPeriod, date: NaiveDate) -> NaiveDate {
+/// The DAY, WEEK or MONTH holding local day `date`.
+fn around(period: ReportPeriod, date: NaiveDate) -> PeriodSpec {
     match period {
-        ReportPeriod::Week => {
-            date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
-        }
-        ReportPeriod::Month => date.with_day(1).unwrap_or(date),
-        ReportPeriod::Day | ReportPeriod::Custom => date,
+        ReportPeriod::Week => PeriodSpec::Week(date),
+        ReportPeriod::Month => PeriodSpec::Month {
+            year: date.year(),
+            month: date.month(),
+        },
+        ReportPeriod::Day | ReportPeriod::Custom => PeriodSpec::Day(date),
     }
 }
 
-/// The day after the last local day of the `period` starting on `first`.
-fn period_end_day(period: ReportPeriod, first: NaiveDate) -> NaiveDate {
-    match period {
-        ReportPeriod::Week => first + Duration::days(7),
-        ReportPeriod::Month => first
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(first + Duration::days(31)),
-        ReportPeriod::Day | ReportPeriod::Custom => first + Duration::days(1),
-    }
-}
-
-/// A day inside the last `period` (DAY, WEEK, MONTH) that finished by `now` in `tz`.
-pub fn last_finished(period: ReportPeriod, now: DateTime<Utc>, tz: Tz) -> NaiveDate {
-    let today = now.with_timezone(&tz).date_naive();
-    period_first_day(period, today) - Duration::days(1)
-}
-
-/// The UTC range `[start, end)` of a `period` holding local day `date` in `tz`.
-pub fn period_range(
-    period: ReportPeriod,
-    date: NaiveDate,
-    tz: Tz,
-) -> (DateTime<Utc>, DateTime<Utc>) {
-    let first = period_first_day(period, date);
-    (
-        local_midnight(tz, first),
-        local_midnight(tz, period_end_day(period, first)),
-    )
+/// The last DAY, WEEK or MONTH that finished by `now` in `tz` (what a schedule reports).
+pub fn last_finished(period: ReportPeriod, now: DateTime<Utc>, tz: Tz) -> PeriodSpec {
+    let kind = match period {
+        ReportPeriod::Week => PeriodKind::Week,
+        ReportPeriod::Month => PeriodKind::Month,
+        ReportPeriod::Day | ReportPeriod::Custom => PeriodKind::Day,
+    };
+    PeriodSpec::previous(kind, now, tz)
 }
 
 fn zone(account: &account::Model) -> Tz {
@@ -104,36 +84,32 @@ fn requested_range(
     now: DateTime<Utc>,
     errors: &mut Vec<FieldError>,
 ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    if req.period != ReportPeriod::Custom {
-        let date = req
+    let spec = match (req.period, req.from, req.to) {
+        (ReportPeriod::Custom, Some(first), Some(last)) => PeriodSpec::Custom { first, last },
+        (ReportPeriod::Custom, from, to) => {
+            if from.is_none() {
+                errors.push(FieldError::new("from", "required for a CUSTOM period"));
+            }
+            if to.is_none() {
+                errors.push(FieldError::new("to", "required for a CUSTOM period"));
+            }
+            return None;
+        }
+        (period, ..) => req
             .date
-            .unwrap_or_else(|| last_finished(req.period, now, tz));
-        return Some(period_range(req.period, date, tz));
-    }
-    let (Some(from), Some(to)) = (req.from, req.to) else {
-        if req.from.is_none() {
-            errors.push(FieldError::new("from", "required for a CUSTOM period"));
-        }
-        if req.to.is_none() {
-            errors.push(FieldError::new("to", "required for a CUSTOM period"));
-        }
-        return None;
+            .map_or_else(|| last_finished(period, now, tz), |d| around(period, d)),
     };
-    if to < from {
-        errors.push(FieldError::new("to", "must not be before 'from'"));
-        return None;
+    match spec.resolve(tz) {
+        Ok(period) => Some((period.from, period.to)),
+        Err(DomainError::Validation(mut wrong)) => {
+            errors.append(&mut wrong);
+            None
+        }
+        Err(other) => {
+            errors.push(FieldError::new("period", &other.to_string()));
+            None
+        }
     }
-    if (to - from).num_days() >= MAX_CUSTOM_DAYS {
-        errors.push(FieldError::new(
-            "to",
-            format!("a range covers at most {MAX_CUSTOM_DAYS} days"),
-        ));
-        return None;
-    }
-    Some((
-        local_midnight(tz, from),
-        local_midnight(tz, to + Duration::days(1)),
-    ))
 }
 
 /// Checks that a selection names only the caller's devices or gateway.
@@ -521,11 +497,17 @@ mod tests {
     #[test]
     fn periods_follow_the_local_calendar() {
         let tz: Tz = chrono_tz::America::Sao_Paulo;
-        let (start, end) = period_range(ReportPeriod::Month, day(2026, 2, 18), tz);
+        let range = |period, date| {
+            let p = around(period, date)
+                .resolve(tz)
+                .unwrap_or_else(|e| panic!("{e}"));
+            (p.from, p.to)
+        };
+        let (start, end) = range(ReportPeriod::Month, day(2026, 2, 18));
         assert_eq!(start.to_rfc3339(), "2026-02-01T03:00:00+00:00");
         assert_eq!(end.to_rfc3339(), "2026-03-01T03:00:00+00:00");
         // 2026-12-02 is a Wednesday: its week runs from Monday the 30th of November.
-        let (start, end) = period_range(ReportPeriod::Week, day(2026, 12, 2), tz);
+        let (start, end) = range(ReportPeriod::Week, day(2026, 12, 2));
         assert_eq!(start.to_rfc3339(), "2026-11-30T03:00:00+00:00");
         assert_eq!(end - start, Duration::days(7));
     }
@@ -535,15 +517,24 @@ mod tests {
         let tz: Tz = chrono_tz::America::Sao_Paulo;
         // 01:00 UTC on 1 December is still 30 November in São Paulo.
         let now: DateTime<Utc> = "2026-12-01T01:00:00Z".parse().unwrap_or_default();
-        assert_eq!(last_finished(ReportPeriod::Day, now, tz), day(2026, 11, 29));
+        assert_eq!(
+            last_finished(ReportPeriod::Day, now, tz),
+            PeriodSpec::Day(day(2026, 11, 29))
+        );
         assert_eq!(
             last_finished(ReportPeriod::Month, now, tz),
-            day(2026, 10, 31)
+            PeriodSpec::Month {
+                year: 2026,
+                month: 10
+            }
         );
         let later: DateTime<Utc> = "2026-12-01T04:00:00Z".parse().unwrap_or_default();
         assert_eq!(
             last_finished(ReportPeriod::Month, later, tz),
-            day(2026, 11, 30)
+            PeriodSpec::Month {
+                year: 2026,
+                month: 11
+            }
         );
     }
 }

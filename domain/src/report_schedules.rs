@@ -16,9 +16,7 @@ use tds_entity::{ReportFormat, ReportKind, ReportPeriod, Role, account, report, 
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult, FieldError};
-use crate::report_requests::{
-    NewReport, Selection, insert_report, last_finished, period_range, selection_from,
-};
+use crate::report_requests::{NewReport, Selection, insert_report, last_finished, selection_from};
 use crate::tenant::Tenant;
 use crate::values::{Email, parse_name};
 
@@ -295,13 +293,13 @@ pub async fn start_due_schedules(
         if taken.rows_affected == 0 {
             continue;
         }
-        let date = last_finished(schedule.period, now, tz);
-        let (start, end) = period_range(schedule.period, date, tz);
+        let period = last_finished(schedule.period, now, tz).resolve(tz)?;
+        let (start, end) = (period.from, period.to);
         let selection = selection_from(&schedule.device_ids, schedule.gateway_id);
         let request = NewReport {
             kind: schedule.kind,
             period: schedule.period,
-            date: Some(date),
+            date: Some(period.first_day),
             from: None,
             to: None,
             selection,

@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use tds_entity::RollupPeriod;
 use tds_reports::{Period, PeriodKind};
 
 use crate::error::{DomainError, DomainResult};
-use crate::rollups::bucket_start;
+use crate::rollups::local_midnight;
 
 /// Longest custom period, in days.
 pub const MAX_DAYS: i64 = 366;
@@ -37,20 +36,7 @@ pub enum PeriodSpec {
 
 /// Local midnight starting `day` in `tz`, as an instant (DST-safe, as rollups do).
 pub fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    // Noon always exists; the rollups' own rule then finds the day's first instant.
-    let noon = day.and_hms_opt(12, 0, 0).unwrap_or_default();
-    let approx = DateTime::<Utc>::from_naive_utc_and_offset(noon, Utc);
-    let mut start = bucket_start(RollupPeriod::Day, approx, tz);
-    // The UTC noon may fall on a neighbouring local day far from Greenwich.
-    for _ in 0..2 {
-        let local = start.with_timezone(&tz).date_naive();
-        if local == day {
-            break;
-        }
-        let shift = if local < day { 36 } else { -12 };
-        start = bucket_start(RollupPeriod::Day, start + Duration::hours(shift), tz);
-    }
-    start
+    local_midnight(tz, day)
 }
 
 impl PeriodSpec {
