@@ -101,8 +101,19 @@ pub enum BenchCommand {
         #[arg(long)]
         gateways: Option<u32>,
     },
-    /// Report generation.
-    Report,
+    /// Report generation: last month's report for a seeded bench account, as a PDF and
+    /// as an XLSX with every raw reading (time, CPU and peak resident memory).
+    Report {
+        /// Print JSON (the only output format; accepted for the operator contract).
+        #[arg(long)]
+        json: bool,
+        /// Devices in the report.
+        #[arg(long, default_value_t = 100)]
+        devices: u32,
+        /// Raw readings over the month (rows of the Readings sheet).
+        #[arg(long, default_value_t = 1_000_000)]
+        readings: u64,
+    },
 }
 
 const GATEWAY_QUERY: &str = "query($first: Int!) { gateways(first: $first) { edges { cursor node { \
@@ -172,7 +183,15 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
             })
             .await
         }
-        BenchCommand::Report => bail!("this benchmark is not part of this build yet"),
+        BenchCommand::Report {
+            json: _,
+            devices,
+            readings,
+        } => {
+            let scenario = crate::bench_report::Scenario { devices, readings };
+            println!("{}", crate::bench_report::run(settings, scenario).await?);
+            Ok(())
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_faults;
 mod bench_ingest;
+mod bench_report;
 mod certs_cmd;
 mod cli;
 mod cpu;

@@ -19,7 +19,7 @@ use tds_entity::{ReportFormat, report};
 use tds_reports::{RenderError, XlsxReport, render_pdf};
 
 /// Readings fetched per page for the Readings sheet.
-const READINGS_PAGE: u64 = 10_000;
+pub const READINGS_PAGE: u64 = 10_000;
 
 /// What the report worker needs.
 #[derive(Clone)]
