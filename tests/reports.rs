@@ -261,7 +261,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 const REPORT: &str = "query($id: ID!) { report(id: $id) { id state progress fileSize sha256 \
-    pages rows error downloadPath downloadUrl } }";
+    pages rows error downloadPath downloadUrl completedAt expiresAt } }";
 
 /// Polls `report(id)` on `api` until DONE; fails on FAILED or after a minute.
 async fn done_report(p: &Platform, api: usize, id: &str) -> Value {
@@ -330,6 +330,16 @@ async fn a_report_requested_on_one_replica_downloads_from_another() {
     let day = NaiveDate::from_ymd_opt(2026, 5, 2).unwrap();
     p.publish_day(day).await;
 
+    // Files of this account are kept a week.
+    let r = p
+        .graphql(
+            0,
+            &p.token,
+            "mutation { updateAccount(input: {reportRetentionDays: 7}) { reportRetentionDays } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["data"]["updateAccount"]["reportRetentionDays"], 7, "{r}");
     let request = "mutation($format: ReportFormat!) { requestReport(input: {period: DAY, \
         date: \"2026-05-02\", all: true, format: $format}) { id state } }";
     let pdf = p
@@ -351,6 +361,17 @@ async fn a_report_requested_on_one_replica_downloads_from_another() {
     // Followed and downloaded on the other replica, with the GraphQL headers.
     let report = done_report(&p, 1, &pdf_id).await;
     assert_eq!(report["progress"], 100);
+    let at = |k: &str| {
+        report[k]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap()
+    };
+    assert_eq!(
+        at("expiresAt") - at("completedAt"),
+        chrono::Duration::days(7)
+    );
     let path = report["downloadPath"].as_str().unwrap();
     let auth = format!("authorization: Bearer {}", p.token);
     let got = curl(&["-H", &auth, &format!("{}{path}", p.apis[1])]).await;

@@ -154,6 +154,8 @@ pub struct AccountPatch {
     pub locale: Option<String>,
     /// Days readings are kept.
     pub retention_days: Option<i32>,
+    /// Days report files are kept (from their completion).
+    pub report_retention_days: Option<i32>,
 }
 
 fn check_tax_id(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -316,6 +318,16 @@ pub async fn update_account(
             model.retention_days = Set(days);
         } else {
             errors.push(FieldError::new("retentionDays", "between 30 and 3650 days"));
+        }
+    }
+    if let Some(days) = patch.report_retention_days {
+        if (1..=3650).contains(&days) {
+            model.report_retention_days = Set(days);
+        } else {
+            errors.push(FieldError::new(
+                "reportRetentionDays",
+                "between 1 and 3650 days",
+            ));
         }
     }
     if !errors.is_empty() {

@@ -132,6 +132,7 @@ impl AccountMutation {
             timezone: input.timezone,
             locale: input.locale,
             retention_days: input.retention_days,
+            report_retention_days: input.report_retention_days,
         };
         let model = accounts::update_account(&ctx.state().db, tenant, patch, Utc::now()).await?;
         Ok(Account {

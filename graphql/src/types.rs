@@ -149,6 +149,10 @@ impl Account {
     async fn retention_days(&self) -> i32 {
         self.model.retention_days
     }
+    /// Days report files are kept after they are made.
+    async fn report_retention_days(&self) -> i32 {
+        self.model.report_retention_days
+    }
     /// The caller's role in this account.
     async fn role(&self) -> Role {
         self.role.into()
@@ -553,4 +557,6 @@ pub struct UpdateAccountInput {
     pub timezone: Option<String>,
     pub locale: Option<String>,
     pub retention_days: Option<i32>,
+    /// Days report files are kept (1–3650); a file already made keeps its date.
+    pub report_retention_days: Option<i32>,
 }

@@ -158,6 +158,13 @@ async fn requests_are_checked_field_by_field_and_listed_in_pages(backend: Backen
     assert_eq!(r.ok()["reports"]["nodes"][0]["id"], first["id"]);
     assert_eq!(r.ok()["reports"]["pageInfo"]["hasNextPage"], false);
 
+    // The account says how long report files are kept.
+    let retention = "mutation($d: Int) { updateAccount(input: {reportRetentionDays: $d}) { reportRetentionDays } }";
+    let r = api.run(Some(&s.admin), retention, json!({"d": 0})).await;
+    assert_eq!(r.errors[0]["extensions"]["field"], "reportRetentionDays");
+    let r = api.run(Some(&s.admin), retention, json!({"d": 7})).await;
+    assert_eq!(r.ok()["updateAccount"]["reportRetentionDays"], 7);
+
     // Completeness: nothing received yet over a day of a 15-minute gateway.
     let r = api
         .run(
