@@ -106,7 +106,7 @@ fn requested_range(
             None
         }
         Err(other) => {
-            errors.push(FieldError::new("period", &other.to_string()));
+            errors.push(FieldError::new("period", other.to_string()));
             None
         }
     }
