@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use tds_domain::alerts::{self, LandedReading, RuleIndex};
 use tds_entity::DeviceKind;
 use tds_testkit::{Backend, Caller, TestApi, backend_tests};
-use uuid::Uuid;
 
 const CREATE_RULE: &str = "mutation($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id name scope condition thresholdLow thresholdHigh severity cooldownS enabled emails webhooks { url } device { code } } }";
 const ALERT_FIELDS: &str = "id state severity message value openedReadingAt rule { name } device { code } gateway { code } acknowledgedBy { email } acknowledgeComment resolvedBy { email } resolveComment clearedValue notifications { outcome }";
@@ -44,22 +43,9 @@ async fn setup(backend: Backend) -> Setup {
         .await;
     let device = r.ok()["createDevice"]["id"].as_str().unwrap().to_owned();
     let viewer = api.user("viewer@x.example", false).await;
-    let viewer = viewer.in_account(admin.account.unwrap());
-    {
-        use sea_orm::{ActiveModelTrait, Set};
-        tds_entity::membership::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            account_id: Set(admin.account.unwrap()),
-            user_id: Set(viewer.user.id),
-            role: Set(tds_entity::Role::Viewer),
-            created_at: Set(Utc::now()),
-            updated_at: Set(Utc::now()),
-            created_by: Set(None),
-        }
-        .insert(&api.state.db)
-        .await
-        .unwrap();
-    }
+    let viewer = api
+        .member(&viewer, admin.account.unwrap(), tds_entity::Role::Viewer)
+        .await;
     Setup {
         api,
         admin,

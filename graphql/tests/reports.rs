@@ -42,22 +42,9 @@ async fn setup(backend: Backend) -> Setup {
         .await;
     let device = r.ok()["createDevice"]["id"].as_str().unwrap().to_owned();
     let viewer = api.user("viewer@r.example", false).await;
-    let viewer = viewer.in_account(account.id);
-    {
-        use sea_orm::{ActiveModelTrait, Set};
-        tds_entity::membership::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            account_id: Set(account.id),
-            user_id: Set(viewer.user.id),
-            role: Set(tds_entity::Role::Viewer),
-            created_at: Set(Utc::now()),
-            updated_at: Set(Utc::now()),
-            created_by: Set(None),
-        }
-        .insert(&api.state.db)
-        .await
-        .unwrap();
-    }
+    let viewer = api
+        .member(&viewer, account.id, tds_entity::Role::Viewer)
+        .await;
     Setup {
         api,
         admin,
@@ -276,18 +263,13 @@ async fn report_status_follows_one_report(backend: Backend) {
         .parse()
         .unwrap();
 
-    let credentials = tds_domain::Credentials {
-        bearer: Some(s.viewer.token.clone()),
-        account_id: s.viewer.account.map(|a| a.to_string()),
-    };
-    let scope = tds_graphql::RequestScope::resolve(&api.state, &credentials)
-        .await
-        .unwrap();
-    let subscription = async_graphql::Request::new(
-        "subscription($id: ID) { reportStatus(reportId: $id) { reportId state progress report { state } } }",
-    )
-    .variables(async_graphql::Variables::from_json(json!({"id": ours})));
-    let mut stream = api.schema.execute_stream(scope.attach(subscription));
+    let mut stream = api
+        .subscribe(
+            &s.viewer,
+            "subscription($id: ID) { reportStatus(reportId: $id) { reportId state progress report { state } } }",
+            json!({"id": ours}),
+        )
+        .await;
     let mut next = tokio::spawn(async move {
         tokio::time::timeout(std::time::Duration::from_secs(10), stream.next()).await
     });
@@ -331,24 +313,17 @@ async fn report_status_follows_one_report(backend: Backend) {
     // Another account cannot follow it.
     let stranger = api.user("stranger@r.example", false).await;
     let (_, stranger) = api.account("Outra", &stranger).await;
-    let credentials = tds_domain::Credentials {
-        bearer: Some(stranger.token.clone()),
-        account_id: stranger.account.map(|a| a.to_string()),
-    };
-    let scope = tds_graphql::RequestScope::resolve(&api.state, &credentials)
+    let mut stream = api
+        .subscribe(
+            &stranger,
+            "subscription($id: ID) { reportStatus(reportId: $id) { state } }",
+            json!({"id": ours}),
+        )
+        .await;
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
         .await
+        .unwrap()
         .unwrap();
-    let subscription = async_graphql::Request::new(
-        "subscription($id: ID) { reportStatus(reportId: $id) { state } }",
-    )
-    .variables(async_graphql::Variables::from_json(json!({"id": ours})));
-    let first = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        api.schema.execute_stream(scope.attach(subscription)).next(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
     let errors = serde_json::to_value(&first.errors).unwrap();
     assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{errors}");
 }

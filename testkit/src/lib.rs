@@ -265,6 +265,48 @@ impl TestApi {
         (account, caller)
     }
 
+    /// Makes `caller` a member of `account_id` with `role`, returning them acting in it.
+    pub async fn member(
+        &self,
+        caller: &Caller,
+        account_id: Uuid,
+        role: tds_entity::Role,
+    ) -> Caller {
+        use sea_orm::{ActiveModelTrait, Set};
+        tds_entity::membership::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            account_id: Set(account_id),
+            user_id: Set(caller.user.id),
+            role: Set(role),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+            created_by: Set(None),
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("membership");
+        caller.in_account(account_id)
+    }
+
+    /// Starts a subscription as `caller`; the stream registers when first polled.
+    pub async fn subscribe(
+        &self,
+        caller: &Caller,
+        query: &str,
+        variables: Value,
+    ) -> impl futures::Stream<Item = async_graphql::Response> + Send + use<> {
+        let credentials = Credentials {
+            bearer: Some(caller.token.clone()),
+            account_id: caller.account.map(|a| a.to_string()),
+        };
+        let scope = RequestScope::resolve(&self.state, &credentials)
+            .await
+            .expect("session resolves");
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        self.schema.execute_stream(scope.attach(request))
+    }
+
     /// Executes a document as `caller` (or anonymously).
     pub async fn run(&self, caller: Option<&Caller>, query: &str, variables: Value) -> Gql {
         let credentials = caller
