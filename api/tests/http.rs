@@ -328,3 +328,102 @@ async fn sign_in_attempts_are_limited_per_address() {
         "another client of the proxy"
     );
 }
+
+/// A browser link is the caller's: it stops working when they leave the account, while
+/// an e-mailed link (no user) works until the file expires, and neither opens another
+/// report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_links_follow_their_user_and_their_file() {
+    use tds_domain::downloads::{self, DownloadGrant};
+    use tds_domain::report_requests::{self as requests, BuiltReport, NewReport, Selection};
+    let api = TestApi::new(Backend::Sqlite).await;
+    let ana = api.user("ana@links.example", false).await;
+    let (account, ana) = api.account("Links", &ana).await;
+    let bia = api.user("bia@links.example", false).await;
+    let bia = api.member(&bia, account.id, tds_entity::Role::Editor).await;
+    let db = &api.state.db;
+    let tenant = tds_testkit::admin_of(db, account.id).await;
+    let now = chrono::Utc::now();
+    let request = NewReport {
+        kind: tds_entity::ReportKind::Consumption,
+        period: tds_entity::ReportPeriod::Day,
+        date: None,
+        from: None,
+        to: None,
+        selection: Selection::All,
+        format: tds_entity::ReportFormat::Pdf,
+    };
+    let report = requests::request_report(db, &tenant, request.clone(), now)
+        .await
+        .unwrap();
+    let other = requests::request_report(db, &tenant, request, now)
+        .await
+        .unwrap();
+    requests::start_report(db, report.id, now).await.unwrap();
+    let built = BuiltReport {
+        file_name: "consumo-2026-11-30.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.7 the report".to_vec(),
+        pages: Some(1),
+        rows: None,
+    };
+    requests::finish_report(db, report.id, built, now)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let link = |user_id| {
+        downloads::signed_path(
+            &api.state.keys,
+            DownloadGrant {
+                report_id: report.id,
+                account_id: account.id,
+                user_id,
+            },
+            now + chrono::Duration::minutes(5),
+        )
+        .unwrap()
+    };
+    let app = tds_api::router(api.state.clone());
+    let get = |path: String| Request::get(path).body(Body::empty()).unwrap();
+    let (bias, mailed) = (link(Some(bia.user.id)), link(None));
+    let (status, content_type, body) = send(&app, get(bias.clone())).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/pdf")
+    );
+    assert_eq!(body, b"%PDF-1.7 the report");
+
+    // Bia leaves the account: her link goes with her; the e-mailed one stays.
+    let r = api
+        .run(Some(&ana), "{ members { id user { email } } }", json!({}))
+        .await;
+    let member = r.ok()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user"]["email"] == "bia@links.example")
+        .unwrap()["id"]
+        .clone();
+    let r = api
+        .run(
+            Some(&ana),
+            "mutation($id: ID!) { removeMember(memberId: $id) }",
+            json!({"id": member}),
+        )
+        .await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let (status, _, _) = send(&app, get(bias)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&app, get(mailed.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The token opens its own report only, and not one that is not done.
+    let token = mailed.split_once("?token=").unwrap().1;
+    let (status, _, _) = send(
+        &app,
+        get(format!("/reports/{}/download?token={token}", other.id)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -19,6 +19,9 @@ pub use live::ReportSubscription;
 use types::{DeviceCompleteness, ReportScheduleInput, RequestReportInput, selection};
 pub use types::{Report, ReportSchedule};
 
+/// How long a request waits for the report queue before leaving the job to the sweep.
+const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Report queries.
 #[derive(Default)]
 pub struct ReportQuery;
@@ -119,16 +122,25 @@ impl ReportMutation {
             format: input.format.into(),
         };
         let report = requests::request_report(&state.db, tenant, request, Utc::now()).await?;
-        // Without a queue here, or with a push lost, the report stays QUEUED and the
-        // workers' sweep queues it (see `report_requests::stranded_reports`).
-        if let Some(mut queue) = state.reports.clone()
-            && let Err(e) = queue
-                .push(tds_bus::ReportJob {
-                    report_id: report.id,
-                })
-                .await
-        {
-            tracing::warn!(report = %report.id, error = %e, "report job not queued; the sweep will");
+        // Without a queue here, or with a push lost or slow (Redis away), the report
+        // stays QUEUED and the workers' sweep queues it (`requests::stranded_reports`).
+        if let Some(mut queue) = state.reports.clone() {
+            let job = tds_bus::ReportJob {
+                report_id: report.id,
+            };
+            match tokio::time::timeout(PUSH_TIMEOUT, queue.push(job)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(report = %report.id, error = %e, "report job not queued; the sweep will")
+                }
+                Err(_) => {
+                    tracing::warn!(report = %report.id, "report job not queued in time; the sweep will")
+                }
+            }
+        }
+        let event = tds_bus::Event::report_changed(&report, Utc::now());
+        if let Err(e) = state.events.publish(&event).await {
+            tracing::warn!(report = %report.id, error = %e, "report request not announced");
         }
         Ok(Report(report))
     }
