@@ -426,4 +426,16 @@ async fn report_links_follow_their_user_and_their_file() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Its licence switched off, the account's e-mailed links stop too.
+    {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let mut off = account.clone().into_active_model();
+        off.is_active = Set(false);
+        off.update(db).await.unwrap();
+    }
+    let (status, _, body) = send(&app, get(mailed)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "LICENCE_EXPIRED");
 }

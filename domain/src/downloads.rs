@@ -79,7 +79,8 @@ pub fn check_link(keys: &TokenKeys, report_id: Uuid, token: &str) -> DomainResul
 }
 
 /// The file a grant reaches. A user's link stops working when the user is deactivated
-/// or leaves the account; any link stops when the file expires.
+/// or leaves the account; any link stops when the account's licence is off or the file
+/// expires.
 pub async fn granted_file(
     db: &impl ConnectionTrait,
     grant: DownloadGrant,
@@ -98,7 +99,17 @@ pub async fn granted_file(
                 .await?
                 .map_err(|p| DomainError::from(&p))?
         }
-        None => Tenant::for_job(db, grant.account_id).await?,
+        None => {
+            // No user to re-check, but the account's licence still governs its files.
+            let active = tds_entity::account::Entity::find_by_id(grant.account_id)
+                .one(db)
+                .await?
+                .is_some_and(|a| a.is_active);
+            if !active {
+                return Err(DomainError::LicenceExpired);
+            }
+            Tenant::for_job(db, grant.account_id).await?
+        }
     };
     report_file(db, &tenant, grant.report_id, now).await
 }

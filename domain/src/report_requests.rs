@@ -322,41 +322,52 @@ pub async fn start_report(
     Ok(report::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Reports a worker should be building but is not: QUEUED or RUNNING, untouched since
-/// before `quiet_since` (their job was lost with the queue, or their worker stopped).
-/// The workers queue them again; taking one twice is harmless (see [`start_report`]).
+/// Reports a worker should be building but is not: QUEUED or RUNNING, untouched for
+/// [`STALLED_AFTER`] (their job was lost with the queue, or their worker stopped). The
+/// workers queue them again; taking one twice is harmless (see [`start_report`]). A
+/// QUEUED one is marked as touched, so a long backlog is not queued again every tick.
 pub async fn stranded_reports(
     db: &impl ConnectionTrait,
-    quiet_since: DateTime<Utc>,
+    now: DateTime<Utc>,
     limit: u64,
 ) -> DomainResult<Vec<Uuid>> {
-    Ok(report::Entity::find()
+    let stranded: Vec<Uuid> = report::Entity::find()
         .select_only()
         .column(report::Column::Id)
         .filter(report::Column::State.is_in([ReportState::Queued, ReportState::Running]))
-        .filter(report::Column::UpdatedAt.lt(quiet_since))
+        .filter(report::Column::UpdatedAt.lt(now - STALLED_AFTER))
         .order_by_asc(report::Column::UpdatedAt)
         .limit(limit)
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    if !stranded.is_empty() {
+        report::Entity::update_many()
+            .col_expr(report::Column::UpdatedAt, Expr::value(now))
+            .filter(report::Column::Id.is_in(stranded.iter().copied()))
+            .filter(report::Column::State.eq(ReportState::Queued))
+            .exec(db)
+            .await?;
+    }
+    Ok(stranded)
 }
 
-/// Records how far a RUNNING report got (0–100).
+/// Records how far a RUNNING report got (0–100); false when it is RUNNING no more (a
+/// late progress write must not be announced after DONE or FAILED).
 pub async fn report_progress(
     db: &impl ConnectionTrait,
     id: Uuid,
     percent: i32,
     now: DateTime<Utc>,
-) -> DomainResult<()> {
-    report::Entity::update_many()
+) -> DomainResult<bool> {
+    let done = report::Entity::update_many()
         .col_expr(report::Column::Progress, Expr::value(percent.clamp(0, 100)))
         .col_expr(report::Column::UpdatedAt, Expr::value(now))
         .filter(report::Column::Id.eq(id))
         .filter(report::Column::State.eq(ReportState::Running))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }
 
 /// A built report's file and counts.
@@ -411,20 +422,46 @@ pub async fn finish_report(
         now,
     )
     .await?;
-    let mut row: report::ActiveModel = current.into();
-    row.state = Set(ReportState::Done);
-    row.progress = Set(100);
-    row.file_id = Set(Some(file.id));
-    row.file_size = Set(Some(file.size));
-    row.file_sha256 = Set(Some(file.sha256.clone()));
-    row.pages = Set(built.pages);
-    row.rows = Set(built.rows);
-    row.expires_at = Set(Some(expires_at));
-    row.completed_at = Set(Some(now));
-    row.updated_at = Set(now);
-    let done = row.update(&txn).await?;
+    // Compared and set in one statement: of two builders finishing at once (one took
+    // over a stalled build), one marks it DONE; the other's file is rolled back.
+    let marked = report::Entity::update_many()
+        .col_expr(report::Column::State, Expr::value(ReportState::Done))
+        .col_expr(report::Column::Progress, Expr::value(100))
+        .col_expr(report::Column::FileId, Expr::value(file.id))
+        .col_expr(report::Column::FileSize, Expr::value(file.size))
+        .col_expr(report::Column::FileSha256, Expr::value(file.sha256.clone()))
+        .col_expr(report::Column::Pages, Expr::value(built.pages))
+        .col_expr(report::Column::Rows, Expr::value(built.rows))
+        .col_expr(report::Column::ExpiresAt, Expr::value(expires_at))
+        .col_expr(report::Column::CompletedAt, Expr::value(now))
+        .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(current.id))
+        .filter(report::Column::State.eq(ReportState::Running))
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Ok(None);
+    }
+    let done = report::Entity::find_by_id(current.id).one(&txn).await?;
     txn.commit().await?;
-    Ok(Some(done))
+    Ok(done)
+}
+
+/// Keeps a RUNNING report from looking stalled while its build goes on (see
+/// [`STALLED_AFTER`]); false when it is no longer this build's to keep.
+pub async fn keep_building(
+    db: &impl ConnectionTrait,
+    running: &report::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let touched = report::Entity::update_many()
+        .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(running.id))
+        .filter(report::Column::State.eq(ReportState::Running))
+        .filter(report::Column::StartedAt.eq(running.started_at))
+        .exec(db)
+        .await?;
+    Ok(touched.rows_affected == 1)
 }
 
 /// Marks a QUEUED or RUNNING report FAILED with a reason people can read.

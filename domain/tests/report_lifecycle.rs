@@ -139,9 +139,27 @@ async fn a_report_runs_to_a_file_only_its_account_reads(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(running.state, ReportState::Running);
-    reports::report_progress(db, queued.id, 40, now)
-        .await
-        .unwrap();
+    assert!(
+        reports::report_progress(db, queued.id, 40, now)
+            .await
+            .unwrap()
+    );
+    // Its heartbeat keeps it from looking stalled; it is nobody's to take over.
+    assert!(reports::keep_building(db, &running, now).await.unwrap());
+    let sweep = now + Duration::minutes(3);
+    assert!(
+        !reports::stranded_reports(db, now + Duration::seconds(30), 100)
+            .await
+            .unwrap()
+            .contains(&queued.id)
+    );
+    assert!(
+        reports::stranded_reports(db, sweep, 100)
+            .await
+            .unwrap()
+            .contains(&queued.id),
+        "silent for three minutes: stranded"
+    );
     assert_eq!(
         reports::get_report(db, &admin, queued.id)
             .await
@@ -203,6 +221,26 @@ async fn a_report_runs_to_a_file_only_its_account_reads(backend: Backend) {
             .unwrap()
             .is_none()
     );
+    // A second builder finishing after it stores nothing; progress and heartbeat stop.
+    let again = BuiltReport {
+        file_name: "again.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"again".to_vec(),
+        pages: Some(1),
+        rows: None,
+    };
+    assert!(
+        reports::finish_report(db, queued.id, again, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !reports::report_progress(db, queued.id, 99, now)
+            .await
+            .unwrap()
+    );
+    assert!(!reports::keep_building(db, &running, now).await.unwrap());
 
     // Past its retention the file is gone, and so is the download.
     let later = done.expires_at.unwrap() + Duration::seconds(1);
@@ -216,6 +254,18 @@ async fn a_report_runs_to_a_file_only_its_account_reads(backend: Backend) {
     let other = reports::request_report(db, &admin, monthly(Selection::All), now)
         .await
         .unwrap();
+    // Stranded while QUEUED: found once, then left alone for the next two minutes.
+    let found = reports::stranded_reports(db, now + Duration::minutes(3), 100)
+        .await
+        .unwrap();
+    assert!(found.contains(&other.id));
+    let again = reports::stranded_reports(db, now + Duration::minutes(4), 100)
+        .await
+        .unwrap();
+    assert!(
+        !again.contains(&other.id),
+        "queued again at most every two minutes"
+    );
     let failed = reports::fail_report(db, other.id, "no rollups", now)
         .await
         .unwrap()

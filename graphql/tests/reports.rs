@@ -161,6 +161,17 @@ async fn requests_are_checked_field_by_field_and_listed_in_pages(backend: Backen
         )
         .await;
     let c = &r.ok()["completeness"][0];
+    let r = api
+        .run(
+            Some(&s.viewer),
+            "query($d: ID!) { completeness(deviceIds: [$d], from: \"2020-01-01T00:00:00Z\", to: \"2026-01-01T00:00:00Z\") { received } }",
+            json!({"d": s.device}),
+        )
+        .await;
+    assert_eq!(
+        r.errors[0]["extensions"]["field"], "to",
+        "years at once are refused"
+    );
     assert_eq!(c["deviceId"], s.device.as_str());
     assert_eq!(c["received"], 0);
 }

@@ -9,7 +9,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use tds_bus::jobs::{Channel, Locale, Message, ReportNotice};
 use tds_bus::{Notification, ReportJob, ReportQueue};
 use tds_domain::downloads::{self, DownloadGrant};
-use tds_domain::report_requests::{STALLED_AFTER, stranded_reports};
+use tds_domain::report_requests::stranded_reports;
 use tds_domain::report_schedules::{recipients_of, start_due_schedules};
 use tds_entity::{ReportState, account, report, report_schedule};
 
@@ -33,7 +33,7 @@ pub(crate) async fn report_schedule(_: Tick, s: Data<ReportScheduling>) -> Resul
             Vec::new()
         }
     };
-    match stranded_reports(&s.db, now - STALLED_AFTER, 100).await {
+    match stranded_reports(&s.db, now, 100).await {
         Ok(stranded) if !stranded.is_empty() => {
             tracing::info!(count = stranded.len(), "stranded reports queued again");
             due.extend(stranded);
@@ -97,8 +97,9 @@ pub(crate) async fn send_scheduled(
     let mail = ctx.mail.as_ref().ok_or(SendError::NoMail)?;
     let size = report.file_size.unwrap_or_default();
     let attach = size <= mail.attach_max_bytes;
+    // A link is a long-lived key to the file: made only when the file is not attached.
     let link = match (&mail.keys, report.expires_at) {
-        (Some(keys), Some(until)) => Some(downloads::signed_path(
+        (Some(keys), Some(until)) if !attach => Some(downloads::signed_path(
             keys,
             DownloadGrant {
                 report_id: report.id,

@@ -77,6 +77,10 @@ enum BuildError {
     Io(#[from] std::io::Error),
     #[error("the build stopped: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error(
+        "{0} readings are more than one workbook holds ({MAX_XLSX_READINGS}): choose fewer devices or a shorter period"
+    )]
+    TooLarge(i64),
 }
 
 async fn announce(events: &EventBus, report: &report::Model) {
@@ -89,6 +93,28 @@ async fn announce(events: &EventBus, report: &report::Model) {
     }
 }
 
+/// How long a report may keep failing on its database before it is FAILED for good
+/// (a repeatable error must not rebuild it forever).
+const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::minutes(30);
+
+/// Most readings one workbook holds (its Readings sheets); more fail with a reason.
+pub const MAX_XLSX_READINGS: i64 = 5_000_000;
+
+/// How often a build says it is alive (well inside `requests::STALLED_AFTER`).
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Touches the report while its build runs, so no other worker takes it over.
+async fn keep_building(db: DatabaseConnection, running: report::Model) {
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+        match requests::keep_building(&db, &running, Utc::now()).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => tracing::warn!(report = %running.id, error = %e, "report heartbeat failed"),
+        }
+    }
+}
+
 /// Runs one report job.
 pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxDynError> {
     let Some(running) = requests::start_report(&ctx.db, job.report_id, Utc::now()).await? else {
@@ -96,12 +122,17 @@ pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxD
         return Ok(());
     };
     announce(&ctx.events, &running).await;
+    let heartbeat = tokio::spawn(keep_building(ctx.db.clone(), running.clone()));
     let outcome = build(&ctx, &running).await;
+    heartbeat.abort();
     let now = Utc::now();
     let finished = match outcome {
         Ok(built) => requests::finish_report(&ctx.db, running.id, built, now).await?,
-        Err(BuildError::Domain(DomainError::Database(e))) => {
-            // The database went away: the job fails and apalis runs it again.
+        Err(BuildError::Domain(DomainError::Database(e)))
+            if now - running.created_at < GIVE_UP_AFTER =>
+        {
+            // The database went away: the job fails, and the report is queued again
+            // once it looks stalled; past GIVE_UP_AFTER the error is its reason.
             return Err(Box::new(e));
         }
         Err(e) => {
@@ -112,14 +143,12 @@ pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxD
     if let Some(report) = finished {
         announce(&ctx.events, &report).await;
         if let Some(schedule_id) = report.schedule_id {
-            let outcome = match crate::report_runs::send_scheduled(&ctx, &report).await {
-                Ok(()) => None,
-                Err(e) => Some(e.to_string()),
-            };
-            if let Some(e) = &outcome {
+            // Cleared first: a delivery that fails later writes its own error.
+            record_outcome(&ctx, schedule_id, None).await;
+            if let Err(e) = crate::report_runs::send_scheduled(&ctx, &report).await {
                 tracing::warn!(report = %report.id, error = %e, "scheduled report not sent");
+                record_outcome(&ctx, schedule_id, Some(&e.to_string())).await;
             }
-            record_outcome(&ctx, schedule_id, outcome.as_deref()).await;
         }
     }
     Ok(())
@@ -155,10 +184,7 @@ fn progress_reporter(
         row.progress = percent;
         let (db, events, row) = (db.clone(), events.clone(), row.clone());
         handle.spawn(async move {
-            if requests::report_progress(&db, row.id, percent, Utc::now())
-                .await
-                .is_ok()
-            {
+            if let Ok(true) = requests::report_progress(&db, row.id, percent, Utc::now()).await {
                 announce(&events, &row).await;
             }
         });
@@ -188,6 +214,10 @@ async fn build(ctx: &ReportContext, report: &report::Model) -> Result<BuiltRepor
             })
         }
         ReportFormat::Xlsx => {
+            let readings: i64 = data.devices.iter().map(|d| d.completeness.received).sum();
+            if readings > MAX_XLSX_READINGS {
+                return Err(BuildError::TooLarge(readings));
+            }
             let mut cursor = ReadingCursor::new(&tenant, &data, READINGS_PAGE);
             let mut workbook = XlsxReport::new(&data, None, &mut progress)?;
             loop {

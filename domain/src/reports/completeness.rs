@@ -57,6 +57,12 @@ pub async fn completeness(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<DeviceCompleteness>> {
+    if to - from > chrono::Duration::days(super::MAX_DAYS) {
+        return Err(DomainError::invalid(
+            "to",
+            format!("at most {} days", super::MAX_DAYS),
+        ));
+    }
     if from >= to {
         return Err(DomainError::invalid("to", "must be after 'from'"));
     }
