@@ -232,6 +232,7 @@ pub(crate) async fn insert_report(
         locale: Set(account.locale.clone()),
         expires_at: Set(None),
         started_at: Set(None),
+        notify_due_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -435,6 +436,10 @@ pub async fn finish_report(
         .col_expr(report::Column::ExpiresAt, Expr::value(expires_at))
         .col_expr(report::Column::CompletedAt, Expr::value(now))
         .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            report::Column::NotifyDueAt,
+            Expr::value(current.schedule_id.map(|_| now)),
+        )
         .filter(report::Column::Id.eq(current.id))
         .filter(report::Column::State.eq(ReportState::Running))
         .exec(&txn)
@@ -445,6 +450,60 @@ pub async fn finish_report(
     let done = report::Entity::find_by_id(current.id).one(&txn).await?;
     txn.commit().await?;
     Ok(done)
+}
+
+/// How long a claim on a scheduled report's e-mails lasts: a worker that dies while
+/// queueing them leaves them to the sweep after this.
+pub const NOTICE_LEASE: Duration = Duration::minutes(5);
+
+/// Scheduled reports whose e-mails are due by `now` and not queued yet (oldest first).
+pub async fn notices_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> DomainResult<Vec<Uuid>> {
+    Ok(report::Entity::find()
+        .select_only()
+        .column(report::Column::Id)
+        .filter(report::Column::NotifyDueAt.lte(now))
+        .order_by_asc(report::Column::NotifyDueAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Takes the e-mails of a scheduled report for [`NOTICE_LEASE`]: one process queues
+/// them. `None` when they are not due (queued already, or claimed by another).
+pub async fn claim_notice(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<report::Model>> {
+    let claimed = report::Entity::update_many()
+        .col_expr(report::Column::NotifyDueAt, Expr::value(now + NOTICE_LEASE))
+        .filter(report::Column::Id.eq(id))
+        .filter(report::Column::NotifyDueAt.lte(now))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(report::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The e-mails of a scheduled report are queued (or cannot be, for a reason its schedule
+/// shows): nothing is due any more.
+pub async fn notice_done(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<()> {
+    report::Entity::update_many()
+        .col_expr(
+            report::Column::NotifyDueAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(report::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Keeps a RUNNING report from looking stalled while its build goes on (see

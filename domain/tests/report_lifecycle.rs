@@ -371,6 +371,58 @@ async fn schedules_run_once_each_time_they_fall_due(backend: Backend) {
             .as_deref(),
         Some("SMTP refused")
     );
+
+    // Its e-mails are an outbox: due once the report is DONE, claimed by one process
+    // for a lease, due again if that process stops before marking them queued.
+    assert!(
+        reports::notices_due(db, run_at, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    reports::start_report(db, report.id, run_at).await.unwrap();
+    let built = BuiltReport {
+        file_name: "consumo-2026-11.xlsx".into(),
+        content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+        content: b"PK not really".to_vec(),
+        pages: None,
+        rows: Some(0),
+    };
+    reports::finish_report(db, report.id, built, run_at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        reports::notices_due(db, run_at, 10).await.unwrap(),
+        [report.id]
+    );
+    assert!(
+        reports::claim_notice(db, report.id, run_at)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        reports::claim_notice(db, report.id, run_at)
+            .await
+            .unwrap()
+            .is_none(),
+        "claimed once"
+    );
+    let lease_over = run_at + reports::NOTICE_LEASE + Duration::seconds(1);
+    assert!(
+        reports::claim_notice(db, report.id, lease_over)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    reports::notice_done(db, report.id).await.unwrap();
+    assert!(
+        reports::notices_due(db, lease_over + Duration::hours(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 backend_tests!(

@@ -44,6 +44,9 @@ pub struct Model {
     /// When its file is deleted (the account's report retention).
     pub expires_at: Option<DateTimeUtc>,
     pub started_at: Option<DateTimeUtc>,
+    /// Set when a scheduled report is DONE and its e-mails are not queued yet (an
+    /// outbox); a claim moves it ahead while the e-mails are queued.
+    pub notify_due_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

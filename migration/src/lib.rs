@@ -20,6 +20,7 @@ mod m20261124_000008_renewal_runs;
 mod m20261124_000009_certificates_follow_gateways;
 mod m20261201_000010_alert_delivery;
 mod m20261201_000011_report_files;
+mod m20261201_000012_report_notices;
 pub mod partitions;
 
 pub use partitions::{ReadingsLayout, ensure_reading_partitions, readings_layout};
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_certificates_follow_gateways::Migration),
             Box::new(m20261201_000010_alert_delivery::Migration),
             Box::new(m20261201_000011_report_files::Migration),
+            Box::new(m20261201_000012_report_notices::Migration),
         ]
     }
 }

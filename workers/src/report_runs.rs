@@ -9,17 +9,19 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use tds_bus::jobs::{Channel, Locale, Message, ReportNotice};
 use tds_bus::{Notification, ReportJob, ReportQueue};
 use tds_domain::downloads::{self, DownloadGrant};
-use tds_domain::report_requests::stranded_reports;
-use tds_domain::report_schedules::{recipients_of, start_due_schedules};
+use tds_domain::report_requests::{claim_notice, notice_done, notices_due, stranded_reports};
+use tds_domain::report_schedules::{recipients_of, record_schedule_outcome, start_due_schedules};
 use tds_entity::{ReportState, account, report, report_schedule};
+use uuid::Uuid;
 
 use crate::reports::ReportContext;
 
-/// What starts scheduled reports and finds stranded ones.
+/// What starts scheduled reports, finds stranded ones and e-mails finished ones.
 #[derive(Clone)]
 pub(crate) struct ReportScheduling {
     pub(crate) db: DatabaseConnection,
     pub(crate) queue: ReportQueue,
+    pub(crate) context: ReportContext,
 }
 
 /// [`tds_bus::JobKind::ReportSchedule`]: schedules falling due get their report queued,
@@ -41,6 +43,16 @@ pub(crate) async fn report_schedule(_: Tick, s: Data<ReportScheduling>) -> Resul
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "stranded reports not looked for"),
     }
+    // Finished scheduled reports whose e-mails their worker did not queue (it stopped,
+    // or Redis was away when it tried).
+    match notices_due(&s.db, now, 100).await {
+        Ok(reports) => {
+            for report_id in reports {
+                deliver_notice(&s.context, report_id).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "report e-mails not looked for"),
+    }
     let mut queue = s.queue.clone();
     for report_id in due {
         // Unqueued, it stays QUEUED and is found stranded on a later tick.
@@ -49,6 +61,41 @@ pub(crate) async fn report_schedule(_: Tick, s: Data<ReportScheduling>) -> Resul
         }
     }
     Ok(())
+}
+
+/// Shows on the schedule why its last run did not reach its recipients (`None`: it did).
+pub(crate) async fn record_outcome(ctx: &ReportContext, schedule_id: Uuid, error: Option<&str>) {
+    if let Err(e) = record_schedule_outcome(&ctx.db, schedule_id, error, Utc::now()).await {
+        tracing::warn!(schedule = %schedule_id, error = %e, "schedule outcome not recorded");
+    }
+}
+
+/// Queues the e-mails of a finished scheduled report, once across processes: claimed,
+/// queued, then marked done. A failure that may pass (Redis, the database) leaves the
+/// claim to expire and the sweep to try again; any other shows on the schedule.
+pub(crate) async fn deliver_notice(ctx: &ReportContext, report_id: Uuid) {
+    let report = match claim_notice(&ctx.db, report_id, Utc::now()).await {
+        Ok(Some(report)) => report,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(report = %report_id, error = %e, "report e-mails not claimed");
+            return;
+        }
+    };
+    if let Some(schedule_id) = report.schedule_id {
+        // Cleared first: a delivery that fails later writes its own error.
+        record_outcome(ctx, schedule_id, None).await;
+        if let Err(e) = send_scheduled(ctx, &report).await {
+            tracing::warn!(report = %report.id, error = %e, "scheduled report not sent");
+            record_outcome(ctx, schedule_id, Some(&e.to_string())).await;
+            if e.may_pass() {
+                return;
+            }
+        }
+    }
+    if let Err(e) = notice_done(&ctx.db, report.id).await {
+        tracing::warn!(report = %report.id, error = %e, "report e-mails not marked queued");
+    }
 }
 
 /// Why a scheduled report did not reach its recipients (shown on the schedule).
@@ -70,11 +117,19 @@ pub(crate) enum SendError {
     Domain(#[from] tds_domain::DomainError),
 }
 
+impl SendError {
+    /// Whether trying again later may succeed.
+    fn may_pass(&self) -> bool {
+        matches!(self, SendError::Queue(_) | SendError::Storage(_))
+            || matches!(
+                self,
+                SendError::Domain(tds_domain::DomainError::Database(_))
+            )
+    }
+}
+
 /// Queues the e-mails of a finished scheduled report, one per recipient.
-pub(crate) async fn send_scheduled(
-    ctx: &ReportContext,
-    report: &report::Model,
-) -> Result<(), SendError> {
+async fn send_scheduled(ctx: &ReportContext, report: &report::Model) -> Result<(), SendError> {
     if report.state == ReportState::Failed {
         return Err(SendError::Failed(report.error.clone().unwrap_or_default()));
     }

@@ -15,7 +15,7 @@ use tds_domain::auth::TokenKeys;
 use tds_domain::report_requests::{self as requests, BuiltReport};
 use tds_domain::reports::{ReadingCursor, build_report};
 use tds_domain::{DomainError, Tenant};
-use tds_entity::{ReportFormat, report};
+use tds_entity::{ReportFormat, ReportState, report};
 use tds_reports::{RenderError, XlsxReport, render_pdf};
 
 /// Readings fetched per page for the Readings sheet.
@@ -142,29 +142,21 @@ pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxD
     };
     if let Some(report) = finished {
         announce(&ctx.events, &report).await;
-        if let Some(schedule_id) = report.schedule_id {
-            // Cleared first: a delivery that fails later writes its own error.
-            record_outcome(&ctx, schedule_id, None).await;
-            if let Err(e) = crate::report_runs::send_scheduled(&ctx, &report).await {
-                tracing::warn!(report = %report.id, error = %e, "scheduled report not sent");
-                record_outcome(&ctx, schedule_id, Some(&e.to_string())).await;
+        match (report.schedule_id, report.state) {
+            (Some(_), ReportState::Done) => {
+                crate::report_runs::deliver_notice(&ctx, report.id).await;
             }
+            (Some(schedule_id), _) => {
+                let reason = format!(
+                    "the report failed: {}",
+                    report.error.as_deref().unwrap_or_default()
+                );
+                crate::report_runs::record_outcome(&ctx, schedule_id, Some(&reason)).await;
+            }
+            (None, _) => {}
         }
     }
     Ok(())
-}
-
-async fn record_outcome(ctx: &ReportContext, schedule_id: uuid::Uuid, error: Option<&str>) {
-    if let Err(e) = tds_domain::report_schedules::record_schedule_outcome(
-        &ctx.db,
-        schedule_id,
-        error,
-        Utc::now(),
-    )
-    .await
-    {
-        tracing::warn!(schedule = %schedule_id, error = %e, "schedule outcome not recorded");
-    }
 }
 
 /// Progress into the database and onto the event stream, at most every 5 %.

@@ -385,14 +385,14 @@ fn jobs_monitor(
             JobBackend::Redis(storage) => register_queue!(
                 storage,
                 reports.name.clone(),
-                context,
+                context.clone(),
                 concurrency,
                 crate::reports::handle
             ),
             JobBackend::Sqlite(storage) => register_queue!(
                 storage,
                 reports.name.clone(),
-                context,
+                context.clone(),
                 concurrency,
                 crate::reports::handle
             ),
@@ -401,6 +401,7 @@ fn jobs_monitor(
             crate::report_runs::ReportScheduling {
                 db: scheduled.db.clone(),
                 queue: reports.queue.clone(),
+                context: context.clone(),
             },
             config.report_schedule_every,
         );
