@@ -366,7 +366,7 @@ async fn tenant_isolation(backend: Backend) {
         ),
         (
             "completeness",
-            "query($d: ID!) { completeness(deviceIds: [$d], from: \"2020-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\") { received } }",
+            "query($d: ID!) { completeness(deviceIds: [$d], from: \"2026-01-01T00:00:00Z\", to: \"2026-02-01T00:00:00Z\") { received } }",
             json!({"d": dev_b}),
         ),
         (
