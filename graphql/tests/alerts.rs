@@ -24,34 +24,15 @@ struct Setup {
 
 async fn setup(backend: Backend) -> Setup {
     let api = TestApi::new(backend).await;
-    let admin = api.user("admin@x.example", false).await;
-    let (_, admin) = api.account("Acme", &admin).await;
-    let r = api
-        .run(
-            Some(&admin),
-            "mutation { createGateway(input: {code: \"GW1\", mac: \"02:00:00:00:0a:01\", name: \"G\"}) { id } }",
-            json!({}),
-        )
-        .await;
-    let gateway = r.ok()["createGateway"]["id"].as_str().unwrap().to_owned();
-    let r = api
-        .run(
-            Some(&admin),
-            "mutation($g: ID!) { createDevice(input: {gatewayId: $g, code: \"D01\", name: \"M\", kind: ENERGY, slaveId: 1, register: 0}) { id } }",
-            json!({"g": gateway}),
-        )
-        .await;
-    let device = r.ok()["createDevice"]["id"].as_str().unwrap().to_owned();
-    let viewer = api.user("viewer@x.example", false).await;
-    let viewer = api
-        .member(&viewer, admin.account.unwrap(), tds_entity::Role::Viewer)
+    let fleet = api
+        .small_fleet("x.example", "02:00:00:00:0a:01", "ENERGY")
         .await;
     Setup {
         api,
-        admin,
-        viewer,
-        gateway,
-        device,
+        admin: fleet.admin,
+        viewer: fleet.viewer,
+        gateway: fleet.gateway,
+        device: fleet.device,
     }
 }
 

@@ -23,34 +23,15 @@ struct Setup {
 
 async fn setup(backend: Backend) -> Setup {
     let api = TestApi::new(backend).await;
-    let admin = api.user("admin@r.example", false).await;
-    let (account, admin) = api.account("Condomínio Aurora", &admin).await;
-    let r = api
-        .run(
-            Some(&admin),
-            "mutation { createGateway(input: {code: \"GW1\", mac: \"02:00:00:00:0b:01\", name: \"G\"}) { id } }",
-            json!({}),
-        )
-        .await;
-    let gateway = r.ok()["createGateway"]["id"].as_str().unwrap().to_owned();
-    let r = api
-        .run(
-            Some(&admin),
-            "mutation($g: ID!) { createDevice(input: {gatewayId: $g, code: \"D01\", name: \"M\", kind: WATER, slaveId: 1, register: 0}) { id } }",
-            json!({"g": gateway}),
-        )
-        .await;
-    let device = r.ok()["createDevice"]["id"].as_str().unwrap().to_owned();
-    let viewer = api.user("viewer@r.example", false).await;
-    let viewer = api
-        .member(&viewer, account.id, tds_entity::Role::Viewer)
+    let fleet = api
+        .small_fleet("r.example", "02:00:00:00:0b:01", "WATER")
         .await;
     Setup {
         api,
-        admin,
-        viewer,
-        gateway,
-        device,
+        admin: fleet.admin,
+        viewer: fleet.viewer,
+        gateway: fleet.gateway,
+        device: fleet.device,
     }
 }
 
@@ -68,12 +49,7 @@ async fn requests_are_checked_field_by_field_and_listed_in_pages(backend: Backen
         )
         .await;
     assert_eq!(r.code(), "VALIDATION");
-    let fields: Vec<&str> = r.errors[0]["extensions"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = r.fields();
     assert_eq!(fields, ["from", "to"]);
     let r = api
         .run(
@@ -198,12 +174,7 @@ async fn schedules_are_created_changed_and_deleted_by_editors(backend: Backend) 
         )
         .await;
     assert_eq!(r.code(), "VALIDATION");
-    let fields: Vec<&str> = r.errors[0]["extensions"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = r.fields();
     assert_eq!(fields, ["cron", "period", "recipients[0]"]);
     let r = api
         .run(Some(&s.viewer), &create, json!({"input": input.clone()}))

@@ -265,6 +265,46 @@ impl TestApi {
         (account, caller)
     }
 
+    /// An account with its ADMIN and a VIEWER (`admin@<domain>`, `viewer@<domain>`), one
+    /// gateway (`mac`) and one device of `kind` (`WATER`, `ENERGY` …), made through the API.
+    pub async fn small_fleet(&self, domain: &str, mac: &str, kind: &str) -> SmallFleet {
+        let admin = self.user(&format!("admin@{domain}"), false).await;
+        let (account, admin) = self.account(&format!("Fleet of {domain}"), &admin).await;
+        let r = self
+            .run(
+                Some(&admin),
+                "mutation($mac: String!) { createGateway(input: {code: \"GW1\", mac: $mac, name: \"G\"}) { id } }",
+                serde_json::json!({"mac": mac}),
+            )
+            .await;
+        let gateway = r.ok()["createGateway"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let r = self
+            .run(
+                Some(&admin),
+                &format!("mutation($g: ID!) {{ createDevice(input: {{gatewayId: $g, code: \"D01\", name: \"M\", kind: {kind}, slaveId: 1, register: 0}}) {{ id }} }}"),
+                serde_json::json!({"g": gateway}),
+            )
+            .await;
+        let device = r.ok()["createDevice"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let viewer = self.user(&format!("viewer@{domain}"), false).await;
+        let viewer = self
+            .member(&viewer, account.id, tds_entity::Role::Viewer)
+            .await;
+        SmallFleet {
+            account,
+            admin,
+            viewer,
+            gateway,
+            device,
+        }
+    }
+
     /// Makes `caller` a member of `account_id` with `role`, returning them acting in it.
     pub async fn member(
         &self,
@@ -330,6 +370,20 @@ impl TestApi {
                 .collect(),
         }
     }
+}
+
+/// What [`TestApi::small_fleet`] made.
+pub struct SmallFleet {
+    /// The account.
+    pub account: account::Model,
+    /// Its ADMIN, acting in it.
+    pub admin: Caller,
+    /// A VIEWER, acting in it.
+    pub viewer: Caller,
+    /// The gateway's id.
+    pub gateway: String,
+    /// The device's id.
+    pub device: String,
 }
 
 /// Declares an async test function `fn name(backend: Backend)` as two tests,
