@@ -81,7 +81,7 @@ impl<J: Job> JobQueue<J> {
                 backend: JobBackend::Sqlite(SqliteStorage::new(&pool).with_config(sqlite)),
             });
         }
-        let conn = apalis_redis::connect(config.url.as_str())
+        let conn = crate::queue::redis_connection(&config.url)
             .await
             .map_err(|e| unavailable(&e))?;
         let redis = Config::default()
@@ -89,7 +89,10 @@ impl<J: Job> JobQueue<J> {
             .batch_size(config.fetch_batch)
             .heartbeat_interval(config.heartbeat)
             .missed_heartbeats(3)
-            .persist_results(false)
+            // apalis acknowledges a finished job only when it persists its result: without
+            // this a job stays in its worker's in-flight set and is done again (an e-mail
+            // sent twice) whenever that worker is replaced. The vacuum clears done jobs.
+            .persist_results(true)
             .emit_events(false);
         Ok(Self {
             backend: JobBackend::Redis(RedisStorage::new(conn).with_config(redis)),

@@ -200,3 +200,100 @@ async fn failing_webhook_is_retried_through_the_queue_until_it_answers() {
     forget_redis_namespace(REDIS, &prefix).await;
     drop(db);
 }
+
+/// The workers' service with a notification worker named after `tag`, until `stop`.
+async fn start_workers(
+    tag: &str,
+    db: &TestDb,
+    log: &MemoryAttemptLog,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let prefix = format!("tds-test:{tag}");
+    let telemetry =
+        TelemetryQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}:telemetry")))
+            .await
+            .unwrap();
+    let queue =
+        NotificationQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}:notifications")))
+            .await
+            .unwrap();
+    let events = EventBus::redis(REDIS, &format!("{prefix}:events"))
+        .await
+        .unwrap();
+    let mut config = WorkersConfig::new(tag);
+    config.offline_scan_every = Duration::from_secs(3600);
+    config.notifications = Some(NotificationsConfig {
+        name: format!("notifications-{tag}"),
+        queue,
+        notifier: Arc::new(Notifier {
+            mailer: None,
+            webhooks: WebhookSender::new(true).unwrap(),
+            links: Links::new("https://tds.example.com"),
+            retry: RetryPolicy::default(),
+        }),
+        log: Arc::new(log.clone()),
+        concurrency: 4,
+        report_files: None,
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(tds_workers::service::run(
+        config,
+        db.db.clone(),
+        telemetry,
+        events,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (stop, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_worker_sends_nothing_twice() {
+    let tag = format!("notify-{}", Uuid::new_v4().simple());
+    let prefix = format!("tds-test:{tag}");
+    let db = TestDb::migrated(Backend::Sqlite).await;
+    let log = MemoryAttemptLog::default();
+    let mut queue =
+        NotificationQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}:notifications")))
+            .await
+            .unwrap();
+    let (hook, url) = endpoint(Vec::new()).await;
+    let hits = || *hook.hits.lock().unwrap();
+
+    let (stop, workers) = start_workers(&tag, &db, &log).await;
+    queue.push(alert(&url)).await.unwrap();
+    eventually(Duration::from_secs(30), "the first delivery", || async {
+        hits() == 1
+    })
+    .await;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(20), workers)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The same worker, replaced (as a restarted process is): it takes over the name once
+    // the old one's heartbeat lapses, and must not do the finished job again.
+    let (stop, workers) = start_workers(&tag, &db, &log).await;
+    queue.push(alert(&url)).await.unwrap();
+    eventually(Duration::from_secs(60), "the second delivery", || async {
+        hits() >= 2
+    })
+    .await;
+    // Nothing to wait for but the absence of a repeat: the old worker's jobs would be back
+    // within two heartbeats (2 s each) of the new one starting; watch well past that.
+    let watch_until = tokio::time::Instant::now() + Duration::from_secs(8);
+    while tokio::time::Instant::now() < watch_until {
+        assert_eq!(hits(), 2, "a delivered notification was sent again");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(20), workers)
+        .await
+        .unwrap()
+        .unwrap();
+    forget_redis_namespace(REDIS, &prefix).await;
+}
