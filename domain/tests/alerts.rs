@@ -106,7 +106,10 @@ fn reading(
 
 async fn judge(db: &DatabaseConnection, readings: &[LandedReading]) -> Vec<Finding> {
     let index = RuleIndex::load(db).await.unwrap();
-    alerts::judge_readings(db, &index, readings).await.unwrap()
+    let open = alerts::OpenAlerts::load(db).await.unwrap();
+    alerts::judge_readings(db, &index, &open, readings)
+        .await
+        .unwrap()
 }
 
 async fn unresolved(db: &DatabaseConnection) -> u64 {

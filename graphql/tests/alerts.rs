@@ -48,7 +48,8 @@ async fn land(s: &Setup, value: f64, at: chrono::DateTime<Utc>) -> Vec<alerts::A
         time: at,
         value,
     };
-    let findings = alerts::judge_readings(db, &index, &[reading])
+    let open = alerts::OpenAlerts::load(db).await.unwrap();
+    let findings = alerts::judge_readings(db, &index, &open, &[reading])
         .await
         .unwrap();
     alerts::apply_verdicts(db, findings, Utc::now())

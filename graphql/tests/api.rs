@@ -193,7 +193,8 @@ async fn tenant_isolation(backend: Backend) {
             time: Utc::now(),
             value: 5.0,
         };
-        let findings = judge_readings(db, &index, &[reading]).await.unwrap();
+        let open = tds_domain::alerts::OpenAlerts::load(db).await.unwrap();
+        let findings = judge_readings(db, &index, &open, &[reading]).await.unwrap();
         let changes = apply_verdicts(db, findings, Utc::now()).await.unwrap();
         changes[0].alert().id.to_string()
     };

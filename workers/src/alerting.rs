@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tds_bus::{Backoff, Event, EventBus};
 use tds_domain::DomainError;
-use tds_domain::alerts::{self, AlertChange, Finding, LandedReading, RuleIndex};
+use tds_domain::alerts::{self, AlertChange, Finding, LandedReading, OpenAlerts, RuleIndex};
+use tds_entity::AlertState;
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
@@ -31,6 +32,9 @@ pub struct Alerting {
     db: DatabaseConnection,
     /// Swapped whole on a change, so judging holds the lock only to clone the `Arc`.
     index: Arc<RwLock<Arc<RuleIndex>>>,
+    /// Unresolved alerts, so a batch within its limits is judged without a query. Held
+    /// only for in-memory work, never across an await.
+    open: Arc<std::sync::RwLock<OpenAlerts>>,
     events: EventBus,
     outbox: Option<Outbox>,
 }
@@ -41,13 +45,47 @@ impl Alerting {
         let index = retrying("rule index not loaded", || RuleIndex::load(&db))
             .await
             .unwrap_or_default();
+        let open = retrying("open alerts not loaded", || OpenAlerts::load(&db))
+            .await
+            .unwrap_or_default();
         tracing::info!(rules = index.len(), "alert rules loaded");
         Self {
             db,
             index: Arc::new(RwLock::new(Arc::new(index))),
+            open: Arc::new(std::sync::RwLock::new(open)),
             events,
             outbox: None,
         }
+    }
+
+    /// Reads the unresolved alerts again: heals what a missed `AlertChanged` left stale
+    /// (the rule scan calls it on every tick).
+    pub async fn refresh_open(&self) {
+        let db = &self.db;
+        if let Some(fresh) = retrying("open alerts not reloaded", || OpenAlerts::load(db)).await {
+            *self.open_mut() = fresh;
+        }
+    }
+
+    /// Follows an alert changed elsewhere (another worker, a person in the api).
+    pub fn note_event(&self, event: &Event) {
+        if let Event::AlertChanged {
+            rule_id,
+            device_id,
+            gateway_id,
+            state,
+            ..
+        } = event
+            && let Some(subject) = device_id.or(*gateway_id)
+        {
+            self.open_mut()
+                .note(*rule_id, subject, state == AlertState::Resolved.as_str());
+        }
+    }
+
+    fn open_mut(&self) -> std::sync::RwLockWriteGuard<'_, OpenAlerts> {
+        // A panic while holding the lock cannot leave the set half-written.
+        self.open.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Queues the notices of every change right after it commits (without an outbox,
@@ -94,13 +132,18 @@ impl Alerting {
             return;
         }
         let db = &self.db;
-        let findings = retrying("readings not judged", || {
-            alerts::judge_readings(db, &index, landed)
+        let Some(consumption) = retrying("readings not judged", || {
+            alerts::consumption_for(db, &index, landed)
         })
-        .await;
-        if let Some(findings) = findings {
-            self.apply(findings, now).await;
-        }
+        .await
+        else {
+            return;
+        };
+        let findings = {
+            let open = self.open.read().unwrap_or_else(|e| e.into_inner());
+            alerts::findings_of(&index, &open, landed, &consumption)
+        };
+        self.apply(findings, now).await;
     }
 
     /// Gateways and devices silent past their rules' limits (and those heard again).
@@ -141,6 +184,11 @@ impl Alerting {
         let mut outbox = self.outbox.as_ref();
         for change in &changes {
             let alert = change.alert();
+            self.open_mut().note(
+                alert.rule_id,
+                alert.subject_id,
+                alert.state == AlertState::Resolved,
+            );
             match change {
                 AlertChange::Opened(_) => {
                     tracing::info!(alert = %alert.id, rule = %alert.rule_id, severity = alert.severity.as_str(), "alert opened")

@@ -155,15 +155,18 @@ pub async fn run(
     let rules_watch = tokio::spawn(async move {
         loop {
             match rule_changes.recv().await {
-                Ok(event) => {
-                    if let Event::AlertRulesChanged { account_id } = event.as_ref() {
-                        reload.reload_account(*account_id).await;
+                Ok(event) => match event.as_ref() {
+                    Event::AlertRulesChanged { account_id } => {
+                        reload.reload_account(*account_id).await
                     }
-                }
+                    alert @ Event::AlertChanged { .. } => reload.note_event(alert),
+                    _ => {}
+                },
                 // Missed changes: reload everything the next time one arrives is not
                 // enough, so reload every account now.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     reload.reload_all().await;
+                    reload.refresh_open().await;
                 }
                 Err(_) => return,
             }
@@ -237,6 +240,7 @@ struct Scheduled {
 /// [`JobKind::RuleScan`]: silence, and each account's last finished day's completeness.
 async fn rule_scan(_: Tick, s: Data<Scheduled>) -> Result<(), BoxDynError> {
     let now = Utc::now();
+    s.alerting.refresh_open().await;
     s.alerting.scan_silence(now).await;
     s.alerting.scan_completeness(now).await;
     Ok(())

@@ -22,6 +22,7 @@ pub mod index;
 pub mod lifecycle;
 pub mod notifications;
 pub mod observe;
+pub mod open;
 pub mod rules;
 pub mod scheduled;
 
@@ -39,7 +40,8 @@ pub use notifications::{
     Attempt, NotificationPlan, claim_change, due_notifications, notification_plan,
     notifications_of, notifications_queued, record_attempt,
 };
-pub use observe::{LandedReading, judge_readings};
+pub use observe::{BucketConsumption, LandedReading, consumption_for, findings_of, judge_readings};
+pub use open::OpenAlerts;
 pub use rules::{
     Channels, RuleChange, RuleDraft, RulePatch, Webhook, WebhookDraft, create_rule, delete_rule,
     get_rule, list_rules, update_rule,

@@ -1,17 +1,18 @@
 //! Judging the readings of a committed batch: the rules come from the worker's
-//! [`RuleIndex`]; the queries are one read of the rollups a consumption rule needs and
-//! one of the rules' unresolved alerts, so readings within their limits cost findings
-//! only where an alert may resolve.
+//! [`RuleIndex`] and which alerts are unresolved from its [`OpenAlerts`]; the one query
+//! is a read of the rollups a consumption rule needs. Readings within their limits cost
+//! findings only where an alert may resolve.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use tds_entity::{AlertState, DeviceKind, RollupPeriod, alert, rollup};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use tds_entity::{DeviceKind, RollupPeriod, rollup};
 use uuid::Uuid;
 
 use super::evaluate::{Finding, Observation, Subject, Verdict, verdict};
 use super::index::RuleIndex;
+use super::open::OpenAlerts;
 use super::{Condition, Rule};
 use crate::error::DomainResult;
 use crate::rollups::bucket_start;
@@ -35,17 +36,25 @@ pub struct LandedReading {
 
 /// The findings of every applicable rule on a committed batch that can change an alert
 /// (every violation; a clear reading where an alert is unresolved or opens in this
-/// batch), ready for [`super::apply_verdicts`]. Consumption comes from the rollups as committed, so
-/// call this after the batch's transaction.
+/// batch), ready for [`super::apply_verdicts`]. Consumption comes from the rollups as
+/// committed, so call this after the batch's transaction.
 pub async fn judge_readings(
     db: &impl ConnectionTrait,
     index: &RuleIndex,
+    open: &OpenAlerts,
     readings: &[LandedReading],
 ) -> DomainResult<Vec<Finding>> {
-    if index.is_empty() || readings.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Which rollup buckets consumption rules need.
+    let consumption = consumption_for(db, index, readings).await?;
+    Ok(findings_of(index, open, readings, &consumption))
+}
+
+/// Consumption of the rollup buckets the batch's consumption rules look at (one query,
+/// none without such a rule).
+pub async fn consumption_for(
+    db: &impl ConnectionTrait,
+    index: &RuleIndex,
+    readings: &[LandedReading],
+) -> DomainResult<BucketConsumption> {
     let mut wanted: BTreeSet<(Uuid, RollupPeriod, DateTime<Utc>)> = BTreeSet::new();
     for r in readings {
         for rule in index.rules_for(r.account_id, r.gateway_id, r.device_id, r.kind) {
@@ -55,7 +64,23 @@ pub async fn judge_readings(
             }
         }
     }
-    let consumption = bucket_consumption(db, &wanted).await?;
+    bucket_consumption(db, &wanted).await
+}
+
+/// Consumption by (device, period, bucket start), as [`consumption_for`] read it.
+pub type BucketConsumption = HashMap<(Uuid, RollupPeriod, DateTime<Utc>), Option<f64>>;
+
+/// [`judge_readings`] without storage: the findings of `readings`, given what
+/// [`consumption_for`] read.
+pub fn findings_of(
+    index: &RuleIndex,
+    open: &OpenAlerts,
+    readings: &[LandedReading],
+    consumption: &BucketConsumption,
+) -> Vec<Finding> {
+    if index.is_empty() || readings.is_empty() {
+        return Vec::new();
+    }
     let judge = |r: &LandedReading, rule: &Rule| {
         let used = match rule.condition {
             Condition::ConsumptionAbove { period, .. } => {
@@ -83,11 +108,9 @@ pub async fn judge_readings(
     // open, or opens in this batch: nearly every batch ends here with nothing to apply.
     // (An alert another writer opens meanwhile is resolved by the device's next reading.)
     let mut findings = Vec::new();
-    let mut rules_seen: BTreeSet<Uuid> = BTreeSet::new();
     let mut watch: HashSet<(Uuid, Uuid)> = HashSet::new();
     for r in readings {
         for rule in index.rules_for(r.account_id, r.gateway_id, r.device_id, r.kind) {
-            rules_seen.insert(rule.id);
             if let verdict @ Verdict::Violates { .. } = judge(r, rule) {
                 let subject = subject_of(r);
                 watch.insert((rule.id, subject.id()));
@@ -100,14 +123,14 @@ pub async fn judge_readings(
             }
         }
     }
-    watch.extend(unresolved_subjects(db, &rules_seen).await?);
-    if watch.is_empty() {
-        return Ok(findings);
+    if watch.is_empty() && open.is_empty() {
+        return findings;
     }
     for r in readings {
         let subject = subject_of(r);
         for rule in index.rules_for(r.account_id, r.gateway_id, r.device_id, r.kind) {
-            if !watch.contains(&(rule.id, subject.id())) {
+            let pair = (rule.id, subject.id());
+            if !watch.contains(&pair) && !open.contains(pair) {
                 continue;
             }
             if let verdict @ Verdict::Clear { .. } = judge(r, rule) {
@@ -120,37 +143,14 @@ pub async fn judge_readings(
             }
         }
     }
-    Ok(findings)
-}
-
-/// The (rule, subject) pairs of `rules` with an unresolved alert (read through the
-/// partial unique index of unresolved alerts).
-async fn unresolved_subjects(
-    db: &impl ConnectionTrait,
-    rules: &BTreeSet<Uuid>,
-) -> DomainResult<Vec<(Uuid, Uuid)>> {
-    let mut pairs = Vec::new();
-    let ids: Vec<Uuid> = rules.iter().copied().collect();
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(Uuid, Uuid)> = alert::Entity::find()
-            .select_only()
-            .column(alert::Column::RuleId)
-            .column(alert::Column::SubjectId)
-            .filter(alert::Column::RuleId.is_in(chunk.iter().copied()))
-            .filter(alert::Column::State.ne(AlertState::Resolved))
-            .into_tuple()
-            .all(db)
-            .await?;
-        pairs.extend(rows);
-    }
-    Ok(pairs)
+    findings
 }
 
 /// Consumption of the wanted rollup buckets, in one query.
 async fn bucket_consumption(
     db: &impl ConnectionTrait,
     wanted: &BTreeSet<(Uuid, RollupPeriod, DateTime<Utc>)>,
-) -> DomainResult<HashMap<(Uuid, RollupPeriod, DateTime<Utc>), Option<f64>>> {
+) -> DomainResult<BucketConsumption> {
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
