@@ -326,7 +326,7 @@ async fn measure(
         chrono::Duration::hours(1),
     );
     let counters = tds_bus::WindowCounters::in_process();
-    let state = crate::cli::api_state(
+    let state = crate::serve::api_state(
         settings,
         db.clone(),
         tds_bus::EventBus::in_process(),

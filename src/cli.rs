@@ -3,15 +3,10 @@
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
-use tds_bus::{EventBus, QueueConfig, TelemetryQueue};
 use tds_domain::Operator;
 use tds_domain::accounts::{self, NewAccount, NewUser};
-use tds_domain::auth::TokenKeys;
 use tds_domain::config::{Settings, mask_url};
 use tds_domain::values::Email;
-use tds_graphql::ApiState;
-use tds_ingest::IngestConfig;
-use tds_workers::service::WorkersConfig;
 
 /// TDS: multi-tenant IoT telemetry for water, energy and gas meters.
 #[derive(Parser)]
@@ -30,6 +25,16 @@ enum Command {
         /// Comma-separated subset of: api, ingest, workers.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+    },
+    /// Everything in one process with nothing to install: SQLite, an embedded broker
+    /// with mutual TLS, a demo account with a user of each role and a simulated fleet.
+    Demo {
+        /// Port of the embedded MQTT broker (mutual TLS) on 127.0.0.1.
+        #[arg(long, default_value_t = 18883)]
+        mqtt_port: u16,
+        /// Seconds between two messages of a simulated gateway.
+        #[arg(long, default_value_t = 10.0)]
+        interval: f64,
     },
     /// Manage users.
     Users {
@@ -128,7 +133,7 @@ fn settings() -> anyhow::Result<Settings> {
 }
 
 /// Opens the database, as it is (for `tds migrate`).
-async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+pub(crate) async fn connect(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let url = settings.database_url();
     tds_domain::db::connect(&url)
         .await
@@ -155,7 +160,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let layout = tds_migration::readings_layout(&db).await?;
             println!("migrations applied (readings: {layout:?})");
         }
-        Command::Serve { only } => serve(only).await?,
+        Command::Demo {
+            mqtt_port,
+            interval,
+        } => {
+            if !(interval.is_finite() && (1.0..=3600.0).contains(&interval)) {
+                bail!("--interval must be between 1 and 3600 seconds");
+            }
+            let options = crate::demo::DemoOptions {
+                mqtt_port,
+                interval: std::time::Duration::from_secs_f64(interval),
+            };
+            crate::demo::run(settings()?, options).await?
+        }
+        Command::Serve { only } => {
+            crate::serve::serve(settings()?, only, crate::serve::shutdown_signal()).await?
+        }
         Command::Users {
             command:
                 UsersCommand::Create {
@@ -265,7 +285,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 tokio::select! {
                     _ = async { while tasks.join_next().await.is_some() {} } => {}
-                    _ = shutdown_signal() => {}
+                    _ = crate::serve::shutdown_signal() => {}
                 }
                 let load =
                     |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
@@ -288,7 +308,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             tokio::select! {
                 result = publishing => result?,
-                _ = shutdown_signal() => {}
+                _ = crate::serve::shutdown_signal() => {}
             }
             let sent = counters
                 .acknowledged
@@ -297,324 +317,4 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The token keys of `tds serve`: only from `TDS_JWT_SECRET` (32 bytes or more), so
-/// tokens work on every replica and across restarts. (A single-machine mode may instead
-/// pass keys from a secret it keeps in its data directory, `auth::generate_secret`.)
-fn serve_token_keys(settings: &Settings) -> anyhow::Result<TokenKeys> {
-    let ttl = chrono::Duration::hours(settings.token_ttl_hours);
-    Ok(TokenKeys::from_secret(settings.jwt_secret.as_deref(), ttl)?)
-}
-
-/// Builds what the api needs from settings, with token keys, sign-in counters and the
-/// e-mail queue (none: invitations are not e-mailed) chosen by the caller.
-pub fn api_state(
-    settings: &Settings,
-    db: sea_orm::DatabaseConnection,
-    events: EventBus,
-    keys: TokenKeys,
-    counters: tds_bus::WindowCounters,
-    notifications: Option<tds_bus::NotificationQueue>,
-) -> anyhow::Result<ApiState> {
-    let auth = tds_graphql::AuthState {
-        login_limits: settings.auth.login_limits(),
-        counters,
-        session_recheck: settings
-            .auth
-            .session_recheck()
-            .map_err(anyhow::Error::msg)?,
-        trusted_proxies: settings
-            .auth
-            .trusted_proxies()
-            .map_err(anyhow::Error::msg)?,
-    };
-    // The CA is optional: without one, certificate mutations explain how to create it.
-    let pki = tds_certs::load_ca(&settings.data_dir)
-        .ok()
-        .map(std::sync::Arc::new);
-    let crl_paths = crl_paths(settings);
-    Ok(ApiState {
-        db,
-        keys,
-        events,
-        pki,
-        crl_paths,
-        renewal_policy: tds_domain::renewals::RenewalPolicy::from_settings(settings)
-            .unwrap_or_default(),
-        introspection: settings.graphql_introspection,
-        auth,
-        notifications,
-        reports: None,
-    })
-}
-
-/// The platform's client identity for `mqtts://`, when all three files are set.
-fn mqtt_identity(settings: &Settings) -> Option<tds_ingest::TlsFiles> {
-    match (
-        &settings.mqtt_ca_file,
-        &settings.mqtt_cert_file,
-        &settings.mqtt_key_file,
-    ) {
-        (Some(ca), Some(cert), Some(key)) => Some(tds_ingest::TlsFiles {
-            ca: ca.clone(),
-            cert: cert.clone(),
-            key: key.clone(),
-        }),
-        _ => None,
-    }
-}
-
-/// Where the CRL is kept current: the CA directory and, if set, the broker's.
-fn crl_paths(settings: &Settings) -> Vec<std::path::PathBuf> {
-    let mut paths = vec![settings.data_dir.join("pki").join("crl.pem")];
-    paths.extend(settings.broker_dir.as_ref().map(|d| d.join("crl.pem")));
-    paths
-}
-
-/// The certificate worker's configuration from the settings.
-fn renewal_config(settings: &Settings) -> anyhow::Result<tds_workers::renewals::RenewalConfig> {
-    let policy =
-        tds_domain::renewals::RenewalPolicy::from_settings(settings).map_err(anyhow::Error::msg)?;
-    let mut link = tds_workers::renewals::LinkConfig::new(&settings.mqtt_url, &settings.instance);
-    link.tls = mqtt_identity(settings);
-    link.share_group = settings.renewals_share_group();
-    Ok(tds_workers::renewals::RenewalConfig {
-        policy,
-        link,
-        data_dir: settings.data_dir.clone(),
-        crl_paths: crl_paths(settings),
-        poll: std::time::Duration::from_secs(settings.renewal_poll_s.max(1)),
-        name: format!("renewal-night-{}", settings.instance),
-    })
-}
-
-/// The notification worker's configuration from the settings: e-mail only when
-/// `SMTP_URL` is set (e-mail notifications then fail for good, and say why).
-async fn notifications_config(
-    settings: &Settings,
-    db: &sea_orm::DatabaseConnection,
-) -> anyhow::Result<tds_workers::notifications::NotificationsConfig> {
-    let mailer = settings
-        .smtp_url
-        .as_deref()
-        .map(|url| tds_notify::Mailer::from_url(url, &settings.notify.mail_from))
-        .transpose()?;
-    let queue = tds_bus::NotificationQueue::connect(&QueueConfig::new(
-        &settings.redis_url,
-        &settings.notification_queue,
-    ))
-    .await?;
-    Ok(tds_workers::notifications::NotificationsConfig {
-        name: format!("notifications-{}", settings.instance),
-        queue,
-        notifier: std::sync::Arc::new(tds_notify::Notifier {
-            mailer,
-            webhooks: tds_notify::WebhookSender::new(settings.notify.webhook_allow_private)?,
-            links: tds_notify::Links::new(&settings.notify.public_url),
-            retry: tds_notify::RetryPolicy::default(),
-        }),
-        log: std::sync::Arc::new(tds_workers::notifications::DeliveryRecords::new(db.clone())),
-        concurrency: 8,
-        report_files: Some(db.clone()),
-    })
-}
-
-/// The queue of report jobs (the api pushes, the workers build).
-async fn report_queue(settings: &Settings) -> anyhow::Result<tds_bus::ReportQueue> {
-    Ok(tds_bus::ReportQueue::connect(&QueueConfig::new(
-        &settings.redis_url,
-        &settings.report_queue,
-    ))
-    .await?)
-}
-
-/// The services `tds serve` can run.
-const SERVICES: [&str; 3] = ["api", "ingest", "workers"];
-
-async fn serve(only: Vec<String>) -> anyhow::Result<()> {
-    let wanted: Vec<String> = if only.is_empty() {
-        SERVICES.iter().map(|s| (*s).to_owned()).collect()
-    } else {
-        only
-    };
-    if let Some(unknown) = wanted.iter().find(|s| !SERVICES.contains(&s.as_str())) {
-        bail!("--only: unknown service '{unknown}' (expected api, ingest, workers)");
-    }
-    let runs = |name: &str| wanted.iter().any(|s| s == name);
-    let settings = settings()?;
-    // Before anything connects: an api that cannot sign tokens durably must not start.
-    let keys = if runs("api") {
-        Some(serve_token_keys(&settings)?)
-    } else {
-        None
-    };
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let signal = move || {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        }
-    };
-    let mut tasks = tokio::task::JoinSet::new();
-
-    let needs_db = runs("api") || runs("workers");
-    let db = if needs_db {
-        Some(database(&settings).await?)
-    } else {
-        None
-    };
-    // Every dependency of this process, as its users last found it: `/readyz`.
-    let readiness = tds_bus::Readiness::default();
-    let events = if runs("api") || runs("workers") {
-        Some(
-            EventBus::redis_reporting(&settings.redis_url, &settings.event_channel, &readiness)
-                .await?,
-        )
-    } else {
-        None
-    };
-    let queue = if runs("ingest") || runs("workers") {
-        Some(
-            TelemetryQueue::connect(&QueueConfig::new(&settings.redis_url, &settings.queue_name))
-                .await?,
-        )
-    } else {
-        None
-    };
-
-    if let (Some(keys), Some(db), Some(events)) = (keys, db.clone(), events.clone()) {
-        let counters =
-            tds_bus::WindowCounters::redis(&settings.redis_url, &settings.auth.limits_prefix)
-                .await?;
-        // Invitations are e-mailed (through the notification queue) when SMTP is set.
-        let notifications = match settings.smtp_url {
-            Some(_) => Some(
-                tds_bus::NotificationQueue::connect(&QueueConfig::new(
-                    &settings.redis_url,
-                    &settings.notification_queue,
-                ))
-                .await?,
-            ),
-            None => None,
-        };
-        let state = ApiState {
-            reports: Some(report_queue(&settings).await?),
-            ..api_state(&settings, db, events, keys, counters, notifications)?
-        };
-        let listener = tokio::net::TcpListener::bind(&settings.http_addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
-        tracing::info!(addr = %listener.local_addr()?, "api listening");
-        let stop = signal();
-        let router = tds_api::router_reporting(state, readiness.clone());
-        tasks.spawn(async move {
-            tds_api::serve_router(listener, router, stop)
-                .await
-                .context("api")
-        });
-    } else if let Some(addr) = &settings.health_addr {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr} (TDS_HEALTH_ADDR)"))?;
-        tracing::info!(addr = %listener.local_addr()?, "health and readiness listening");
-        let stop = signal();
-        let router = tds_api::health_router(readiness.clone());
-        tasks.spawn(async move {
-            tds_api::serve_router(listener, router, stop)
-                .await
-                .context("health")
-        });
-    }
-    if let (true, Some(queue)) = (runs("ingest"), queue.clone()) {
-        let mut config = IngestConfig::new(&settings.mqtt_url, &settings.instance);
-        config.share_group = settings.ingest_share_group();
-        config.tls = mqtt_identity(&settings);
-        config.readiness = readiness.clone();
-        tracing::info!(client_id = %config.client_id, filter = %config.topic_filter(), "ingest starting");
-        let stop = signal();
-        tasks.spawn(async move { tds_ingest::run(config, queue, stop).await.context("ingest") });
-    }
-    if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
-        let mut config = WorkersConfig::new(&settings.instance);
-        config.renewals = Some(renewal_config(&settings)?);
-        let notifications = notifications_config(&settings, &db).await?;
-        let notifications_queue = notifications.queue.clone();
-        config.notifications = Some(notifications);
-        config.reports = Some(tds_workers::reports::ReportsConfig {
-            name: format!("reports-{}", settings.instance),
-            queue: report_queue(&settings).await?,
-            // Reports are CPU work beside the telemetry: one at a time per replica.
-            concurrency: 1,
-            mail: settings
-                .smtp_url
-                .as_ref()
-                .map(|_| tds_workers::reports::ReportMail {
-                    queue: notifications_queue.clone(),
-                    keys: serve_token_keys(&settings).ok(),
-                    attach_max_bytes: settings.notify.report_attach_max_bytes,
-                }),
-        });
-        config.alert_scan_every = std::time::Duration::from_secs(settings.alert_scan_s.max(1));
-        config.report_schedule_every =
-            std::time::Duration::from_secs(settings.report_schedule_s.max(1));
-        config.readiness = readiness.clone();
-        tracing::info!(worker = %config.name, "workers starting");
-        let stop = signal();
-        tasks.spawn(async move {
-            tds_workers::service::run(config, db, queue, events, stop).await;
-            Ok(())
-        });
-    }
-
-    tokio::select! {
-        _ = shutdown_signal() => tracing::info!("shutting down"),
-        Some(done) = tasks.join_next() => {
-            // A service ended on its own: that is a failure of the whole process.
-            let _ = stop.send(true);
-            return match done {
-                Ok(Ok(())) => Err(anyhow::anyhow!("a service stopped unexpectedly")),
-                Ok(Err(e)) => Err(e),
-                Err(e) => Err(anyhow::anyhow!("a service panicked: {e}")),
-            };
-        }
-    }
-    let _ = stop.send(true);
-    let drain = async {
-        while let Some(done) = tasks.join_next().await {
-            if let Ok(Err(e)) = done {
-                tracing::warn!(error = %e, "service stopped with an error");
-            }
-        }
-    };
-    if tokio::time::timeout(std::time::Duration::from_secs(20), drain)
-        .await
-        .is_err()
-    {
-        tracing::warn!("services did not stop within 20 s");
-    }
-    Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM (what `docker stop` and supervisors send).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

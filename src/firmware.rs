@@ -56,6 +56,75 @@ pub struct Firmware {
     pub interval: Duration,
     /// Fault to inject into renewals.
     pub fault: Option<RenewalFault>,
+    /// What its meters read.
+    pub meters: Meters,
+}
+
+/// What a simulated gateway's meters read.
+#[derive(Debug, Clone)]
+pub enum Meters {
+    /// Device `d` (from 0) reads `1000 d + 0.25 × message number` kWh: easy to check.
+    Ramp,
+    /// Each device its own profile, in the order of `codes`.
+    Profiles(Vec<MeterProfile>),
+}
+
+/// One simulated meter of the demo fleet.
+#[derive(Debug, Clone)]
+pub struct MeterProfile {
+    /// Unit sent with each value.
+    pub unit: &'static str,
+    /// How its value moves.
+    pub shape: Shape,
+}
+
+/// How a simulated meter's value moves.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    /// A register growing `per_hour` (with a daily swing) from `base`, by the wall clock,
+    /// so a restarted demo carries on rather than winding meters back.
+    Register {
+        /// Value at 2026-01-01T00:00Z.
+        base: f64,
+        /// Mean growth per hour.
+        per_hour: f64,
+    },
+    /// A momentary value swinging around `mid` by `swing` every `period_s` seconds,
+    /// starting at its peak when the gateway starts.
+    Wave {
+        /// Middle value.
+        mid: f64,
+        /// Half the swing.
+        swing: f64,
+        /// Seconds of a full swing.
+        period_s: f64,
+    },
+}
+
+impl Shape {
+    /// The value `since_start` after the gateway started, at wall-clock `now`.
+    pub fn value(self, now: chrono::DateTime<Utc>, since_start: Duration) -> f64 {
+        match self {
+            Shape::Register { base, per_hour } => {
+                let origin = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_default();
+                let hours = (now - origin).num_milliseconds().max(0) as f64 / 3_600_000.0;
+                // Growth slows at night and peaks at noon: the integral of 1 - 0.5 cos(2πh/24).
+                let tau = std::f64::consts::TAU;
+                let grown = hours - 0.5 * 24.0 / tau * (tau * hours / 24.0).sin();
+                ((base + per_hour * grown) * 1000.0).round() / 1000.0
+            }
+            Shape::Wave {
+                mid,
+                swing,
+                period_s,
+            } => {
+                let phase = std::f64::consts::TAU * since_start.as_secs_f64() / period_s;
+                ((mid + swing * phase.cos()) * 100.0).round() / 100.0
+            }
+        }
+    }
 }
 
 /// The directory of one gateway's files under `root`.
@@ -366,14 +435,22 @@ impl Firmware {
         Ok(())
     }
 
-    fn reading(&self, step: u64) -> Vec<u8> {
-        let stamp = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+    fn reading(&self, step: u64, since_start: Duration) -> Vec<u8> {
+        let now = Utc::now();
+        let stamp = now.to_rfc3339_opts(SecondsFormat::Micros, true);
         let items: Vec<serde_json::Value> = self
             .codes
             .iter()
             .enumerate()
             .map(|(d, code)| {
-                serde_json::json!({"dispositivo_codigo": code, "valor": 1000.0 * d as f64 + 0.25 * step as f64, "unidade": "kWh"})
+                let (value, unit) = match &self.meters {
+                    Meters::Ramp => (1000.0 * d as f64 + 0.25 * step as f64, "kWh"),
+                    Meters::Profiles(profiles) => match profiles.get(d) {
+                        Some(p) => (p.shape.value(now, since_start), p.unit),
+                        None => (0.0, "kWh"),
+                    },
+                };
+                serde_json::json!({"dispositivo_codigo": code, "valor": value, "unidade": unit})
             })
             .collect();
         serde_json::json!({"gateway_mac": self.mac, "timestamp": stamp, "leituras": items})
@@ -388,7 +465,8 @@ impl Firmware {
         duration: Duration,
         counters: Arc<FirmwareCounters>,
     ) -> anyhow::Result<()> {
-        let until = tokio::time::Instant::now() + duration;
+        let started = tokio::time::Instant::now();
+        let until = started + duration;
         let mut refused: HashSet<String> = HashSet::new();
         let mut step = 0u64;
         while tokio::time::Instant::now() < until {
@@ -424,7 +502,7 @@ impl Firmware {
                     }
                     _ = tick.tick() => {
                         step += 1;
-                        if client.try_publish(self.topic("telemetry"), QoS::AtLeastOnce, false, self.reading(step)).is_ok() {
+                        if client.try_publish(self.topic("telemetry"), QoS::AtLeastOnce, false, self.reading(step, started.elapsed())).is_ok() {
                             counters.published.fetch_add(1, Ordering::Relaxed);
                         }
                     }

@@ -8,8 +8,21 @@ use tds_domain::config::redact_urls;
 
 /// Logs to stderr with the `TDS_LOG` filter (default `info`).
 pub fn init() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TDS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let wanted = std::env::var("TDS_LOG").unwrap_or_else(|_| "info".into());
+    // Libraries that narrate routine events (a client leaving is an ERROR to rumqttd):
+    // quiet unless TDS_LOG names them.
+    let mut directives = wanted.clone();
+    for (target, level) in [
+        ("sqlx", "warn"),
+        ("sea_orm_migration", "warn"),
+        ("rumqttd", "off"),
+    ] {
+        if !wanted.contains(target) {
+            directives.push_str(&format!(",{target}={level}"));
+        }
+    }
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| RedactedStderr)

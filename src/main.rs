@@ -8,8 +8,10 @@ mod bench_report;
 mod certs_cmd;
 mod cli;
 mod cpu;
+mod demo;
 mod firmware;
 mod logging;
+mod serve;
 mod simulate;
 
 use clap::Parser;

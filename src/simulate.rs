@@ -306,6 +306,7 @@ pub async fn provision(
             port,
             interval,
             fault,
+            meters: crate::firmware::Meters::Ramp,
         });
     }
     Ok(out)

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::http::{curl, graphql};
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -185,75 +187,6 @@ async fn token_of(db: &TestDb, account_id: Uuid) -> String {
         .issue(member.user_id, Utc::now())
         .unwrap()
         .0
-}
-
-/// What curl got: status, raw headers and body.
-struct Answer {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.lines().find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
-    }
-}
-
-async fn curl(args: &[&str]) -> Answer {
-    let out = tokio::process::Command::new("curl")
-        .args(["-s", "-i", "--max-time", "30"])
-        .args(args)
-        .output()
-        .await
-        .expect("curl runs");
-    let split = out
-        .stdout
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(out.stdout.len());
-    let headers = String::from_utf8_lossy(&out.stdout[..split]).into_owned();
-    let body = out.stdout.get(split + 4..).unwrap_or_default().to_vec();
-    let status = headers
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn graphql(api: &str, token: &str, query: &str, variables: Value) -> Value {
-    let body = json!({"query": query, "variables": variables}).to_string();
-    let auth = format!("authorization: Bearer {token}");
-    let url = format!("{api}/graphql");
-    let answer = curl(&[
-        "-X",
-        "POST",
-        "-H",
-        "content-type: application/json",
-        "-H",
-        &auth,
-        "--data-binary",
-        &body,
-        &url,
-    ])
-    .await;
-    serde_json::from_slice(&answer.body).unwrap_or_else(|e| {
-        panic!(
-            "GraphQL answer is not JSON ({e}): {} {}",
-            answer.headers,
-            String::from_utf8_lossy(&answer.body)
-        )
-    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

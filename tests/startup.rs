@@ -73,10 +73,12 @@ async fn url_passwords_never_reach_the_output_of_failed_starts() {
         "the operator still sees which database: {shown}"
     );
 
-    // Redis unreachable: the queue's connect error names the URL.
-    let ingest = tds(&env, &["serve", "--only", "ingest"]);
-    assert!(!ingest.status.success());
-    let shown = all_output(&ingest);
+    // Redis unreachable: the service waits for it, and its one warning names the URL.
+    let shown = output_until(
+        &env,
+        &["serve", "--only", "ingest"],
+        "dependency unreachable",
+    );
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(shown.contains("redis://:***@127.0.0.1:1"), "{shown}");
 
@@ -86,10 +88,160 @@ async fn url_passwords_never_reach_the_output_of_failed_starts() {
     let reachable = with_password(&db.url);
     let env = secret_settings(&reachable, &format!("redis://:{SECRET}@127.0.0.1:1"));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let api = tds(&env, &["serve", "--only", "api"]);
-    assert!(!api.status.success());
-    let shown = all_output(&api);
+    let shown = output_until(&env, &["serve", "--only", "api"], "dependency unreachable");
     assert!(!shown.contains(SECRET), "{shown}");
+    assert!(shown.contains("redis://:***@127.0.0.1:1"), "{shown}");
+}
+
+/// Runs `tds` until a line of its output contains `wanted` (30 s at most), then stops
+/// it; everything it wrote by then.
+fn output_until(env: &[(&str, &str)], args: &[&str], wanted: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env("TDS_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !seen.iter().any(|l: &String| l.contains(wanted)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no line with '{wanted}' within 30 s: {}", seen.join("\n"));
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    seen.join("\n")
+}
+
+/// The lines `from` writes, as they come.
+fn lines_of(from: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[tokio::test]
+async fn serve_waits_for_redis_says_which_and_recovers_without_a_restart() {
+    let db = TestDb::migrated(Backend::Postgres).await;
+    let redis_port = free_port();
+    let http = format!("127.0.0.1:{}", free_port());
+    let redis_url = format!("redis://127.0.0.1:{redis_port}");
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tds"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("REDIS_URL", &redis_url)
+        .env("MQTT_URL", "mqtt://127.0.0.1:1883")
+        .env("TDS_HTTP_ADDR", &http)
+        .env("TDS_INSTANCE", format!("startup-{tag}"))
+        .env("TDS_JWT_SECRET", "a-jwt-secret-of-at-least-32-bytes-length")
+        .env("TDS_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(child.stderr.take().unwrap());
+    let readyz = || {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "-w",
+                "\n%{http_code}",
+                &format!("http://{http}/readyz"),
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().to_owned(), body.to_owned())
+    };
+    let until = |what: &str, check: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Up and answering, unready, naming Redis and why.
+    until("/readyz to name redis", &|| {
+        let (code, body) = readyz();
+        code == "503" && body.contains("\"redis\"") && body.contains("cannot reach Redis")
+    });
+    let graphql = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+        .args(["-X", "POST", "-H", "content-type: application/json"])
+        .args([
+            "--data",
+            r#"{"query":"{ __typename }"}"#,
+            &format!("http://{http}/graphql"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&graphql.stdout),
+        "503",
+        "GraphQL says it is starting"
+    );
+
+    let mut redis = Command::new("redis-server")
+        .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    until("/readyz 200 after Redis came up", &|| readyz().0 == "200");
+    let graphql = Command::new("curl")
+        .args(["-s", "-X", "POST", "-H", "content-type: application/json"])
+        .args([
+            "--data",
+            r#"{"query":"{ __typename }"}"#,
+            &format!("http://{http}/graphql"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&graphql.stdout).contains("{\"data\":{\"__typename\":"),
+        "the api answers without a restart: {}",
+        String::from_utf8_lossy(&graphql.stdout)
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    let said: Vec<String> = lines.try_iter().collect();
+    let warnings: Vec<&String> = said
+        .iter()
+        .filter(|l| l.contains("dependency unreachable") && l.contains("redis"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one line names the missing Redis: {said:#?}"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -116,7 +268,7 @@ async fn url_passwords_never_reach_the_output_of_a_running_service() {
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut lines = Vec::new();
-    while !lines.iter().any(|l: &String| l.contains("api listening")) {
+    while !lines.iter().any(|l: &String| l.contains("api ready")) {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(line) => lines.push(line),

@@ -5,6 +5,7 @@
 //! connection's credentials become a [`LiveSession`], re-checked while it lives.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_graphql::ParseRequestError;
@@ -352,6 +353,38 @@ pub fn health_router(readiness: Readiness) -> Router {
             get(|State(readiness): State<Readiness>| async move { readiness_response(&readiness) }),
         )
         .with_state(readiness)
+}
+
+/// What a process answers while it waits for a dependency at start: `/healthz` and
+/// `/readyz` at once (naming what is down), everything else from `full` once it is set,
+/// and until then 503 with code UNAVAILABLE, so a client is told rather than left hanging.
+pub fn starting_router(readiness: Readiness, full: Arc<OnceLock<Router>>) -> Router {
+    let fallback = move |request: axum::extract::Request| {
+        let full = full.clone();
+        async move {
+            match full.get() {
+                Some(router) => {
+                    use tower::ServiceExt;
+                    match router.clone().oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+                None => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                    Json(serde_json::json!({
+                        "errors": [{
+                            "message": "starting: waiting for a dependency (see /readyz)",
+                            "extensions": {"code": "UNAVAILABLE"},
+                        }],
+                    })),
+                )
+                    .into_response(),
+            }
+        }
+    };
+    health_router(readiness).fallback(fallback)
 }
 
 /// Serves the api until `shutdown` resolves (with each connection's peer address, for

@@ -72,9 +72,7 @@ impl WindowCounters {
 
     /// Counters in Redis under keys starting with `prefix:`.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, BusError> {
-        let client = redis::Client::open(url).map_err(|e| BusError::new(e.to_string()))?;
-        let conn = client
-            .get_connection_manager()
+        let conn = crate::queue::redis_connection(url)
             .await
             .map_err(|e| BusError::new(format!("cannot reach Redis at {url}: {e}")))?;
         Ok(Self {

@@ -199,8 +199,7 @@ impl EventBus {
         readiness: &Readiness,
     ) -> Result<Self, BusError> {
         let client = redis::Client::open(url).map_err(|e| BusError(e.to_string()))?;
-        let publisher = client
-            .get_connection_manager()
+        let publisher = crate::queue::redis_connection(url)
             .await
             .map_err(|e| BusError(format!("cannot reach Redis at {url}: {e}")))?;
         let local = broadcast::channel(SUBSCRIBER_BUFFER).0;

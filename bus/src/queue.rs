@@ -19,6 +19,25 @@ pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// (64 KiB in base64, with its topic) always fits, so splitting always ends.
 pub const MIN_JOB_BYTES: usize = 256 * 1024;
 
+/// A Redis connection that reconnects by itself. A dead Redis is noticed by the connection
+/// failing (2 s to connect, two retries: a start without Redis says so within seconds),
+/// not by the reply timeout: see [`RESPONSE_TIMEOUT`].
+pub async fn redis_connection(
+    url: &str,
+) -> Result<redis::aio::ConnectionManager, redis::RedisError> {
+    // redis-rs gives up on a reply after 500 ms by default. A fetch of large jobs from
+    // a busy Redis (a big backlog, a box under load) takes longer, and a timed-out
+    // fetch ends the apalis worker: the replacement fetches the same jobs and times out
+    // again.
+    let manager = redis::aio::ConnectionManagerConfig::new()
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_number_of_retries(2);
+    redis::Client::open(url)?
+        .get_connection_manager_with_config(manager)
+        .await
+}
+
 /// Where the queue lives and what it is called.
 #[derive(Debug, Clone)]
 pub struct QueueConfig {
@@ -140,18 +159,7 @@ impl TelemetryQueue {
         let unreachable = |e: redis::RedisError| {
             QueueError::Unavailable(format!("cannot reach Redis at {}: {e}", config.url))
         };
-        // redis-rs gives up on a reply after 500 ms by default. A fetch of large jobs from
-        // a busy Redis (a big backlog, a box under load) takes longer, and a timed-out
-        // fetch ends the apalis worker: the replacement fetches the same jobs and times out
-        // again. A dead Redis is noticed by the connection failing, not by this timeout.
-        let manager = redis::aio::ConnectionManagerConfig::new()
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_connection_timeout(Some(Duration::from_secs(2)));
-        let conn = redis::Client::open(config.url.as_str())
-            .map_err(unreachable)?
-            .get_connection_manager_with_config(manager)
-            .await
-            .map_err(unreachable)?;
+        let conn = redis_connection(&config.url).await.map_err(unreachable)?;
         Ok(Self {
             backend: QueueBackend::Redis(RedisStorage::new(conn).with_config(config.apalis())),
             name: config.name.clone(),

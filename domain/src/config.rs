@@ -14,6 +14,9 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Redis for queues and events (production mode).
     pub redis_url: String,
+    /// Where the job queues live when not in Redis: `sqlite://FILE` runs every queue on
+    /// that file, events in process, and needs api, ingest and workers in one process.
+    pub queue_url: Option<String>,
     /// Broker, `mqtt://host:port` or `mqtts://host:port`.
     pub mqtt_url: String,
     /// Where the api listens.
@@ -227,6 +230,7 @@ impl Default for Settings {
         Self {
             database_url: None,
             redis_url: "redis://127.0.0.1:6379".into(),
+            queue_url: None,
             mqtt_url: "mqtt://127.0.0.1:1883".into(),
             http_addr: "127.0.0.1:8080".into(),
             health_addr: None,
@@ -263,6 +267,7 @@ impl Default for Settings {
 const ENV_KEYS: &[(&str, &str)] = &[
     ("DATABASE_URL", "database_url"),
     ("REDIS_URL", "redis_url"),
+    ("TDS_QUEUE_URL", "queue_url"),
     ("MQTT_URL", "mqtt_url"),
     ("TDS_HTTP_ADDR", "http_addr"),
     ("TDS_HEALTH_ADDR", "health_addr"),
@@ -346,6 +351,19 @@ impl Settings {
         crate::renewals::RenewalPolicy::from_settings(&settings).map_err(SettingsError)?;
         settings.auth.validate().map_err(SettingsError)?;
         Ok(settings)
+    }
+
+    /// Where the job queues live: `TDS_QUEUE_URL`, or Redis.
+    pub fn queue_url(&self) -> String {
+        self.queue_url
+            .clone()
+            .unwrap_or_else(|| self.redis_url.clone())
+    }
+
+    /// Whether this process keeps its queues and events to itself (a SQLite queue file):
+    /// the single-process mode of `tds demo`, which needs no Redis.
+    pub fn single_process(&self) -> bool {
+        self.queue_url().starts_with("sqlite:")
     }
 
     /// The database to use: the configured one, or the demo SQLite file in `data_dir`.
@@ -446,9 +464,10 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} notification_queue={} report_queue={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} alert_scan_s={} report_schedule_s={} graphql_introspection={}",
+            "database={} redis={} queues={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} notification_queue={} report_queue={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} alert_scan_s={} report_schedule_s={} graphql_introspection={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
+            mask_url(&self.queue_url()),
             mask_url(&self.mqtt_url),
             self.http_addr,
             self.data_dir.display(),
