@@ -129,6 +129,9 @@ enum AccountsCommand {
 fn settings() -> anyhow::Result<Settings> {
     let settings = Settings::load()?;
     tracing::info!(%settings, "settings");
+    for variable in Settings::unknown_variables() {
+        tracing::warn!(%variable, "unknown setting ignored (a typo?)");
+    }
     Ok(settings)
 }
 

@@ -6,7 +6,8 @@ use std::io::Write;
 
 use tds_domain::config::redact_urls;
 
-/// Logs to stderr with the `TDS_LOG` filter (default `info`).
+/// Logs to stderr with the `TDS_LOG` filter (default `info`), as text or, with
+/// `TDS_LOG_FORMAT=json`, one JSON object a line.
 pub fn init() {
     let wanted = std::env::var("TDS_LOG").unwrap_or_else(|_| "info".into());
     // Libraries that narrate routine events (a client leaving is an ERROR to rumqttd):
@@ -23,10 +24,14 @@ pub fn init() {
     }
     let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(|| RedactedStderr)
-        .try_init();
+        .with_writer(|| RedactedStderr);
+    // One JSON object a line for log collectors; text for people by default.
+    let _ = match std::env::var("TDS_LOG_FORMAT").as_deref() {
+        Ok("json") => builder.json().flatten_event(true).try_init(),
+        _ => builder.try_init(),
+    };
 }
 
 /// Prints a command's failure: one line, passwords masked.

@@ -185,6 +185,7 @@ pub async fn serve(
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
 
+    let metrics = install_metrics();
     // Every dependency of this process, as its users last found it: `/readyz`. The
     // listener comes first, so a process waiting for Redis or the database says so.
     let readiness = tds_bus::Readiness::default();
@@ -198,17 +199,28 @@ pub async fn serve(
         // Ready only once the api answers GraphQL, not merely its dependencies.
         readiness.expect(API_CHECK, true);
     }
+    // HTTPS when both files are set; one of them alone is a mistake worth stopping for.
+    let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
+        (Some(cert), Some(key)) if runs("api") => Some(tds_api::tls::acceptor(cert, key)?),
+        (None, None) => None,
+        (Some(_), Some(_)) => None,
+        _ => bail!("TDS_TLS_CERT_FILE and TDS_TLS_KEY_FILE go together: set both, or neither"),
+    };
     if let Some(addr) = http_addr {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        tracing::info!(addr = %listener.local_addr()?, api = runs("api"), "listening");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(addr = %listener.local_addr()?, scheme, api = runs("api"), "listening");
         let stop = signal();
-        let router = tds_api::starting_router(readiness.clone(), api_router.clone());
+        let router =
+            tds_api::starting_router(readiness.clone(), api_router.clone(), metrics.clone());
         tasks.spawn(async move {
-            tds_api::serve_router(listener, router, stop)
-                .await
-                .context("http")
+            match tls {
+                Some(acceptor) => tds_api::serve_router_tls(listener, acceptor, router, stop).await,
+                None => tds_api::serve_router(listener, router, stop).await,
+            }
+            .context("http")
         });
     }
 
@@ -326,6 +338,37 @@ pub async fn serve(
         tracing::warn!("services did not stop within 20 s");
     }
     Ok(())
+}
+
+/// Installs the Prometheus recorder every crate records through (once per process; a
+/// second `serve` in the same process shares the first one's) and keeps it trimmed.
+fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    const SECONDS: &[f64] = &[
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    ];
+    const SIZES: &[f64] = &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0];
+    let built = PrometheusBuilder::new()
+        .set_buckets(SECONDS)
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("_messages".into()), SIZES))
+        .and_then(|b| b.install_recorder());
+    match built {
+        Ok(handle) => {
+            let upkeep = handle.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+                loop {
+                    every.tick().await;
+                    upkeep.run_upkeep();
+                }
+            });
+            Some(handle)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics not recorded (/metrics answers 404)");
+            None
+        }
+    }
 }
 
 /// The `/readyz` name of the api itself, down until it serves GraphQL.

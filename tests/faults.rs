@@ -92,3 +92,8 @@ async fn postgres_restart_loses_nothing_acknowledged() {
 async fn redis_sigkill_with_a_backlog_loses_nothing_acknowledged() {
     assert_survived(&run("redis-backlog").await);
 }
+
+#[tokio::test]
+async fn sigterm_under_load_and_restart_lose_nothing() {
+    assert_survived(&run("sigterm").await);
+}

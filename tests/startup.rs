@@ -143,8 +143,10 @@ async fn serve_waits_for_redis_says_which_and_recovers_without_a_restart() {
     let http = format!("127.0.0.1:{}", free_port());
     let redis_url = format!("redis://127.0.0.1:{redis_port}");
     let tag = uuid::Uuid::new_v4().simple().to_string();
+    // The api alone: it needs Redis, and an ingest here would subscribe to the shared
+    // broker that other tests publish on.
     let mut child = Command::new(env!("CARGO_BIN_EXE_tds"))
-        .arg("serve")
+        .args(["serve", "--only", "api"])
         .env("DATABASE_URL", &db.url)
         .env("REDIS_URL", &redis_url)
         .env("MQTT_URL", "mqtt://127.0.0.1:1883")
@@ -157,6 +159,7 @@ async fn serve_waits_for_redis_says_which_and_recovers_without_a_restart() {
         .spawn()
         .unwrap();
     let lines = lines_of(child.stderr.take().unwrap());
+    let mut child = Reaped(child);
     let readyz = || {
         let out = Command::new("curl")
             .args([
@@ -199,12 +202,14 @@ async fn serve_waits_for_redis_says_which_and_recovers_without_a_restart() {
         "GraphQL says it is starting"
     );
 
-    let mut redis = Command::new("redis-server")
-        .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut redis = Reaped(
+        Command::new("redis-server")
+            .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     until("/readyz 200 after Redis came up", &|| readyz().0 == "200");
     let graphql = Command::new("curl")
         .args(["-s", "-X", "POST", "-H", "content-type: application/json"])
@@ -220,10 +225,8 @@ async fn serve_waits_for_redis_says_which_and_recovers_without_a_restart() {
         "the api answers without a restart: {}",
         String::from_utf8_lossy(&graphql.stdout)
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
-    redis.kill().unwrap();
-    redis.wait().unwrap();
+    child.stop();
+    redis.stop();
     let said: Vec<String> = lines.try_iter().collect();
     let warnings: Vec<&String> = said
         .iter()
@@ -234,6 +237,23 @@ async fn serve_waits_for_redis_says_which_and_recovers_without_a_restart() {
         1,
         "one line names the missing Redis: {said:#?}"
     );
+}
+
+/// A child process killed and reaped when dropped, so a failed assertion leaves nothing
+/// running.
+struct Reaped(std::process::Child);
+
+impl Reaped {
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 fn free_port() -> u16 {

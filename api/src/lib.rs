@@ -23,6 +23,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures::{SinkExt, StreamExt};
+use metrics_exporter_prometheus::PrometheusHandle;
 use tds_bus::Readiness;
 use tds_domain::{Credentials, DomainError};
 use tds_graphql::{ApiState, LiveSession, RequestScope, TdsSchema};
@@ -31,6 +32,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 mod downloads;
+mod observe;
+pub mod tls;
 
 /// Largest request body accepted (GraphQL documents and variables), and largest
 /// WebSocket message.
@@ -113,6 +116,7 @@ pub fn router_reporting(api: ApiState, readiness: Readiness) -> Router {
         .route("/reports/{id}/download", get(downloads::report_download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .layer(axum::middleware::from_fn(observe::count_request))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -250,6 +254,7 @@ async fn serve_socket(
     protocol: WebSocketProtocols,
     client: Option<IpAddr>,
 ) {
+    let _open = observe::OpenSocket::open();
     let (mut sink, stream) = socket.split();
     let oversized = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let seen = oversized.clone();
@@ -345,7 +350,7 @@ fn readiness_response(readiness: &Readiness) -> Response {
 
 /// `/healthz` and `/readyz` alone, for a process that runs ingest or workers without
 /// the api (`TDS_HEALTH_ADDR`).
-pub fn health_router(readiness: Readiness) -> Router {
+pub fn health_router(readiness: Readiness, metrics: Option<PrometheusHandle>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route(
@@ -353,12 +358,22 @@ pub fn health_router(readiness: Readiness) -> Router {
             get(|State(readiness): State<Readiness>| async move { readiness_response(&readiness) }),
         )
         .with_state(readiness)
+        .merge(
+            Router::new()
+                .route("/metrics", get(observe::render))
+                .with_state(metrics),
+        )
 }
 
-/// What a process answers while it waits for a dependency at start: `/healthz` and
-/// `/readyz` at once (naming what is down), everything else from `full` once it is set,
-/// and until then 503 with code UNAVAILABLE, so a client is told rather than left hanging.
-pub fn starting_router(readiness: Readiness, full: Arc<OnceLock<Router>>) -> Router {
+/// What a process answers while it waits for a dependency at start: `/healthz`,
+/// `/readyz` (naming what is down) and `/metrics` at once, everything else from `full`
+/// once it is set, and until then 503 with code UNAVAILABLE, so a client is told rather
+/// than left hanging.
+pub fn starting_router(
+    readiness: Readiness,
+    full: Arc<OnceLock<Router>>,
+    metrics: Option<PrometheusHandle>,
+) -> Router {
     let fallback = move |request: axum::extract::Request| {
         let full = full.clone();
         async move {
@@ -384,7 +399,7 @@ pub fn starting_router(readiness: Readiness, full: Arc<OnceLock<Router>>) -> Rou
             }
         }
     };
-    health_router(readiness).fallback(fallback)
+    health_router(readiness, metrics).fallback(fallback)
 }
 
 /// Serves the api until `shutdown` resolves (with each connection's peer address, for
@@ -395,6 +410,25 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     serve_router(listener, router(api), shutdown).await
+}
+
+/// Serves `router` over HTTPS with `acceptor` until `shutdown` resolves, with each
+/// connection's peer address.
+pub async fn serve_router_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // tap_io: axum gives ConnectInfo<SocketAddr> to any listener through it.
+    let listener = tls::TlsListener::new(listener, acceptor)?.tap_io(|_| {});
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves `router` until `shutdown` resolves, with each connection's peer address.

@@ -151,7 +151,7 @@ async fn readiness_names_each_dependency_and_fails_while_a_required_one_is_down(
 
     // The same answer without the api, for ingest or workers alone.
     readiness.down("workers.queue", "Connection refused");
-    let health = tds_api::health_router(readiness.clone());
+    let health = tds_api::health_router(readiness.clone(), None);
     let (status, _, _) = send(&health, readyz()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }

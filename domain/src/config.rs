@@ -21,6 +21,10 @@ pub struct Settings {
     pub mqtt_url: String,
     /// Where the api listens.
     pub http_addr: String,
+    /// PEM certificate chain: with the key, the api speaks HTTPS itself (no proxy).
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
     /// Where a `tds serve` without the api answers `/healthz` and `/readyz` (none when
     /// unset); with the api they are on `http_addr`.
     pub health_addr: Option<String>,
@@ -233,6 +237,8 @@ impl Default for Settings {
             queue_url: None,
             mqtt_url: "mqtt://127.0.0.1:1883".into(),
             http_addr: "127.0.0.1:8080".into(),
+            tls_cert_file: None,
+            tls_key_file: None,
             health_addr: None,
             data_dir: PathBuf::from("data"),
             jwt_secret: None,
@@ -270,6 +276,8 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TDS_QUEUE_URL", "queue_url"),
     ("MQTT_URL", "mqtt_url"),
     ("TDS_HTTP_ADDR", "http_addr"),
+    ("TDS_TLS_CERT_FILE", "tls_cert_file"),
+    ("TDS_TLS_KEY_FILE", "tls_key_file"),
     ("TDS_HEALTH_ADDR", "health_addr"),
     ("TDS_DATA_DIR", "data_dir"),
     ("TDS_JWT_SECRET", "jwt_secret"),
@@ -316,6 +324,16 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// `TDS_*` variables read outside [`Settings`]: logging (read before settings load), the
+/// settings file, and the test suite's own.
+const OTHER_VARIABLES: &[&str] = &[
+    "TDS_LOG",
+    "TDS_LOG_FORMAT",
+    "TDS_CONFIG",
+    "TDS_TEST_PG_URL",
+    "TDS_UPDATE_SCHEMA",
+];
+
 fn default_instance() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
@@ -351,6 +369,25 @@ impl Settings {
         crate::renewals::RenewalPolicy::from_settings(&settings).map_err(SettingsError)?;
         settings.auth.validate().map_err(SettingsError)?;
         Ok(settings)
+    }
+
+    /// `TDS_*` variables in the environment that no setting reads: most likely a typo
+    /// (`TDS_JWT_SECRT`), which would otherwise silently leave the default in force.
+    pub fn unknown_variables() -> Vec<String> {
+        let mut unknown: Vec<String> = std::env::vars_os()
+            .filter_map(|(key, _)| key.into_string().ok())
+            .filter(|key| key.to_ascii_uppercase().starts_with("TDS_"))
+            .filter(|key| {
+                !ENV_KEYS
+                    .iter()
+                    .any(|(var, _)| key.eq_ignore_ascii_case(var))
+                    && !OTHER_VARIABLES
+                        .iter()
+                        .any(|var| key.eq_ignore_ascii_case(var))
+            })
+            .collect();
+        unknown.sort();
+        unknown
     }
 
     /// Where the job queues live: `TDS_QUEUE_URL`, or Redis.
@@ -464,12 +501,14 @@ impl fmt::Display for Settings {
         };
         write!(
             f,
-            "database={} redis={} queues={} mqtt={} http={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} notification_queue={} report_queue={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} alert_scan_s={} report_schedule_s={} graphql_introspection={}",
+            "database={} redis={} queues={} mqtt={} http={} tls_cert={} tls_key={} data_dir={} jwt_secret={} token_ttl_hours={} smtp={} timezone={} mqtt_ca={} mqtt_cert={} mqtt_key={} broker_dir={} instance={} queue={} event_channel={} notification_queue={} report_queue={} share_group={} renewal_at={} renewal_batch={} renewal_horizon_days={} renewal_ack_window_s={} renewal_poll_s={} alert_scan_s={} report_schedule_s={} graphql_introspection={}",
             mask_url(&self.database_url()),
             mask_url(&self.redis_url),
             mask_url(&self.queue_url()),
             mask_url(&self.mqtt_url),
             self.http_addr,
+            opt(&self.tls_cert_file),
+            opt(&self.tls_key_file),
             self.data_dir.display(),
             if self.jwt_secret.is_some() {
                 "***"

@@ -248,6 +248,7 @@ async fn poll(
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::Publish(mut publish))) => {
                 counters.received.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("tds_ingest_messages_received_total").increment(1);
                 let message = inbound(&publish, Utc::now());
                 // The (possibly huge) payload is not kept twice while the message waits.
                 publish.payload = Default::default();
@@ -325,6 +326,8 @@ async fn enqueue(
         counters
             .acknowledged
             .fetch_add(publishes.len() as u64, Ordering::Relaxed);
+        metrics::counter!("tds_ingest_messages_enqueued_total").increment(publishes.len() as u64);
+        metrics::histogram!("tds_ingest_batch_messages").record(publishes.len() as f64);
     }
 }
 

@@ -53,6 +53,9 @@ pub enum Scenario {
     Redis,
     /// SIGKILL to ingest and workers, started again at once.
     Service,
+    /// SIGTERM to ingest and workers under load (a deploy, `systemctl restart`): each
+    /// drains and exits, then starts again.
+    Sigterm,
     /// `pg_ctl restart -m fast`.
     Postgres,
     /// Workers not running until the fault, so a backlog builds in Redis; then SIGKILL
@@ -63,10 +66,11 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    const EACH: [Self; 5] = [
+    const EACH: [Self; 6] = [
         Self::Broker,
         Self::Redis,
         Self::Service,
+        Self::Sigterm,
         Self::Postgres,
         Self::RedisBacklog,
     ];
@@ -76,6 +80,7 @@ impl Scenario {
             Self::Broker => "broker",
             Self::Redis => "redis",
             Self::Service => "service",
+            Self::Sigterm => "sigterm",
             Self::Postgres => "postgres",
             Self::RedisBacklog => "redis-backlog",
             Self::All => "all",
@@ -286,6 +291,7 @@ async fn drive(
         Scenario::Broker => stack.restart_broker(BROKER_PAUSE).await,
         Scenario::Redis => stack.kill_redis().await,
         Scenario::Service => stack.kill_platform().await,
+        Scenario::Sigterm => stack.restart_platform().await,
         Scenario::Postgres => stack.restart_postgres().await,
         Scenario::RedisBacklog => match stack.kill_redis().await {
             Ok(()) => stack.start(Platform::Workers).await,

@@ -459,6 +459,26 @@ impl Stack {
         Ok(())
     }
 
+    /// SIGTERM to the running platform processes, each waited for (30 s at most: the
+    /// graceful stop takes up to 20 s), then a start of each.
+    pub async fn restart_platform(&self) -> anyhow::Result<()> {
+        let mut ingest = self.ingest.lock().await;
+        let mut workers = self.workers.lock().await;
+        let running = (ingest.child.is_some(), workers.child.is_some());
+        let grace = Duration::from_secs(30);
+        let (stopped_ingest, stopped_workers) =
+            tokio::join!(ingest.terminate(grace), workers.terminate(grace));
+        stopped_ingest?;
+        stopped_workers?;
+        if running.0 {
+            ingest.start()?;
+        }
+        if running.1 {
+            workers.start()?;
+        }
+        Ok(())
+    }
+
     /// `pg_ctl restart -m fast`: every connection is cut, the server comes back.
     pub async fn restart_postgres(&self) -> anyhow::Result<()> {
         // The new server must log to the file: on pg_ctl's stderr it would hold the pipe

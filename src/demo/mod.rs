@@ -97,16 +97,22 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     )
     .await?;
     let counters = std::sync::Arc::new(crate::firmware::FirmwareCounters::default());
-    let mut gateways = tokio::task::JoinSet::new();
-    for (mut gw, profile) in firmware.into_iter().zip(&seeded.gateways) {
-        gw.meters = crate::firmware::Meters::Profiles(profile.meters.clone());
-        gateways.spawn(gw.run(Duration::from_secs(u64::MAX / 4), counters.clone()));
-    }
+    let fleet: Vec<crate::firmware::Firmware> = firmware
+        .into_iter()
+        .zip(&seeded.gateways)
+        .map(|(mut gw, profile)| {
+            gw.meters = crate::firmware::Meters::Profiles(profile.meters.clone());
+            gw
+        })
+        .collect();
 
+    // The gateways start once everything is ready: the embedded broker keeps no session
+    // across runs, so a reading published before ingest subscribes would reach nobody.
     let http = settings.http_addr.clone();
     let users = seeded.users.clone();
+    let gateways = std::sync::Arc::new(tokio::sync::Mutex::new(tokio::task::JoinSet::new()));
+    let running = gateways.clone();
     let banner = tokio::spawn(async move {
-        // The listener answers at once; the banner waits until the api is ready.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         while !ready(&http).await {
             if tokio::time::Instant::now() > deadline {
@@ -115,6 +121,10 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let mut running = running.lock().await;
+        for gw in fleet {
+            running.spawn(gw.run(Duration::from_secs(u64::MAX / 4), counters.clone()));
+        }
         print_banner(&http, &users, started.elapsed());
     });
 
@@ -122,7 +132,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         crate::serve::shutdown_signal().await;
-        gateways.abort_all();
+        gateways.lock().await.abort_all();
         let _ = stop.send(true);
     });
     let shutdown = async move {

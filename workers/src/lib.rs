@@ -16,3 +16,8 @@ pub mod schedule;
 pub mod service;
 pub mod storage;
 pub mod telemetry;
+
+/// Counts one run of a job kind with its outcome: `tds_jobs_total{kind, outcome}`.
+pub fn job_ran(kind: tds_bus::JobKind, outcome: &'static str) {
+    metrics::counter!("tds_jobs_total", "kind" => kind.name(), "outcome" => outcome).increment(1);
+}

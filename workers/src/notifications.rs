@@ -9,6 +9,7 @@ use std::sync::Arc;
 use apalis::prelude::{BoxDynError, Data};
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
+use tds_bus::JobKind;
 use tds_bus::jobs::{Message, ReportNotice};
 use tds_bus::{Notification, NotificationQueue};
 use tds_domain::alerts;
@@ -60,8 +61,16 @@ pub async fn handle(
         .deliver_with(&notification, config.log.as_ref(), file)
         .await
     {
-        Outcome::Delivered | Outcome::GaveUp(_) => Ok(()),
+        Outcome::Delivered => {
+            crate::job_ran(JobKind::AlertNotification, "delivered");
+            Ok(())
+        }
+        Outcome::GaveUp(_) => {
+            crate::job_ran(JobKind::AlertNotification, "gave_up");
+            Ok(())
+        }
         Outcome::RetryAfter(delay) => {
+            crate::job_ran(JobKind::AlertNotification, "retried");
             let next = Notification {
                 attempt: notification.attempt + 1,
                 ..notification

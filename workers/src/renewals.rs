@@ -598,6 +598,17 @@ impl RenewalWorker {
     }
 
     async fn carry_out(&self, effects: Effects, now: DateTime<Utc>) -> Result<(), HandleError> {
+        if let Some(renewal) = &effects.renewal {
+            use tds_entity::RenewalState as S;
+            if matches!(
+                renewal.state,
+                S::Applied | S::Failed | S::RolledBack | S::TimedOut
+            ) {
+                // A replayed ack counts again: the figure is a rate, not a ledger.
+                metrics::counter!("tds_renewals_total", "outcome" => renewal.state.as_str())
+                    .increment(1);
+            }
+        }
         if effects.crl_changed {
             self.write_crl(now).await?;
         }

@@ -60,6 +60,7 @@ pub(crate) async fn report_schedule(_: Tick, s: Data<ReportScheduling>) -> Resul
             tracing::warn!(report = %report_id, error = %e, "report not queued");
         }
     }
+    crate::job_ran(tds_bus::JobKind::ReportSchedule, "ok");
     Ok(())
 }
 

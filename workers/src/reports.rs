@@ -133,6 +133,7 @@ pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxD
         {
             // The database went away: the job fails, and the report is queued again
             // once it looks stalled; past GIVE_UP_AFTER the error is its reason.
+            crate::job_ran(tds_bus::JobKind::ReportBuild, "retried");
             return Err(Box::new(e));
         }
         Err(e) => {
@@ -141,6 +142,12 @@ pub async fn handle(job: ReportJob, ctx: Data<ReportContext>) -> Result<(), BoxD
         }
     };
     if let Some(report) = finished {
+        let outcome = if report.state == ReportState::Done {
+            "done"
+        } else {
+            "failed"
+        };
+        crate::job_ran(tds_bus::JobKind::ReportBuild, outcome);
         announce(&ctx.events, &report).await;
         match (report.schedule_id, report.state) {
             (Some(_), ReportState::Done) => {

@@ -225,6 +225,12 @@ async fn offline_scan(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> 
     {
         tracing::warn!(error = %e, "offline scan failed");
     }
+    // Jobs waiting or held (what an autoscaler watches).
+    if let Ok(depth) = m.telemetry.clone().backlog().await {
+        metrics::gauge!("tds_queue_depth", "queue" => JobKind::TelemetryBatch.name())
+            .set(depth as f64);
+    }
+    crate::job_ran(JobKind::OfflineScan, "ok");
     Ok(())
 }
 
@@ -243,6 +249,7 @@ async fn rule_scan(_: Tick, s: Data<Scheduled>) -> Result<(), BoxDynError> {
     s.alerting.refresh_open().await;
     s.alerting.scan_silence(now).await;
     s.alerting.scan_completeness(now).await;
+    crate::job_ran(JobKind::RuleScan, "ok");
     Ok(())
 }
 
@@ -259,6 +266,7 @@ async fn alert_outbox(_: Tick, s: Data<Scheduled>) -> Result<(), BoxDynError> {
         Ok(queued) => tracing::info!(queued, "alert notices queued by the outbox sweep"),
         Err(e) => tracing::warn!(error = %e, "alert outbox sweep failed"),
     }
+    crate::job_ran(JobKind::AlertOutbox, "ok");
     Ok(())
 }
 
@@ -280,6 +288,7 @@ async fn queue_vacuum(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> 
             Err(e) => tracing::warn!(error = %e, "notification queue vacuum failed"),
         }
     }
+    crate::job_ran(JobKind::QueueVacuum, "ok");
     Ok(())
 }
 

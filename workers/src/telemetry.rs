@@ -45,6 +45,38 @@ struct Row {
     kind: tds_entity::DeviceKind,
 }
 
+/// Prometheus counters of a committed batch: readings stored and replayed, refusals by
+/// reason, the batch's size, and how long its messages took from the gateway's timestamp
+/// (publish) and from ingest (receive) to this commit.
+fn record_batch(
+    messages: &[&InboundMessage],
+    rows: &[Row],
+    new_rows: &[&Row],
+    refusals: &[Refusal],
+) {
+    let committed = Utc::now();
+    let seconds = |since: DateTime<Utc>| {
+        <i64 as Ord>::max((committed - since).num_microseconds().unwrap_or(0), 0) as f64 / 1e6
+    };
+    metrics::counter!("tds_readings_stored_total").increment(new_rows.len() as u64);
+    metrics::counter!("tds_readings_duplicate_total")
+        .increment((rows.len() - new_rows.len()) as u64);
+    for refusal in refusals {
+        metrics::counter!("tds_messages_refused_total", "reason" => refusal.rejection.reason.code())
+            .increment(1);
+    }
+    metrics::histogram!("tds_telemetry_batch_messages").record(messages.len() as f64);
+    for message in messages {
+        metrics::histogram!("tds_receive_to_commit_seconds").record(seconds(message.received_at));
+    }
+    // One message's readings share its gateway and timestamp: one sample per message.
+    let published: std::collections::HashSet<(Uuid, DateTime<Utc>)> =
+        new_rows.iter().map(|r| (r.gateway_id, r.time)).collect();
+    for (_, at) in published {
+        metrics::histogram!("tds_publish_to_commit_seconds").record(seconds(at));
+    }
+}
+
 /// A refusal to record.
 #[derive(Debug, Clone)]
 struct Refusal {
@@ -132,6 +164,7 @@ impl TelemetryWriter {
         insert_dead_letters(&txn, &refusals, now).await?;
         let came_online = mark_seen(&txn, &seen_gateways, now).await?;
         txn.commit().await?;
+        record_batch(messages, &rows, &new_rows, &refusals);
 
         self.announce(&new_rows, &came_online, now).await;
         if let Some(alerting) = &self.alerting
@@ -185,7 +218,10 @@ impl TelemetryWriter {
             .collect();
         let txn = self.db.begin().await?;
         insert_dead_letters(&txn, &refusals, now).await?;
-        txn.commit().await
+        txn.commit().await?;
+        metrics::counter!("tds_messages_refused_total", "reason" => rejection.reason.code())
+            .increment(refusals.len() as u64);
+        Ok(())
     }
 
     /// The gateways the topics of `messages` name.
