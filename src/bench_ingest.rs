@@ -138,6 +138,10 @@ async fn measure(
     group: &Option<String>,
     tag: &str,
 ) -> anyhow::Result<serde_json::Value> {
+    // The in-process workers record how long judging alerts takes; read it at the end.
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
     let events = EventBus::redis(&settings.redis_url, channel).await?;
     let mut committed = events.subscribe();
     let (stop, stopped) = watch::channel(false);
@@ -326,8 +330,20 @@ async fn measure(
         "max_ms": round(latencies.last().copied().unwrap_or(0.0)),
         "cpu_us_per_msg_tds": tds_cpu,
         "cpu_us_per_msg_postgres": pg_cpu,
+        "alert_judging_us_per_msg": recorder.map(|r| {
+            let total = summary_sum(&r.render(), "tds_alert_judging_seconds_sum");
+            round(total * 1e6 / stored_messages.max(1) as f64)
+        }),
         "external": scenario.external,
     }))
+}
+
+/// The `_sum` sample of a summary in Prometheus text (0 when it was never recorded).
+fn summary_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(name))
+        .filter_map(|rest| rest.split_whitespace().last()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// Leaves nothing behind in the broker or Redis.

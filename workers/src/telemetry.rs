@@ -16,7 +16,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 use tds_bus::{Event, EventBus, InboundMessage, ReadingEvent, TelemetryBatch};
-use tds_domain::alerts::LandedReading;
+use tds_domain::alerts::{BucketConsumption, LandedReading};
 use tds_domain::rollups::{self, PERIODS, Point};
 use tds_domain::telemetry::{self, Reason, Rejection};
 use tds_entity::{
@@ -158,7 +158,13 @@ impl TelemetryWriter {
             .filter(|r| inserted.contains(&(r.device_id, r.time)))
             .collect();
         let (rollup_rows, consumption_only) = rollup_changes(&txn, &new_rows, &last).await?;
-        upsert_rollups(&txn, &rollup_rows, now).await?;
+        // Alerts on consumption need the buckets' totals after this batch: the upsert
+        // returns them, which spares judging a query.
+        let judging = match &self.alerting {
+            Some(alerting) => alerting.watches_readings().await,
+            None => false,
+        };
+        let mut totals = upsert_rollups(&txn, &rollup_rows, now, judging).await?;
         add_consumption(&txn, &consumption_only).await?;
         update_last_readings(&txn, &new_rows, &last).await?;
         insert_dead_letters(&txn, &refusals, now).await?;
@@ -167,9 +173,7 @@ impl TelemetryWriter {
         record_batch(messages, &rows, &new_rows, &refusals);
 
         self.announce(&new_rows, &came_online, now).await;
-        if let Some(alerting) = &self.alerting
-            && alerting.watches_readings().await
-        {
+        if let (Some(alerting), true) = (&self.alerting, judging) {
             // Every row, replays included: see `alerting` for why that raises nothing twice.
             let landed: Vec<LandedReading> = rows
                 .iter()
@@ -182,7 +186,15 @@ impl TelemetryWriter {
                     value: r.value,
                 })
                 .collect();
-            alerting.judge(&landed, now).await;
+            // Buckets that took only a consumption change moved by that much.
+            if let Some(totals) = totals.as_mut() {
+                for (key, change) in &consumption_only {
+                    if let Some(Some(total)) = totals.get_mut(key) {
+                        *total += change;
+                    }
+                }
+            }
+            alerting.judge(&landed, totals.as_ref(), now).await;
         }
         Ok(WriteReport {
             messages: messages.len(),
@@ -661,13 +673,16 @@ fn greatest(backend: DatabaseBackend) -> &'static str {
     }
 }
 
+/// Adds `deltas` to the rollups. With `totals` (PostgreSQL), returns every changed
+/// bucket's consumption after the change.
 async fn upsert_rollups(
     txn: &DatabaseTransaction,
     deltas: &BTreeMap<BucketKey, BucketDelta>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+    totals: bool,
+) -> Result<Option<BucketConsumption>, DbErr> {
     if deltas.is_empty() {
-        return Ok(());
+        return Ok(totals.then(BucketConsumption::new));
     }
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         // One constant statement whatever the batch size (see `insert_readings`).
@@ -692,7 +707,8 @@ async fn upsert_rollups(
              last_time = GREATEST(rollups.last_time, excluded.last_time), \
              consumption = CASE WHEN excluded.consumption IS NULL THEN rollups.consumption \
                            ELSE COALESCE(rollups.consumption, 0) + excluded.consumption END, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at \
+             RETURNING device_id, period, bucket_start, consumption",
             [
                 column(ArrayType::Uuid, &|k, _| k.0.into()),
                 column(ArrayType::String, &|k, _| k.1.as_str().into()),
@@ -713,8 +729,26 @@ async fn upsert_rollups(
                 now.into(),
             ],
         );
-        txn.execute_raw(statement).await?;
-        return Ok(());
+        let rows = txn.query_all_raw(statement).await?;
+        if !totals {
+            return Ok(None);
+        }
+        let mut returned = BucketConsumption::with_capacity(rows.len());
+        for row in rows {
+            let period: String = row.try_get("", "period")?;
+            let Some(period) = PERIODS.into_iter().find(|p| p.as_str() == period) else {
+                continue;
+            };
+            returned.insert(
+                (
+                    row.try_get("", "device_id")?,
+                    period,
+                    row.try_get("", "bucket_start")?,
+                ),
+                row.try_get("", "consumption")?,
+            );
+        }
+        return Ok(Some(returned));
     }
     let backend = txn.get_database_backend();
     let (lo, hi) = (least(backend), greatest(backend));
@@ -783,7 +817,8 @@ async fn upsert_rollups(
         );
         txn.execute(&insert).await?;
     }
-    Ok(())
+    // SQLite: judging reads the totals itself.
+    Ok(None)
 }
 
 /// Consumption moved into buckets that received no new reading (a late reading split a

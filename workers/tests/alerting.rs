@@ -159,3 +159,110 @@ async fn a_burst_of_violations_raises_one_alert_that_resolves_by_itself() {
     let _ = stop.send(());
     forget_redis_namespace(REDIS, &prefix).await;
 }
+
+/// A day's consumption over its limit, judged from the totals the writer's rollup upsert
+/// returns (no extra query on PostgreSQL): the alert opens with the day's consumption
+/// after the batch that crossed it, not before, and a replay opens nothing more.
+#[tokio::test]
+async fn consumption_over_the_days_limit_opens_with_the_days_total() {
+    let db = TestDb::migrated(Backend::Postgres).await;
+    let (account, gateways) = seed_fleet(&db.db, "UTC", 0x7a, 1, 1, false).await;
+    let gateway = &gateways[0];
+    let (code, device_id) = gateway.devices[0].clone();
+    let tenant = admin_of(&db.db, account.id).await;
+    let rule = alerts::create_rule(
+        &db.db,
+        &tenant,
+        RuleDraft {
+            name: "Day over 25 kWh".into(),
+            scope: AlertScope::Device,
+            device_id: Some(device_id),
+            gateway_id: None,
+            device_kind: None,
+            condition: AlertCondition::ConsumptionAbove,
+            threshold_low: None,
+            threshold_high: Some(25.0),
+            period: Some(tds_entity::RollupPeriod::Day),
+            silent_minutes: None,
+            completeness_pct: None,
+            severity: Severity::Warning,
+            cooldown_s: 0,
+            emails: vec![],
+            webhooks: vec![],
+            enabled: true,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let tag = Uuid::new_v4().simple().to_string();
+    let prefix = format!("tds-test:{tag}:");
+    let mut queue = TelemetryQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}q")))
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut config = WorkersConfig::new(&format!("consumption-{tag}"));
+    config.offline_scan_every = Duration::from_secs(3600);
+    tokio::spawn(tds_workers::service::run(
+        config,
+        db.db.clone(),
+        queue.clone(),
+        EventBus::in_process(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let day = Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).unwrap();
+    // A register climbing 10 kWh an hour: 20 kWh by 02:00, 30 by 03:00.
+    let batch = |hours: std::ops::Range<i64>| TelemetryBatch {
+        messages: hours
+            .map(|h| InboundMessage {
+                topic: telemetry_topic(&gateway.mac),
+                payload: payload(
+                    &gateway.mac,
+                    day + chrono::Duration::hours(h),
+                    &[(code.as_str(), 1_000.0 + 10.0 * h as f64)],
+                ),
+                received_at: Utc::now(),
+                truncated_from: None,
+            })
+            .collect(),
+    };
+    let watched = queue.clone();
+    let drained = || {
+        let queue = watched.clone();
+        eventually(Duration::from_secs(20), "the queue drained", move || {
+            let mut queue = queue.clone();
+            async move { queue.backlog().await.unwrap() == 0 }
+        })
+    };
+    let alerts_of_rule = || async {
+        alert::Entity::find()
+            .filter(alert::Column::RuleId.eq(rule.id))
+            .all(&db.db)
+            .await
+            .unwrap()
+    };
+    queue.push(batch(0..3)).await.unwrap();
+    drained().await;
+    assert!(
+        alerts_of_rule().await.is_empty(),
+        "20 kWh is within the limit"
+    );
+    queue.push(batch(3..4)).await.unwrap();
+    drained().await;
+    let raised = alerts_of_rule().await;
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(
+        raised[0].value,
+        Some(30.0),
+        "the day's total when 03:00 crossed it"
+    );
+    // More over the limit, and the whole day again (a replay): still the one alert.
+    queue.push(batch(4..5)).await.unwrap();
+    queue.push(batch(0..5)).await.unwrap();
+    drained().await;
+    assert_eq!(alerts_of_rule().await.len(), 1);
+    let _ = stop.send(());
+    forget_redis_namespace(REDIS, &prefix).await;
+}

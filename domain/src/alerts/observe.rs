@@ -44,16 +44,18 @@ pub async fn judge_readings(
     open: &OpenAlerts,
     readings: &[LandedReading],
 ) -> DomainResult<Vec<Finding>> {
-    let consumption = consumption_for(db, index, readings).await?;
+    let consumption = consumption_for(db, index, readings, None).await?;
     Ok(findings_of(index, open, readings, &consumption))
 }
 
-/// Consumption of the rollup buckets the batch's consumption rules look at (one query,
-/// none without such a rule).
+/// Consumption of the rollup buckets the batch's consumption rules look at: those in
+/// `known` (the writer's upsert returned them), the rest in one query (none when every
+/// bucket is known, or no rule looks at consumption).
 pub async fn consumption_for(
     db: &impl ConnectionTrait,
     index: &RuleIndex,
     readings: &[LandedReading],
+    known: Option<&BucketConsumption>,
 ) -> DomainResult<BucketConsumption> {
     let mut wanted: BTreeSet<(Uuid, RollupPeriod, DateTime<Utc>)> = BTreeSet::new();
     for r in readings {
@@ -64,7 +66,18 @@ pub async fn consumption_for(
             }
         }
     }
-    bucket_consumption(db, &wanted).await
+    let mut found = BucketConsumption::new();
+    if let Some(known) = known {
+        wanted.retain(|key| match known.get(key) {
+            Some(total) => {
+                found.insert(*key, *total);
+                false
+            }
+            None => true,
+        });
+    }
+    found.extend(bucket_consumption(db, &wanted).await?);
+    Ok(found)
 }
 
 /// Consumption by (device, period, bucket start), as [`consumption_for`] read it.
