@@ -316,7 +316,7 @@ pub type DbFuture = std::pin::Pin<
 >;
 
 /// Rewrites the CRL in the CA directory, the broker directory (if configured) and `extra`.
-async fn write_crls(
+pub(crate) async fn write_crls(
     db: &sea_orm::DatabaseConnection,
     ca: &tds_certs::CertificateAuthority,
     settings: &Settings,

@@ -77,6 +77,23 @@ enum Command {
         #[arg(long, requires = "certs")]
         renewal_fault: Option<crate::firmware::RenewalFault>,
     },
+    /// Write a consistent copy of the database and the CA into DIR: a new or empty
+    /// directory, created 0700; the files holding secrets are 0600.
+    Backup {
+        /// Directory receiving the backup.
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+    },
+    /// Restore a backup into the database (migrated first if it never was; it must hold
+    /// no rows) and TDS_DATA_DIR/pki, then rewrite the CRL.
+    Restore {
+        /// Directory of the backup.
+        #[arg(long, value_name = "DIR")]
+        from: std::path::PathBuf,
+        /// Replace the rows of a database that has some, and a different CA.
+        #[arg(long)]
+        force: bool,
+    },
     /// Measure the platform and print one JSON object of figures.
     Bench {
         #[command(subcommand)]
@@ -239,6 +256,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             println!("{}", account.id);
+        }
+        Command::Backup { out } => {
+            println!("{}", crate::backup::backup(&settings()?, &out).await?);
+        }
+        Command::Restore { from, force } => {
+            println!(
+                "{}",
+                crate::backup::restore(&settings()?, &from, force).await?
+            );
         }
         Command::Bench { command } => crate::bench::run(command, settings()?).await?,
         Command::Certs { command } => {

@@ -1,6 +1,7 @@
 //! `tds`: the operator command line. Parses arguments and hands over to the library
 //! crates; every failure ends as one line on stderr and a non-zero exit.
 
+mod backup;
 mod bench;
 mod bench_faults;
 mod bench_ingest;

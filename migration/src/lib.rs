@@ -23,7 +23,9 @@ mod m20261201_000011_report_files;
 mod m20261201_000012_report_notices;
 pub mod partitions;
 
-pub use partitions::{ReadingsLayout, ensure_reading_partitions, readings_layout};
+pub use partitions::{
+    ReadingsLayout, ensure_month_partitions, ensure_reading_partitions, readings_layout,
+};
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -61,6 +63,14 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
 /// How many migrations this build has.
 pub fn migration_count() -> usize {
     Migrator::migrations().len()
+}
+
+/// Names of this build's migrations, in the order they apply (as `seaql_migrations` lists them).
+pub fn migration_names() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
 }
 
 /// How many months of reading partitions `migrate` keeps created ahead of today.

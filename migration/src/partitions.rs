@@ -81,16 +81,41 @@ pub async fn ensure_reading_partitions(
     };
     let mut created = Vec::new();
     for _ in 0..=months_ahead + 1 {
-        let name = format!("readings_p{year:04}{month:02}");
-        let from = month_start(year, month);
-        let (ny, nm) = next_month(year, month);
-        let to = month_start(ny, nm);
-        if create_partition(db, &name, from, to).await? {
-            created.push(name);
-        }
-        (year, month) = (ny, nm);
+        created.extend(month_partition(db, year, month).await?);
+        (year, month) = next_month(year, month);
     }
     Ok(created)
+}
+
+/// Makes sure the monthly partition of each of `months` (any instant of the month, UTC)
+/// exists: a restore creates those of the readings it brings back, so past months do not
+/// all land in the DEFAULT partition. Returns the partitions created; a no-op where
+/// [`ensure_reading_partitions`] is one.
+pub async fn ensure_month_partitions(
+    db: &DatabaseConnection,
+    months: &[DateTime<Utc>],
+) -> Result<Vec<String>, DbErr> {
+    if readings_layout(db).await? != ReadingsLayout::Partitioned {
+        return Ok(Vec::new());
+    }
+    let mut created = Vec::new();
+    for month in months {
+        created.extend(month_partition(db, month.year(), month.month()).await?);
+    }
+    Ok(created)
+}
+
+/// Creates the partition of one month unless it exists; its name when created.
+async fn month_partition(
+    db: &DatabaseConnection,
+    year: i32,
+    month: u32,
+) -> Result<Option<String>, DbErr> {
+    let name = format!("readings_p{year:04}{month:02}");
+    let (ny, nm) = next_month(year, month);
+    let created =
+        create_partition(db, &name, month_start(year, month), month_start(ny, nm)).await?;
+    Ok(created.then_some(name))
 }
 
 async fn create_partition(
