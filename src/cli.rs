@@ -77,15 +77,19 @@ enum Command {
         #[arg(long, requires = "certs")]
         renewal_fault: Option<crate::firmware::RenewalFault>,
     },
-    /// Write a consistent copy of the database and the CA into DIR: a new or empty
-    /// directory, created 0700; the files holding secrets are 0600.
+    /// Write a consistent copy of the database and the CA into DIR.
+    ///
+    /// DIR must be new or empty; it is created 0700 and every file in it is 0600 (the
+    /// tables hold password hashes, and the CA key is there).
     Backup {
         /// Directory receiving the backup.
         #[arg(long, value_name = "DIR")]
         out: std::path::PathBuf,
     },
-    /// Restore a backup into the database (migrated first if it never was; it must hold
-    /// no rows) and TDS_DATA_DIR/pki, then rewrite the CRL.
+    /// Restore a backup into an empty database and TDS_DATA_DIR/pki.
+    ///
+    /// Checksums and migrations are checked first; a database never migrated is migrated;
+    /// the rows go in in one transaction, then the CA, and the CRL is rewritten.
     Restore {
         /// Directory of the backup.
         #[arg(long, value_name = "DIR")]

@@ -338,7 +338,12 @@ async fn commands_on_an_unmigrated_database_say_run_migrate(backend: Backend) {
         ("DATABASE_URL", db.url.as_str()),
         ("TDS_HTTP_ADDR", "127.0.0.1:0"),
     ];
-    let commands: [&[&str]; 4] = [
+    // Checked before anything is written: this directory is never created.
+    let backup_dir = std::env::temp_dir().join(format!(
+        "tds-unmigrated-backup-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let commands: [&[&str]; 5] = [
         &[
             "users",
             "create",
@@ -357,6 +362,7 @@ async fn commands_on_an_unmigrated_database_say_run_migrate(backend: Backend) {
         ],
         &["certs", "revoke", "--serial", "01"],
         &["serve", "--only", "api"],
+        &["backup", "--out", backup_dir.to_str().unwrap()],
     ];
     for args in commands {
         let mut env = env.to_vec();
@@ -385,6 +391,7 @@ async fn commands_on_an_unmigrated_database_say_run_migrate(backend: Backend) {
         Vec::<String>::new(),
         "the check only reads"
     );
+    assert!(!backup_dir.exists());
 
     let out = tds(&env, &["migrate"]);
     assert!(out.status.success(), "{}", all_output(&out));
