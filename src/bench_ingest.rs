@@ -53,8 +53,8 @@ pub async fn run(settings: Settings, scenario: Scenario) -> anyhow::Result<serde
     let tag = Uuid::new_v4().simple().to_string();
     let (queue_name, channel, group) = if scenario.external {
         (
-            settings.queue_name.clone(),
-            settings.event_channel.clone(),
+            settings.queue.telemetry.clone(),
+            settings.queue.event_channel.clone(),
             settings.ingest_share_group(),
         )
     } else {
@@ -142,7 +142,7 @@ async fn measure(
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
-    let events = EventBus::redis(&settings.redis_url, channel).await?;
+    let events = EventBus::redis(&settings.queue.redis_url, channel).await?;
     let mut committed = events.subscribe();
     let (stop, stopped) = watch::channel(false);
     let signal = || {
@@ -151,14 +151,15 @@ async fn measure(
             let _ = stopped.wait_for(|s| *s).await;
         }
     };
-    let mut ingest_config = IngestConfig::new(&settings.mqtt_url, &format!("bench-{tag}"));
+    let mut ingest_config = IngestConfig::new(&settings.broker.mqtt_url, &format!("bench-{tag}"));
     ingest_config.share_group = group.clone();
     if !scenario.external {
         let queue =
-            TelemetryQueue::connect(&QueueConfig::new(&settings.redis_url, queue_name)).await?;
+            TelemetryQueue::connect(&QueueConfig::new(&settings.queue.redis_url, queue_name))
+                .await?;
         let mut workers = WorkersConfig::new(&format!("bench-{tag}"));
         workers.offline_scan_every = Duration::from_secs(3600);
-        let worker_events = EventBus::redis(&settings.redis_url, channel).await?;
+        let worker_events = EventBus::redis(&settings.queue.redis_url, channel).await?;
         tokio::spawn(tds_workers::service::run(
             workers,
             db.clone(),
@@ -181,11 +182,11 @@ async fn measure(
             if Instant::now() > deadline {
                 bail!(
                     "ingest did not subscribe within 30 s (broker at {}?)",
-                    settings.mqtt_url
+                    settings.broker.mqtt_url
                 );
             }
             simulate::publish(
-                &settings.mqtt_url,
+                &settings.broker.mqtt_url,
                 &probe,
                 Duration::from_millis(50),
                 Duration::from_millis(60),
@@ -248,7 +249,7 @@ async fn measure(
         scenario.rate, scenario.duration
     );
     simulate::publish(
-        &settings.mqtt_url,
+        &settings.broker.mqtt_url,
         fleet,
         interval,
         Duration::from_secs(scenario.duration),
@@ -351,8 +352,9 @@ mod cleanup {
     use tds_domain::config::Settings;
 
     pub async fn forget(settings: &Settings, client_id: &str, tag: &str) {
-        tds_ingest::forget_session(&settings.mqtt_url, client_id).await;
-        tds_bus::queue::forget_prefix(&settings.redis_url, &format!("tds-bench:{tag}:")).await;
+        tds_ingest::forget_session(&settings.broker.mqtt_url, client_id).await;
+        tds_bus::queue::forget_prefix(&settings.queue.redis_url, &format!("tds-bench:{tag}:"))
+            .await;
     }
 }
 

@@ -147,8 +147,8 @@ pub async fn run(
     let operator = Operator::command_line();
     match command {
         CertsCommand::InitCa => {
-            tds_certs::init_ca(&settings.data_dir, now)?;
-            let (cert, _) = tds_certs::ca_paths(&settings.data_dir);
+            tds_certs::init_ca(&settings.platform.data_dir, now)?;
+            let (cert, _) = tds_certs::ca_paths(&settings.platform.data_dir);
             println!("{}", cert.display());
         }
         CertsCommand::Issue {
@@ -158,7 +158,7 @@ pub async fn run(
         } => {
             let algorithm =
                 Algorithm::parse(&algorithm).map_err(|m| anyhow::anyhow!("--algorithm: {m}"))?;
-            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let ca = tds_certs::load_ca(&settings.platform.data_dir)?;
             let db = db().await?;
             let (record, issued) =
                 certificates::issue_for_gateway(&db, &operator, &ca, &mac, algorithm, now).await?;
@@ -175,7 +175,7 @@ pub async fn run(
             let text = std::fs::read_to_string(&csv)
                 .with_context(|| format!("cannot read {}", csv.display()))?;
             let rows = parse_csv(&text)?;
-            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let ca = tds_certs::load_ca(&settings.platform.data_dir)?;
             let db = db().await?;
             let issued = certificates::issue_batch(&db, &operator, &ca, &rows, now).await?;
             let entries: Vec<tds_certs::bundle::BundleEntry<'_>> = issued
@@ -190,7 +190,7 @@ pub async fn run(
             println!("{} ({} gateways)", out.display(), issued.len());
         }
         CertsCommand::Revoke { serial, reason } => {
-            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let ca = tds_certs::load_ca(&settings.platform.data_dir)?;
             let db = db().await?;
             let record = certificates::revoke(&db, &operator, &serial, &reason, now).await?;
             let listed = write_crls(&db, &ca, settings, None, now).await?;
@@ -203,8 +203,11 @@ pub async fn run(
             let db = db().await?;
             let renewal = tds_domain::renewals::renew_by_mac(&db, &operator, &mac, now).await?;
             // Best effort: without Redis the workers' poll finds it.
-            let told = match tds_bus::EventBus::redis(&settings.redis_url, &settings.event_channel)
-                .await
+            let told = match tds_bus::EventBus::redis(
+                &settings.queue.redis_url,
+                &settings.queue.event_channel,
+            )
+            .await
             {
                 Ok(events) => events
                     .publish(&tds_bus::Event::RenewalScheduled {
@@ -228,7 +231,7 @@ pub async fn run(
             );
         }
         CertsCommand::Crl { out } => {
-            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let ca = tds_certs::load_ca(&settings.platform.data_dir)?;
             let db = db().await?;
             let listed = write_crls(&db, &ca, settings, Some(&out), now).await?;
             println!("{} ({listed} revoked)", out.display());
@@ -241,7 +244,7 @@ pub async fn run(
             platform_cn,
             broker_user,
         } => {
-            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let ca = tds_certs::load_ca(&settings.platform.data_dir)?;
             let db = db().await?;
             // The broker (its own user) must be able to enter the directory.
             files::create_dir(&out, 0o755)?;
@@ -286,7 +289,7 @@ pub async fn run(
             if cn.trim().is_empty() {
                 bail!("--cn must not be empty");
             }
-            let ca = tds_certs::load_ca(&settings.data_dir)?;
+            let ca = tds_certs::load_ca(&settings.platform.data_dir)?;
             let issued = ca.issue_service(&cn, &hosts, !hosts.is_empty(), now)?;
             let db = db().await?;
             certificates::record_service(
@@ -323,8 +326,8 @@ pub(crate) async fn write_crls(
     extra: Option<&Path>,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    let own = settings.data_dir.join("pki").join("crl.pem");
-    let broker = settings.broker_dir.as_ref().map(|d| d.join("crl.pem"));
+    let own = settings.platform.data_dir.join("pki").join("crl.pem");
+    let broker = settings.broker.dir.as_ref().map(|d| d.join("crl.pem"));
     let mut paths: Vec<&Path> = vec![&own];
     paths.extend(broker.as_deref());
     paths.extend(extra);

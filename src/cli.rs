@@ -332,7 +332,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let counters = std::sync::Arc::new(crate::simulate::PublishCounters::default());
             let publishing = crate::simulate::publish(
-                &settings.mqtt_url,
+                &settings.broker.mqtt_url,
                 &fleet,
                 std::time::Duration::from_secs_f64(interval),
                 run_for,

@@ -16,8 +16,11 @@ use tds_workers::service::WorkersConfig;
 /// tokens work on every replica and across restarts. (A single-machine mode may instead
 /// pass keys from a secret it keeps in its data directory, `auth::generate_secret`.)
 pub fn serve_token_keys(settings: &Settings) -> anyhow::Result<TokenKeys> {
-    let ttl = chrono::Duration::hours(settings.token_ttl_hours);
-    Ok(TokenKeys::from_secret(settings.jwt_secret.as_deref(), ttl)?)
+    let ttl = chrono::Duration::hours(settings.api.token_ttl_hours);
+    Ok(TokenKeys::from_secret(
+        settings.api.jwt_secret.as_deref(),
+        ttl,
+    )?)
 }
 
 /// Builds what the api needs from settings, with token keys, sign-in counters and the
@@ -43,7 +46,7 @@ pub fn api_state(
             .map_err(anyhow::Error::msg)?,
     };
     // The CA is optional: without one, certificate mutations explain how to create it.
-    let pki = tds_certs::load_ca(&settings.data_dir)
+    let pki = tds_certs::load_ca(&settings.platform.data_dir)
         .ok()
         .map(std::sync::Arc::new);
     let crl_paths = crl_paths(settings);
@@ -55,7 +58,7 @@ pub fn api_state(
         crl_paths,
         renewal_policy: tds_domain::renewals::RenewalPolicy::from_settings(settings)
             .unwrap_or_default(),
-        introspection: settings.graphql_introspection,
+        introspection: settings.api.graphql_introspection,
         auth,
         notifications,
         reports: None,
@@ -65,9 +68,9 @@ pub fn api_state(
 /// The platform's client identity for `mqtts://`, when all three files are set.
 fn mqtt_identity(settings: &Settings) -> Option<tds_ingest::TlsFiles> {
     match (
-        &settings.mqtt_ca_file,
-        &settings.mqtt_cert_file,
-        &settings.mqtt_key_file,
+        &settings.broker.ca_file,
+        &settings.broker.cert_file,
+        &settings.broker.key_file,
     ) {
         (Some(ca), Some(cert), Some(key)) => Some(tds_ingest::TlsFiles {
             ca: ca.clone(),
@@ -80,8 +83,8 @@ fn mqtt_identity(settings: &Settings) -> Option<tds_ingest::TlsFiles> {
 
 /// Where the CRL is kept current: the CA directory and, if set, the broker's.
 fn crl_paths(settings: &Settings) -> Vec<std::path::PathBuf> {
-    let mut paths = vec![settings.data_dir.join("pki").join("crl.pem")];
-    paths.extend(settings.broker_dir.as_ref().map(|d| d.join("crl.pem")));
+    let mut paths = vec![settings.platform.data_dir.join("pki").join("crl.pem")];
+    paths.extend(settings.broker.dir.as_ref().map(|d| d.join("crl.pem")));
     paths
 }
 
@@ -89,16 +92,19 @@ fn crl_paths(settings: &Settings) -> Vec<std::path::PathBuf> {
 fn renewal_config(settings: &Settings) -> anyhow::Result<tds_workers::renewals::RenewalConfig> {
     let policy =
         tds_domain::renewals::RenewalPolicy::from_settings(settings).map_err(anyhow::Error::msg)?;
-    let mut link = tds_workers::renewals::LinkConfig::new(&settings.mqtt_url, &settings.instance);
+    let mut link = tds_workers::renewals::LinkConfig::new(
+        &settings.broker.mqtt_url,
+        &settings.platform.instance,
+    );
     link.tls = mqtt_identity(settings);
     link.share_group = settings.renewals_share_group();
     Ok(tds_workers::renewals::RenewalConfig {
         policy,
         link,
-        data_dir: settings.data_dir.clone(),
+        data_dir: settings.platform.data_dir.clone(),
         crl_paths: crl_paths(settings),
-        poll: std::time::Duration::from_secs(settings.renewal_poll_s.max(1)),
-        name: format!("renewal-night-{}", settings.instance),
+        poll: std::time::Duration::from_secs(settings.renewal.poll_s.max(1)),
+        name: format!("renewal-night-{}", settings.platform.instance),
     })
 }
 
@@ -109,17 +115,18 @@ async fn notifications_config(
     db: &sea_orm::DatabaseConnection,
 ) -> anyhow::Result<tds_workers::notifications::NotificationsConfig> {
     let mailer = settings
+        .notify
         .smtp_url
         .as_deref()
         .map(|url| tds_notify::Mailer::from_url(url, &settings.notify.mail_from))
         .transpose()?;
     let queue = tds_bus::NotificationQueue::connect(&QueueConfig::new(
         &settings.queue_url(),
-        &settings.notification_queue,
+        &settings.queue.notifications,
     ))
     .await?;
     Ok(tds_workers::notifications::NotificationsConfig {
-        name: format!("notifications-{}", settings.instance),
+        name: format!("notifications-{}", settings.platform.instance),
         queue,
         notifier: std::sync::Arc::new(tds_notify::Notifier {
             mailer,
@@ -137,7 +144,7 @@ async fn notifications_config(
 async fn report_queue(settings: &Settings) -> anyhow::Result<tds_bus::ReportQueue> {
     Ok(tds_bus::ReportQueue::connect(&QueueConfig::new(
         &settings.queue_url(),
-        &settings.report_queue,
+        &settings.queue.reports,
     ))
     .await?)
 }
@@ -191,16 +198,16 @@ pub async fn serve(
     let readiness = tds_bus::Readiness::default();
     let api_router = Arc::new(OnceLock::new());
     let http_addr = if runs("api") {
-        Some(settings.http_addr.clone())
+        Some(settings.api.http_addr.clone())
     } else {
-        settings.health_addr.clone()
+        settings.api.health_addr.clone()
     };
     if runs("api") {
         // Ready only once the api answers GraphQL, not merely its dependencies.
         readiness.expect(API_CHECK, true);
     }
     // HTTPS when both files are set; one of them alone is a mistake worth stopping for.
-    let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
+    let tls = match (&settings.api.tls_cert_file, &settings.api.tls_key_file) {
         (Some(cert), Some(key)) if runs("api") => Some(tds_api::tls::acceptor(cert, key)?),
         (None, None) => None,
         (Some(_), Some(_)) => None,
@@ -236,7 +243,7 @@ pub async fn serve(
     };
 
     if let (Some(keys), Some(db), Some(events)) = (keys, db.clone(), events.clone()) {
-        let redis = &settings.redis_url;
+        let redis = &settings.queue.redis_url;
         let counters = if single {
             tds_bus::WindowCounters::in_process()
         } else {
@@ -246,9 +253,9 @@ pub async fn serve(
             .await
         };
         // Invitations are e-mailed (through the notification queue) when SMTP is set.
-        let notifications = match settings.smtp_url {
+        let notifications = match settings.notify.smtp_url {
             Some(_) => Some({
-                let config = QueueConfig::new(&settings.queue_url(), &settings.notification_queue);
+                let config = QueueConfig::new(&settings.queue_url(), &settings.queue.notifications);
                 until_reachable(&readiness, REDIS_CHECK, || {
                     tds_bus::NotificationQueue::connect(&config)
                 })
@@ -266,7 +273,7 @@ pub async fn serve(
         tracing::info!("api ready");
     }
     if let (true, Some(queue)) = (runs("ingest"), queue.clone()) {
-        let mut config = IngestConfig::new(&settings.mqtt_url, &settings.instance);
+        let mut config = IngestConfig::new(&settings.broker.mqtt_url, &settings.platform.instance);
         config.share_group = settings.ingest_share_group();
         config.tls = mqtt_identity(&settings);
         config.readiness = readiness.clone();
@@ -275,7 +282,7 @@ pub async fn serve(
         tasks.spawn(async move { tds_ingest::run(config, queue, stop).await.context("ingest") });
     }
     if let (true, Some(db), Some(queue), Some(events)) = (runs("workers"), db, queue, events) {
-        let mut config = WorkersConfig::new(&settings.instance);
+        let mut config = WorkersConfig::new(&settings.platform.instance);
         if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
             // SQLite has one writer at a time: a second batch writer only collides with the
             // first (a deferred transaction cannot wait for the lock it upgrades to).
@@ -286,22 +293,23 @@ pub async fn serve(
         let notifications_queue = notifications.queue.clone();
         config.notifications = Some(notifications);
         config.reports = Some(tds_workers::reports::ReportsConfig {
-            name: format!("reports-{}", settings.instance),
+            name: format!("reports-{}", settings.platform.instance),
             queue: report_queue(&settings).await?,
             // Reports are CPU work beside the telemetry: one at a time per replica.
             concurrency: 1,
             mail: settings
+                .notify
                 .smtp_url
                 .as_ref()
                 .map(|_| tds_workers::reports::ReportMail {
                     queue: notifications_queue.clone(),
                     keys: serve_token_keys(&settings).ok(),
-                    attach_max_bytes: settings.notify.report_attach_max_bytes,
+                    attach_max_bytes: settings.report.attach_max_bytes,
                 }),
         });
-        config.alert_scan_every = std::time::Duration::from_secs(settings.alert_scan_s.max(1));
+        config.alert_scan_every = std::time::Duration::from_secs(settings.alert.scan_s.max(1));
         config.report_schedule_every =
-            std::time::Duration::from_secs(settings.report_schedule_s.max(1));
+            std::time::Duration::from_secs(settings.report.schedule_s.max(1));
         config.readiness = readiness.clone();
         tracing::info!(worker = %config.name, "workers starting");
         let stop = signal();
@@ -406,7 +414,11 @@ async fn connect(
     } else if runs("api") || runs("workers") {
         Some(
             until_reachable(readiness, REDIS_CHECK, || {
-                EventBus::redis_reporting(&settings.redis_url, &settings.event_channel, readiness)
+                EventBus::redis_reporting(
+                    &settings.queue.redis_url,
+                    &settings.queue.event_channel,
+                    readiness,
+                )
             })
             .await,
         )
@@ -414,7 +426,7 @@ async fn connect(
         None
     };
     let queue = if runs("ingest") || runs("workers") {
-        let config = QueueConfig::new(&settings.queue_url(), &settings.queue_name);
+        let config = QueueConfig::new(&settings.queue_url(), &settings.queue.telemetry);
         Some(until_reachable(readiness, REDIS_CHECK, || TelemetryQueue::connect(&config)).await)
     } else {
         None

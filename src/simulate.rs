@@ -271,17 +271,17 @@ pub async fn provision(
     fault: Option<crate::firmware::RenewalFault>,
 ) -> anyhow::Result<Vec<crate::firmware::Firmware>> {
     anyhow::ensure!(
-        settings.mqtt_url.starts_with("mqtts://"),
+        settings.broker.mqtt_url.starts_with("mqtts://"),
         "--certs needs MQTT_URL=mqtts://host:port (gateways connect with mutual TLS)"
     );
-    let (host, port) = tds_ingest::parse_mqtt_url(&settings.mqtt_url)?;
+    let (host, port) = tds_ingest::parse_mqtt_url(&settings.broker.mqtt_url)?;
     let mut ca = None;
     let mut out = Vec::new();
     for g in &fleet.gateways {
         let dir = crate::firmware::gateway_dir(root, &g.mac);
         if !dir.join("cert.pem").exists() {
             if ca.is_none() {
-                ca = Some(tds_certs::load_ca(&settings.data_dir)?);
+                ca = Some(tds_certs::load_ca(&settings.platform.data_dir)?);
             }
             let ca = ca.as_ref().context("CA")?;
             let (_, issued) = tds_domain::certificates::issue_for_gateway(

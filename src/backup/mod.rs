@@ -128,7 +128,7 @@ async fn write_backup(
         other => bail!("backups support PostgreSQL and SQLite, not {other:?}"),
     };
     let mut files = snapshot.files;
-    files.extend(pki::save(&settings.data_dir, out)?);
+    files.extend(pki::save(&settings.platform.data_dir, out)?);
     let manifest = Manifest {
         format: manifest::FORMAT,
         created_at,
@@ -155,7 +155,7 @@ pub async fn restore(settings: &Settings, from: &Path, force: bool) -> anyhow::R
     let started = Instant::now();
     let manifest = Manifest::read_verified(from)?;
     check_backup_migrations(&manifest)?;
-    let ca = pki::plan(from, &manifest, &settings.data_dir, force)?;
+    let ca = pki::plan(from, &manifest, &settings.platform.data_dir, force)?;
     let db = crate::cli::connect(settings).await?;
     let backend = match db.get_database_backend() {
         DatabaseBackend::Postgres => Backend::Postgres,
@@ -178,10 +178,10 @@ pub async fn restore(settings: &Settings, from: &Path, force: bool) -> anyhow::R
         Backend::Sqlite => sqlite::load(&db, from, &manifest, &tables, force).await?,
     };
     if ca == pki::CaRestore::Write {
-        pki::write(from, &settings.data_dir)?;
+        pki::write(from, &settings.platform.data_dir)?;
     }
     if ca != pki::CaRestore::Absent {
-        let authority = tds_certs::load_ca(&settings.data_dir)?;
+        let authority = tds_certs::load_ca(&settings.platform.data_dir)?;
         crate::certs_cmd::write_crls(&db, &authority, settings, None, Utc::now()).await?;
     }
     Ok(Summary {

@@ -443,7 +443,7 @@ async fn redis_keys(url: &str) -> anyhow::Result<u64> {
 
 /// Jobs the telemetry queue reports waiting or in progress, if Redis answers.
 async fn queue_backlog(redis_url: &str) -> Option<u64> {
-    let name = tds_domain::config::Settings::default().queue_name;
+    let name = tds_domain::config::Settings::default().queue.telemetry;
     let config = tds_bus::QueueConfig::new(redis_url, &name);
     let mut queue = tds_bus::TelemetryQueue::connect(&config).await.ok()?;
     queue.backlog().await.ok()

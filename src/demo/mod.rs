@@ -27,26 +27,26 @@ pub struct DemoOptions {
 /// Runs the demo until Ctrl-C or SIGTERM.
 pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let data = settings.data_dir.clone();
+    let data = settings.platform.data_dir.clone();
     tds_certs::files::create_dir(&data, 0o700)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
     let demo = data.join("demo");
     tds_certs::files::create_dir(&demo, 0o700)?;
 
-    if settings.jwt_secret.is_none() {
-        settings.jwt_secret = Some(kept_secret(&demo.join("jwt-secret"))?);
+    if settings.api.jwt_secret.is_none() {
+        settings.api.jwt_secret = Some(kept_secret(&demo.join("jwt-secret"))?);
     }
-    if settings.queue_url.is_none() {
-        settings.queue_url = Some(format!(
+    if settings.queue.url.is_none() {
+        settings.queue.url = Some(format!(
             "sqlite://{}?mode=rwc",
             data.join("queue.db").display()
         ));
     }
     let pki = DemoPki::ensure(&data, &demo)?;
-    settings.mqtt_url = format!("mqtts://localhost:{}", options.mqtt_port);
-    settings.mqtt_ca_file = Some(pki.ca.clone());
-    settings.mqtt_cert_file = Some(pki.platform_cert.clone());
-    settings.mqtt_key_file = Some(pki.platform_key.clone());
+    settings.broker.mqtt_url = format!("mqtts://localhost:{}", options.mqtt_port);
+    settings.broker.ca_file = Some(pki.ca.clone());
+    settings.broker.cert_file = Some(pki.platform_cert.clone());
+    settings.broker.key_file = Some(pki.platform_key.clone());
 
     let db = tds_domain::db::connect(&settings.database_url())
         .await
@@ -55,8 +55,8 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
         .await
         .context("migration failed")?;
     let keys = TokenKeys::from_secret(
-        settings.jwt_secret.as_deref(),
-        chrono::Duration::hours(settings.token_ttl_hours),
+        settings.api.jwt_secret.as_deref(),
+        chrono::Duration::hours(settings.api.token_ttl_hours),
     )?;
     // Gateways declare at least 10 s (the API's floor); a faster demo reports more often.
     let interval_s = options.interval.as_secs().clamp(10, 86_400) as i32;
@@ -108,7 +108,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
 
     // The gateways start once everything is ready: the embedded broker keeps no session
     // across runs, so a reading published before ingest subscribes would reach nobody.
-    let http = settings.http_addr.clone();
+    let http = settings.api.http_addr.clone();
     let users = seeded.users.clone();
     let gateways = std::sync::Arc::new(tokio::sync::Mutex::new(tokio::task::JoinSet::new()));
     let running = gateways.clone();

@@ -33,17 +33,17 @@ impl Default for RenewalPolicy {
 impl RenewalPolicy {
     /// The policy of the settings, checked.
     pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
-        let at = NaiveTime::parse_from_str(&settings.renewal_at, "%H:%M")
-            .map_err(|_| format!("TDS_RENEWAL_AT '{}': expected HH:MM", settings.renewal_at))?;
-        let timezone = crate::values::parse_timezone(&settings.timezone)?;
-        if settings.renewal_batch == 0 {
+        let at = NaiveTime::parse_from_str(&settings.renewal.at, "%H:%M")
+            .map_err(|_| format!("TDS_RENEWAL_AT '{}': expected HH:MM", settings.renewal.at))?;
+        let timezone = crate::values::parse_timezone(&settings.platform.timezone)?;
+        if settings.renewal.batch == 0 {
             return Err("TDS_RENEWAL_BATCH must be at least 1".into());
         }
-        if settings.renewal_ack_window_s < 60 {
+        if settings.renewal.ack_window_s < 60 {
             return Err("TDS_RENEWAL_ACK_WINDOW_S must be at least 60".into());
         }
         // At or beyond the validity every fresh successor would be due again at once.
-        if !(1..tds_certs::GATEWAY_VALIDITY_DAYS).contains(&settings.renewal_horizon_days) {
+        if !(1..tds_certs::GATEWAY_VALIDITY_DAYS).contains(&settings.renewal.horizon_days) {
             return Err(format!(
                 "TDS_RENEWAL_HORIZON_DAYS must be between 1 and {}",
                 tds_certs::GATEWAY_VALIDITY_DAYS - 1
@@ -52,9 +52,9 @@ impl RenewalPolicy {
         Ok(Self {
             at,
             timezone,
-            batch: settings.renewal_batch,
-            horizon_days: settings.renewal_horizon_days,
-            ack_window: chrono::Duration::seconds(settings.renewal_ack_window_s as i64),
+            batch: settings.renewal.batch,
+            horizon_days: settings.renewal.horizon_days,
+            ack_window: chrono::Duration::seconds(settings.renewal.ack_window_s as i64),
         })
     }
 
