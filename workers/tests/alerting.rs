@@ -60,18 +60,7 @@ async fn a_burst_of_violations_raises_one_alert_that_resolves_by_itself() {
         .unwrap();
     let events = EventBus::in_process();
     let mut announced = events.subscribe();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut config = WorkersConfig::new(&format!("alerting-{tag}"));
-    config.offline_scan_every = Duration::from_secs(3600);
-    tokio::spawn(tds_workers::service::run(
-        config,
-        db.db.clone(),
-        queue.clone(),
-        events,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let stop = start_workers(&format!("alerting-{tag}"), &db, &queue, events);
 
     let day = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
     let message = |minute: i64, value: f64| InboundMessage {
@@ -200,18 +189,12 @@ async fn consumption_over_the_days_limit_opens_with_the_days_total() {
     let mut queue = TelemetryQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}q")))
         .await
         .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut config = WorkersConfig::new(&format!("consumption-{tag}"));
-    config.offline_scan_every = Duration::from_secs(3600);
-    tokio::spawn(tds_workers::service::run(
-        config,
-        db.db.clone(),
-        queue.clone(),
+    let stop = start_workers(
+        &format!("consumption-{tag}"),
+        &db,
+        &queue,
         EventBus::in_process(),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    );
     let day = Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).unwrap();
     // A register climbing 10 kWh an hour: 20 kWh by 02:00, 30 by 03:00.
     let batch = |hours: std::ops::Range<i64>| TelemetryBatch {
@@ -265,4 +248,26 @@ async fn consumption_over_the_days_limit_opens_with_the_days_total() {
     assert_eq!(alerts_of_rule().await.len(), 1);
     let _ = stop.send(());
     forget_redis_namespace(REDIS, &prefix).await;
+}
+
+/// The workers' service on `queue` and the test's database, until the sender is used.
+fn start_workers(
+    name: &str,
+    db: &TestDb,
+    queue: &TelemetryQueue,
+    events: EventBus,
+) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut config = WorkersConfig::new(name);
+    config.offline_scan_every = Duration::from_secs(3600);
+    tokio::spawn(tds_workers::service::run(
+        config,
+        db.db.clone(),
+        queue.clone(),
+        events,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    stop
 }

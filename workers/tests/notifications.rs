@@ -82,43 +82,12 @@ async fn failing_webhook_is_retried_through_the_queue_until_it_answers() {
     let tag = format!("notify-{}", Uuid::new_v4().simple());
     let prefix = format!("tds-test:{tag}");
     let db = TestDb::migrated(Backend::Sqlite).await;
-    let telemetry =
-        TelemetryQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}:telemetry")))
-            .await
-            .unwrap();
     let mut queue =
         NotificationQueue::connect(&QueueConfig::new(REDIS, &format!("{prefix}:notifications")))
             .await
             .unwrap();
-    let events = EventBus::redis(REDIS, &format!("{prefix}:events"))
-        .await
-        .unwrap();
     let log = MemoryAttemptLog::default();
-    let mut config = WorkersConfig::new(&tag);
-    config.offline_scan_every = Duration::from_secs(3600);
-    config.notifications = Some(NotificationsConfig {
-        name: format!("notifications-{tag}"),
-        queue: queue.clone(),
-        notifier: Arc::new(Notifier {
-            mailer: None,
-            webhooks: WebhookSender::new(true).unwrap(),
-            links: Links::new("https://tds.example.com"),
-            retry: RetryPolicy::default(),
-        }),
-        log: Arc::new(log.clone()),
-        concurrency: 4,
-        report_files: None,
-    });
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let workers = tokio::spawn(tds_workers::service::run(
-        config,
-        db.db.clone(),
-        telemetry,
-        events,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let (stop, workers) = start_workers(&tag, &db, &log).await;
 
     let (flaky, flaky_url) = endpoint(vec![
         StatusCode::SERVICE_UNAVAILABLE,
