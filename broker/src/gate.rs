@@ -19,6 +19,9 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::{BrokerError, acl::Identity};
 
+/// Longest a client may take over its TLS handshake.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What the gate needs to admit and judge clients.
 #[derive(Clone)]
 pub(crate) struct Gate {
@@ -99,7 +102,10 @@ impl Gate {
     }
 
     async fn serve(&self, stream: TcpStream) -> Result<(), BrokerError> {
-        let tls = self.acceptor()?.accept(stream).await?;
+        // A client that never finishes its handshake does not hold a task for ever.
+        let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, self.acceptor()?.accept(stream))
+            .await
+            .map_err(|_| BrokerError::Refused("no TLS handshake within 10 s".into()))??;
         let identity = {
             let (_, session) = tls.get_ref();
             let cert = session
@@ -176,6 +182,16 @@ impl Gate {
             .map_err(|e| BrokerError::Refused(format!("malformed packet: {e:?}")))?;
         match (packet, *connected) {
             (Packet::Connect(connect, props, will, will_props, _), false) => {
+                // A gateway connects as itself: another client id would take over that
+                // client's session (the platform's, or another gateway's).
+                if let Identity::Gateway(mac) = identity
+                    && connect.client_id != *mac
+                {
+                    return Err(BrokerError::Refused(format!(
+                        "gateway {mac} must connect with client id {mac}, not {}",
+                        connect.client_id
+                    )));
+                }
                 if let Some(will) = &will {
                     let topic = String::from_utf8_lossy(&will.topic);
                     if !identity.may_publish(&topic) {
@@ -226,5 +242,83 @@ impl Gate {
             }
             (_, true) => Ok(frame),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rumqttd::protocol::Connect;
+
+    fn gate() -> Gate {
+        Gate {
+            ca_file: PathBuf::new(),
+            cert_file: PathBuf::new(),
+            key_file: PathBuf::new(),
+            crl_file: PathBuf::new(),
+            platform_cn: "tds-platform".into(),
+            upstream: ([127, 0, 0, 1], 1).into(),
+            secret: "s3cret".into(),
+            max_packet: 64 * 1024,
+        }
+    }
+
+    fn connect(client_id: &str) -> BytesMut {
+        let mut out = BytesMut::new();
+        let connect = Connect {
+            keep_alive: 30,
+            client_id: client_id.into(),
+            clean_session: false,
+        };
+        V4.write(Packet::Connect(connect, None, None, None, None), &mut out)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        out
+    }
+
+    #[test]
+    fn a_gateway_connects_only_as_itself_with_the_gates_credentials() {
+        let gate = gate();
+        let gateway = Identity::Gateway("aa:bb:cc:dd:ee:01".into());
+        let mut connected = false;
+        let refused = gate.judge(&gateway, connect("tds-ingest-vm"), &mut connected);
+        assert!(
+            matches!(refused, Err(BrokerError::Refused(_))),
+            "{refused:?}"
+        );
+        assert!(!connected);
+
+        let forwarded = gate
+            .judge(&gateway, connect("aa:bb:cc:dd:ee:01"), &mut connected)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(connected);
+        match V4.read_mut(&mut forwarded.clone(), 1024) {
+            Ok(Packet::Connect(_, _, _, _, Some(login))) => {
+                assert_eq!(login.username, "aa:bb:cc:dd:ee:01");
+                assert_eq!(login.password, "s3cret");
+            }
+            other => panic!("{other:?}"),
+        }
+        // The platform names its own client ids.
+        let mut platform = false;
+        assert!(
+            gate.judge(&Identity::Platform, connect("tds-ingest-vm"), &mut platform)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn nothing_before_connect_and_no_second_connect() {
+        let gate = gate();
+        let gateway = Identity::Gateway("aa:bb:cc:dd:ee:01".into());
+        let mut connected = false;
+        let mut ping = BytesMut::new();
+        ping.extend_from_slice(&[0xC0, 0x00]);
+        assert!(gate.judge(&gateway, ping, &mut connected).is_err());
+        gate.judge(&gateway, connect("aa:bb:cc:dd:ee:01"), &mut connected)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            gate.judge(&gateway, connect("aa:bb:cc:dd:ee:01"), &mut connected)
+                .is_err()
+        );
     }
 }

@@ -208,6 +208,7 @@ struct Maintenance {
     grace: f64,
     telemetry: TelemetryQueue,
     notifications: Option<NotificationQueue>,
+    reports: Option<tds_bus::ReportQueue>,
 }
 
 /// [`JobKind::OfflineScan`]: marks silent gateways offline.
@@ -288,6 +289,13 @@ async fn queue_vacuum(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> 
             Err(e) => tracing::warn!(error = %e, "notification queue vacuum failed"),
         }
     }
+    // Finished report jobs are acknowledged (their results kept) until vacuumed here.
+    if let Some(queue) = &m.reports {
+        match queue.clone().vacuum().await {
+            Ok(removed) => tracing::debug!(removed, "finished report jobs vacuumed"),
+            Err(e) => tracing::warn!(error = %e, "report queue vacuum failed"),
+        }
+    }
     crate::job_ran(JobKind::QueueVacuum, "ok");
     Ok(())
 }
@@ -308,6 +316,7 @@ fn jobs_monitor(
         grace: config.offline_grace,
         telemetry,
         notifications: config.notifications.as_ref().map(|n| n.queue.clone()),
+        reports: config.reports.as_ref().map(|r| r.queue.clone()),
     };
     let mut monitor = Monitor::new().should_restart(|worker, error| {
         tracing::warn!(worker = %worker.name(), %error, "job worker failed; starting it again");
