@@ -206,6 +206,16 @@ pub async fn serve(
         // Ready only once the api answers GraphQL, not merely its dependencies.
         readiness.expect(API_CHECK, true);
     }
+    // Every service's checks are declared before any can read ready, so `/readyz` never
+    // answers 200 between the api's start and a later service's first declaration.
+    if runs("ingest") {
+        readiness.expect(tds_ingest::BROKER_CHECK, true);
+        readiness.expect(tds_ingest::QUEUE_CHECK, true);
+    }
+    if runs("workers") {
+        readiness.expect(tds_workers::consumer::QUEUE_CHECK, true);
+        readiness.expect(tds_workers::pipeline::DATABASE_CHECK, true);
+    }
     // HTTPS when both files are set; one of them alone is a mistake worth stopping for.
     let tls = match (&settings.api.tls_cert_file, &settings.api.tls_key_file) {
         (Some(cert), Some(key)) if runs("api") => Some(tds_api::tls::acceptor(cert, key)?),
@@ -268,7 +278,15 @@ pub async fn serve(
             reports: Some(reports),
             ..api_state(&settings, db, events, keys, counters, notifications)?
         };
-        let _ = api_router.set(tds_api::router_reporting(state, readiness.clone()));
+        let mut router = tds_api::router_reporting(state, readiness.clone());
+        let web = &settings.api.web_dir;
+        if tds_api::web::is_built(web) {
+            router = router.fallback_service(tds_api::web::app(web));
+            tracing::info!(dir = %web.display(), "serving the web app at /");
+        } else {
+            tracing::warn!(dir = %web.display(), "no web app at TDS_WEB_DIR (run `npm ci && npm run build` in web/); serving the API only");
+        }
+        let _ = api_router.set(router);
         readiness.up(API_CHECK);
         tracing::info!("api ready");
     }

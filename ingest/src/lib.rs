@@ -259,7 +259,6 @@ async fn poll(
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 counters.connections.fetch_add(1, Ordering::Relaxed);
                 backoff.reset();
-                readiness.up(BROKER_CHECK);
                 tracing::info!(
                     session_present = ack.session_present,
                     "connected to the broker"
@@ -267,6 +266,20 @@ async fn poll(
                 // Subscribing again on a present session is harmless and covers a lost one.
                 if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
                     tracing::error!(error = %e, "subscribe failed");
+                }
+            }
+            // Ready only once the broker has granted the subscription: connected but not
+            // subscribed receives nothing.
+            Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                if ack
+                    .return_codes
+                    .iter()
+                    .all(|c| matches!(c, rumqttc::SubscribeReasonCode::Success(_)))
+                {
+                    readiness.up(BROKER_CHECK);
+                } else {
+                    tracing::error!(filter = %filter, "the broker refused the subscription");
+                    readiness.down(BROKER_CHECK, "the broker refused the subscription");
                 }
             }
             Ok(_) => {}

@@ -53,6 +53,17 @@ impl TelemetryPipeline {
         let (tx, rx) = mpsc::channel(1024);
         let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
         readiness.expect(DATABASE_CHECK, true);
+        // An idle platform must read ready: ask the database now rather than at the
+        // first batch, which may be minutes away.
+        let (db, probe) = (writer.db().clone(), readiness.clone());
+        tokio::spawn(async move {
+            let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+            while let Err(e) = tds_domain::db::ping(&db).await {
+                probe.down(DATABASE_CHECK, &e.to_string());
+                tokio::time::sleep(backoff.next_delay()).await;
+            }
+            probe.up(DATABASE_CHECK);
+        });
         for _ in 0..writers.max(1) {
             tokio::spawn(run(writer.clone(), rx.clone(), readiness.clone()));
         }

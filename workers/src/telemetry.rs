@@ -109,6 +109,11 @@ pub struct TelemetryWriter {
 }
 
 impl TelemetryWriter {
+    /// The database this writer stores into.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     /// A writer over `db` that announces what it stores on `events`.
     pub fn new(db: DatabaseConnection, fleet: FleetCache, events: EventBus) -> Self {
         Self {
