@@ -34,6 +34,7 @@ use tower_http::trace::TraceLayer;
 mod downloads;
 mod observe;
 pub mod tls;
+pub mod web;
 
 /// Largest request body accepted (GraphQL documents and variables), and largest
 /// WebSocket message.

@@ -85,6 +85,9 @@ settings! {
         /// Whether GraphQL clients may read the schema (GraphiQL, codegen); production may
         /// switch it off.
         graphql_introspection: bool = true => "TDS_GRAPHQL_INTROSPECTION";
+        /// The built web app (`npm run build` in `web/`), served at `/` with client-side
+        /// routes falling back to its `index.html`.
+        web_dir: PathBuf = "web/build".into() => "TDS_WEB_DIR";
     }
 
     /// Sign-in protection and the re-check of WebSocket sessions.

@@ -1,0 +1,36 @@
+import { messages } from './catalog';
+
+export default messages(
+  {
+    signIn: 'Sign in',
+    email: 'E-mail',
+    password: 'Password',
+    signingIn: 'Signing in…',
+    wrong: 'E-mail or password is wrong.',
+    expired: 'Your session has ended. Please sign in again.',
+    pickAccount: 'Choose an account',
+    noAccounts: 'You are not a member of any account yet. Ask an administrator for an invitation.',
+    inactive: 'licence off',
+    invitation: 'Accept the invitation',
+    invitationName: 'Your name',
+    invitationPassword: 'Choose a password (at least 8 characters)',
+    invitationAccept: 'Join',
+    invitationMissing: 'This link holds no invitation. Open the link from the e-mail again.',
+  },
+  {
+    signIn: 'Entrar',
+    email: 'E-mail',
+    password: 'Senha',
+    signingIn: 'Entrando…',
+    wrong: 'E-mail ou senha incorretos.',
+    expired: 'Sua sessão terminou. Entre novamente.',
+    pickAccount: 'Escolha uma conta',
+    noAccounts: 'Você ainda não é membro de nenhuma conta. Peça um convite a um administrador.',
+    inactive: 'licença desativada',
+    invitation: 'Aceitar o convite',
+    invitationName: 'Seu nome',
+    invitationPassword: 'Escolha uma senha (mínimo de 8 caracteres)',
+    invitationAccept: 'Entrar na conta',
+    invitationMissing: 'Este link não contém convite. Abra de novo o link do e-mail.',
+  },
+);
