@@ -2,8 +2,9 @@
 //! Playwright from `web/e2e/`) against a real `tds serve` on its own database, Redis
 //! namespace and MQTT share group, with readings published by `mosquitto_pub`.
 //!
-//! Needs `web/build` (`npm ci && npm run build` in `web/`) and Chromium; `.ci/run`
-//! provides both. Missing either is a failure that says so, never a skip.
+//! Needs `web/node_modules` (`npm ci` in `web/`) and Chromium; `.ci/run` provides both.
+//! Missing either is a failure that says so, never a skip. The app is built from the
+//! sources by the test itself (or taken from `TDS_E2E_WEB`).
 
 #![allow(clippy::unwrap_used, missing_docs)] // a failed unwrap is a failed test
 
@@ -38,9 +39,46 @@ fn web_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("web")
 }
 
-/// The built app: `web/build`, or `TDS_E2E_WEB` (a helper building elsewhere).
-fn build_dir() -> PathBuf {
-    std::env::var_os("TDS_E2E_WEB").map_or_else(|| web_dir().join("build"), PathBuf::from)
+/// Runs `program args` in web/, failing the test with its output.
+fn in_web(program: &str, args: &[&str], env: &[(&str, &Path)]) {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(web_dir())
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
+        .output()
+        .unwrap_or_else(|e| panic!("{program} does not run ({e}): install Node.js"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn node_modules() {
+    assert!(
+        web_dir().join("node_modules/@playwright/test").is_dir(),
+        "web/node_modules is missing: run `npm ci` in web/ (.ci/run does)"
+    );
+}
+
+/// The app as built from the sources now: `TDS_E2E_WEB` when given (already built),
+/// otherwise a fresh build into `scratch`, so the test never runs a stale app.
+fn built_app(scratch: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("TDS_E2E_WEB") {
+        return PathBuf::from(dir);
+    }
+    let out = scratch.join("build");
+    // SvelteKit's working folder must sit inside web/ (its modules resolve from there).
+    let kit = PathBuf::from(format!(".svelte-kit-e2e-{}", Uuid::new_v4().simple()));
+    in_web("node", &["node_modules/@sveltejs/kit/svelte-kit.js", "sync"], &[]);
+    in_web(
+        "node",
+        &["node_modules/vite/bin/vite.js", "build", "--logLevel", "error"],
+        &[("TDS_WEB_OUT", &out), ("TDS_WEB_KIT_DIR", &kit)],
+    );
+    let _ = std::fs::remove_dir_all(web_dir().join(&kit));
+    out
 }
 
 fn chromium() -> String {
@@ -106,14 +144,7 @@ async fn member(db: &sea_orm::DatabaseConnection, account: Uuid, user: Uuid, rol
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_app_works_in_chromium() {
     let web = web_dir();
-    assert!(
-        build_dir().join("index.html").is_file(),
-        "web/build is missing: run `npm ci && npm run build` in web/ (.ci/run does)"
-    );
-    assert!(
-        web.join("node_modules/@playwright/test").is_dir(),
-        "web/node_modules is missing: run `npm ci` in web/ (.ci/run does)"
-    );
+    node_modules();
     assert!(
         Path::new(&chromium()).is_file(),
         "no Chromium at {} (apt-get install chromium, or set CHROMIUM)",
@@ -130,6 +161,7 @@ async fn the_web_app_works_in_chromium() {
 
     let data_dir = std::env::temp_dir().join(format!("tds-web-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir).unwrap();
+    let app = built_app(&data_dir);
     tds_certs::init_ca(&data_dir, Utc::now()).unwrap();
 
     let tag = Uuid::new_v4().simple().to_string();
@@ -145,7 +177,7 @@ async fn the_web_app_works_in_chromium() {
             .env("TDS_JWT_SECRET", SECRET)
             .env("TDS_HTTP_ADDR", format!("127.0.0.1:{port}"))
             .env("TDS_DATA_DIR", &data_dir)
-            .env("TDS_WEB_DIR", build_dir())
+            .env("TDS_WEB_DIR", &app)
             .env("TDS_PUBLIC_URL", &url)
             .env("TDS_INSTANCE", format!("web-{tag}"))
             .env("TDS_QUEUE", format!("{prefix}telemetry"))
@@ -189,5 +221,25 @@ async fn the_web_app_works_in_chromium() {
         "browser tests failed:\n{}\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The committed typed operations match `schema.graphql` and the operations in
+/// `web/src/lib/operations` (graphql-codegen regenerates them into a scratch folder).
+#[test]
+fn the_web_apps_typed_operations_match_the_schema() {
+    node_modules();
+    in_web("node", &["scripts/codegen-check.mjs"], &[]);
+}
+
+/// The app type-checks (svelte-check over every component and module).
+#[test]
+fn the_web_app_type_checks() {
+    node_modules();
+    in_web("node", &["node_modules/@sveltejs/kit/svelte-kit.js", "sync"], &[]);
+    in_web(
+        "node",
+        &["node_modules/svelte-check/bin/svelte-check", "--tsconfig", "./tsconfig.json", "--threshold", "error", "--output", "human"],
+        &[],
     );
 }

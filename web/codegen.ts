@@ -8,7 +8,7 @@ const config: CodegenConfig = {
   documents: ['src/lib/operations/**/*.ts'],
   ignoreNoDocuments: false,
   generates: {
-    'src/lib/gql/': {
+    [process.env.TDS_GQL_OUT ?? 'src/lib/gql/']: {
       preset: 'client',
       presetConfig: { fragmentMasking: false },
       config: {

@@ -109,6 +109,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     // The gateways start once everything is ready: the embedded broker keeps no session
     // across runs, so a reading published before ingest subscribes would reach nobody.
     let http = settings.api.http_addr.clone();
+    let web = tds_api::web::is_built(&settings.api.web_dir);
     let users = seeded.users.clone();
     let gateways = std::sync::Arc::new(tokio::sync::Mutex::new(tokio::task::JoinSet::new()));
     let running = gateways.clone();
@@ -125,7 +126,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
         for gw in fleet {
             running.spawn(gw.run(Duration::from_secs(u64::MAX / 4), counters.clone()));
         }
-        print_banner(&http, &users, started.elapsed());
+        print_banner(&http, web, &users, started.elapsed());
     });
 
     // Ctrl-C stops the gateways first, then the services drain what they sent.
@@ -159,14 +160,19 @@ async fn ready(addr: &str) -> bool {
     stream.read_exact(&mut head).await.is_ok() && head.ends_with(b" 200")
 }
 
-fn print_banner(http: &str, users: &[seed::DemoUser], after: Duration) {
+fn print_banner(http: &str, web: bool, users: &[seed::DemoUser], after: Duration) {
     let url = format!("http://{http}");
     println!();
     println!(
         "TDS demo is running ({:.1} s to start).",
         after.as_secs_f64()
     );
-    println!("  Web and GraphQL:  {url}/graphql  (GraphiQL in a browser)");
+    if web {
+        println!("  Web app:          {url}/");
+    } else {
+        println!("  Web app:          not built (npm ci --prefix web && npm run build --prefix web)");
+    }
+    println!("  GraphQL:          {url}/graphql  (GraphiQL in a browser)");
     println!("  Account:          {}", seed::ACCOUNT);
     for u in users {
         println!("  {:<7} {:<28} password {}", u.role, u.email, u.password);

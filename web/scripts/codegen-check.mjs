@@ -1,24 +1,31 @@
-// Regenerates the typed operations into a scratch folder and fails when they differ from
+// Generates the typed operations into a scratch folder and fails when they differ from
 // the committed ones: the schema or an operation changed without `npm run codegen`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, cpSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const committed = 'src/lib/gql';
-const saved = mkdtempSync(join(tmpdir(), 'tds-gql-'));
-cpSync(committed, saved, { recursive: true });
+const scratch = mkdtempSync(join(tmpdir(), 'tds-gql-'));
 try {
-  execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts'], { stdio: 'inherit' });
-  const drift = readdirSync(committed).filter(
-    (f) => readFileSync(join(committed, f), 'utf8') !== readFileSync(join(saved, f), 'utf8'),
-  );
+  execFileSync('node', ['node_modules/@graphql-codegen/cli/cjs/bin.js', '--config', 'codegen.ts', '--silent'], {
+    stdio: 'inherit',
+    env: { ...process.env, TDS_GQL_OUT: `${scratch}/` },
+  });
+  const names = new Set([...readdirSync(committed), ...readdirSync(scratch)]);
+  const read = (dir, f) => {
+    try {
+      return readFileSync(join(dir, f), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const drift = [...names].filter((f) => read(committed, f) !== read(scratch, f));
   if (drift.length) {
-    console.error(`generated GraphQL types drifted from the schema or operations: ${drift.join(', ')}\nrun \`npm run codegen\` and commit the result`);
-    cpSync(saved, committed, { recursive: true });
+    console.error(`generated GraphQL types drifted from schema.graphql or the operations: ${drift.join(', ')}\nrun \`npm run codegen\` in web/ and commit the result`);
     process.exit(1);
   }
-  console.log('generated GraphQL types match schema.graphql');
+  console.log('generated GraphQL types match schema.graphql and the operations');
 } finally {
-  rmSync(saved, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 }
