@@ -37,3 +37,20 @@ test('switching account switches all data', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await expect(page.getByText('Only in Alpha')).toHaveCount(0);
 });
+
+test('a session the api no longer accepts returns to sign-in, and back after it', async ({ page }) => {
+  await signIn(page);
+  // The stored token is replaced by one the api refuses (as after a secret rotation).
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('tds.session')!);
+    localStorage.setItem('tds.session', JSON.stringify({ ...s, token: 'not-a-valid-token' }));
+  });
+  await page.goto('/alerts');
+  await expect(page).toHaveURL(/\/login\?expired=1&next=%2Falerts/);
+  await expect(page.getByRole('status')).toHaveText('Your session has ended. Please sign in again.');
+  await page.getByLabel('E-mail').fill('admin@e2e.test');
+  await page.getByLabel('Password').fill(process.env.TDS_E2E_PASSWORD ?? 'e2e-password-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: /Alpha Water/ }).click();
+  await expect(page).toHaveURL(/\/alerts$/);
+});
