@@ -168,7 +168,7 @@ async fn the_web_app_works_in_chromium() {
     let prefix = format!("tds-test:{tag}:");
     let port = common::free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let _serve = Serve(
+    let serve = Serve(
         Command::new(env!("CARGO_BIN_EXE_tds"))
             .arg("serve")
             .env("DATABASE_URL", &db.url)
@@ -217,6 +217,8 @@ async fn the_web_app_works_in_chromium() {
         .output()
         .await
         .expect("node runs");
+    // The platform stops before its queues are removed (its workers would complain).
+    drop(serve);
     forget_redis_namespace(REDIS, &prefix).await;
     let _ = std::fs::remove_dir_all(&data_dir);
     assert!(

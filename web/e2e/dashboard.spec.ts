@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { fleet, publishReading, signIn } from './support';
+import { fleet, gql, publishReading, signIn } from './support';
 
 test('a reading published over MQTT appears on the dashboard without a reload', async ({ page }) => {
   await signIn(page);
@@ -18,6 +18,10 @@ test('switching the language switches number formats', async ({ page }) => {
   await signIn(page);
   const gw = await fleet(page, 'Tower B', [{ code: 'D01', kind: 'WATER' }]);
   publishReading(gw.mac, [{ code: 'D01', value: 9876.25, unit: 'm³' }]);
+  // Stored before the page opens: this test is about formats, not live arrival.
+  await expect
+    .poll(async () => (await gql(page, `{ latestReadings { value device { id } } }`)).latestReadings.some((r: any) => r.device.id === gw.devices.D01))
+    .toBe(true);
   await page.goto('/');
   const value = page.locator('[data-testid="latest-readings"] tr', { hasText: 'Tower B D01' }).getByTestId('value');
   await expect(value).toHaveText('9,876.25 m³');
