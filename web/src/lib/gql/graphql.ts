@@ -363,11 +363,11 @@ export type RequestReportInput = {
 
 /** A member's role in an account. */
 export type Role =
-  /** Everything, including members and alert rules. */
+  /** Everything: also members, invitations and the account's settings. */
   | 'ADMIN'
-  /** Create and edit gateways, devices and reports. */
+  /** Create and edit gateways, devices, certificates, alert rules and reports. */
   | 'EDITOR'
-  /** Read only. */
+  /** Read everything in the account; change nothing. */
   | 'VIEWER';
 
 /** How urgent an alert is. */
