@@ -53,6 +53,7 @@ pub enum JobBackend<J> {
 #[derive(Clone)]
 pub struct JobQueue<J> {
     backend: JobBackend<J>,
+    heartbeat: Duration,
 }
 
 impl<J: Job> JobQueue<J> {
@@ -79,6 +80,7 @@ impl<J: Job> JobQueue<J> {
                 .missed_heartbeats(3);
             return Ok(Self {
                 backend: JobBackend::Sqlite(SqliteStorage::new(&pool).with_config(sqlite)),
+                heartbeat: config.heartbeat,
             });
         }
         let conn = crate::queue::redis_connection(&config.url)
@@ -96,6 +98,7 @@ impl<J: Job> JobQueue<J> {
             .emit_events(false);
         Ok(Self {
             backend: JobBackend::Redis(RedisStorage::new(conn).with_config(redis)),
+            heartbeat: config.heartbeat,
         })
     }
 
@@ -130,6 +133,11 @@ impl<J: Job> JobQueue<J> {
     /// The apalis storage, for building a worker.
     pub fn backend(&self) -> &JobBackend<J> {
         &self.backend
+    }
+
+    /// How often a worker of this queue heartbeats.
+    pub fn heartbeat(&self) -> Duration {
+        self.heartbeat
     }
 
     /// Removes finished jobs (see [`crate::TelemetryQueue::vacuum`]).

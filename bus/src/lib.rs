@@ -9,6 +9,7 @@ pub mod events;
 pub mod health;
 pub mod job_queue;
 pub mod jobs;
+pub mod poll;
 pub mod queue;
 
 pub use backoff::Backoff;
@@ -19,4 +20,5 @@ pub use job_queue::{
     JobBackend, JobQueue, NOTIFICATION_QUEUE, NotificationQueue, REPORT_QUEUE, ReportQueue,
 };
 pub use jobs::{InboundMessage, JobKind, Notification, ReportJob, TelemetryBatch};
+pub use poll::PollEvery;
 pub use queue::{QueueConfig, QueueError, TelemetryQueue};

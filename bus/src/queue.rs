@@ -127,6 +127,7 @@ pub struct TelemetryQueue {
     backend: QueueBackend,
     name: String,
     max_job_bytes: usize,
+    heartbeat: Duration,
 }
 
 impl TelemetryQueue {
@@ -154,6 +155,7 @@ impl TelemetryQueue {
                 backend: QueueBackend::Sqlite(storage),
                 name: config.name.clone(),
                 max_job_bytes: config.max_job_bytes.max(MIN_JOB_BYTES),
+                heartbeat: config.heartbeat,
             });
         }
         let unreachable = |e: redis::RedisError| {
@@ -164,6 +166,7 @@ impl TelemetryQueue {
             backend: QueueBackend::Redis(RedisStorage::new(conn).with_config(config.apalis())),
             name: config.name.clone(),
             max_job_bytes: config.max_job_bytes.max(MIN_JOB_BYTES),
+            heartbeat: config.heartbeat,
         })
     }
 
@@ -200,6 +203,11 @@ impl TelemetryQueue {
     /// The apalis storage, for building a worker.
     pub fn backend(&self) -> &QueueBackend {
         &self.backend
+    }
+
+    /// How often a worker of this queue heartbeats.
+    pub fn heartbeat(&self) -> Duration {
+        self.heartbeat
     }
 
     /// Removes finished jobs from Redis. apalis keeps every finished job's data and

@@ -7,6 +7,10 @@
 //! its end, waits for Redis, hands back the jobs the ended worker held and starts a new
 //! one under the same name.
 //!
+//! A worker can also stop polling without ending (a wake-up lost: see `tds_bus::poll`):
+//! silent for `crate::supervise::stall_after` while none of its jobs runs, it is told to
+//! stop (dropped if it does not), logged at WARN and replaced the same way.
+//!
 //! Acknowledgements can also be lost without the worker ending: Redis restarted from an
 //! append-only file that missed its last second. Those jobs would stay "running" under a
 //! live worker forever, so a Redis restart (its `run_id` changes) restarts the worker
@@ -18,12 +22,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use apalis::prelude::*;
+use apalis_core::backend::ext::BackendExt;
 use apalis_core::worker::ext::event_listener::EventListenerExt;
 use tds_bus::queue::QueueBackend;
-use tds_bus::{Readiness, TelemetryBatch, TelemetryQueue};
-use tokio::sync::{Notify, watch};
+use tds_bus::{PollEvery, Readiness, TelemetryBatch, TelemetryQueue};
+use tokio::sync::watch;
 
 use crate::pipeline::TelemetryPipeline;
+use crate::supervise::{Lifeline, STOP_GRACE};
 
 /// Readiness name of the consumer's queue.
 pub const QUEUE_CHECK: &str = "workers.queue";
@@ -33,6 +39,8 @@ const RESTART_CHECK_EVERY: Duration = Duration::from_secs(2);
 const QUICK_FAILURE: Duration = Duration::from_secs(2);
 /// Longest wait between attempts at reaching a queue that is away.
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// How often the worker looks for jobs while none came.
+const POLL_EVERY: Duration = Duration::from_millis(10);
 
 /// Handlers running now, counted so a worker is replaced only once they all finished.
 #[derive(Clone, Default)]
@@ -88,6 +96,14 @@ enum Ended {
     ServerRestarted,
     /// The worker ended by itself (its backend failed).
     Failed(String),
+    /// The worker stopped polling (silent this long, no job running); `dropped` when it
+    /// did not stop when told either.
+    Stalled {
+        /// How long it had been silent.
+        silent: Duration,
+        /// Whether it was dropped rather than stopped.
+        dropped: bool,
+    },
 }
 
 /// What one consumer needs.
@@ -150,6 +166,14 @@ impl Consumer {
                     self.readiness.down(QUEUE_CHECK, &error);
                     tracing::warn!(worker = %self.name, error, "telemetry worker ended; starting a new one once Redis answers");
                 }
+                Ended::Stalled { silent, dropped } => {
+                    tracing::warn!(
+                        worker = %self.name,
+                        silent_s = silent.as_secs(),
+                        dropped,
+                        "telemetry worker stopped polling the queue; starting a new one"
+                    );
+                }
             }
             // Jobs still being written belong to the ended worker: wait for them, so they
             // are handed back only once nobody holds them.
@@ -187,14 +211,14 @@ impl Consumer {
         }
     }
 
-    /// Runs one apalis worker until it ends, the process stops or Redis restarts.
+    /// Runs one apalis worker until it ends, stalls, the process stops or Redis restarts.
     async fn run_once(
         &self,
         handling: &Handling,
         run: Option<String>,
         stopping: watch::Receiver<bool>,
     ) -> Ended {
-        let exited = Arc::new(Notify::new());
+        let lifeline = Lifeline::new(crate::supervise::stall_after(self.queue.heartbeat()));
         let (restarted_tx, restarted) = watch::channel(false);
         let watcher = run.map(|run| {
             let mut queue = self.queue.clone();
@@ -213,16 +237,18 @@ impl Consumer {
         });
         let why = Arc::new(std::sync::Mutex::new(None::<Ended>));
         let set_why = why.clone();
-        let on_exit = exited.clone();
+        let watch = lifeline.clone();
         let until = move |ctx: WorkerContext| {
             let (mut stopping, mut restarted) = (stopping.clone(), restarted.clone());
-            let (set_why, on_exit) = (set_why.clone(), on_exit.clone());
+            let (set_why, lifeline) = (set_why.clone(), watch.clone());
             async move {
+                let _watch = lifeline.watch(ctx.clone());
                 let reason = tokio::select! {
                     _ = stopping.wait_for(|s| *s) => Ended::Shutdown,
                     // No watcher (SQLite): the sender is gone and this branch never fires.
                     Ok(_) = restarted.wait_for(|r| *r) => Ended::ServerRestarted,
-                    _ = on_exit.notified() => Ended::Failed("the worker stopped polling the queue".into()),
+                    _ = lifeline.exited() => Ended::Failed("the worker stopped polling the queue".into()),
+                    silent = lifeline.stalled() => Ended::Stalled { silent, dropped: false },
                 };
                 if let Ok(mut why) = set_why.lock() {
                     why.get_or_insert(reason);
@@ -236,33 +262,42 @@ impl Consumer {
         macro_rules! worker_on {
             ($storage:expr) => {
                 WorkerBuilder::new(self.name.as_str())
-                    .backend($storage.poll_with_interval(Duration::from_millis(10)))
+                    .backend($storage.poll_with_strategy(PollEvery::new(POLL_EVERY)))
                     .data(self.pipeline.clone())
                     .data(handling.clone())
                     .concurrency(self.concurrency)
                     .parallelize(spawn_job)
-                    .on_event(move |_, event| {
-                        if matches!(event, Event::Exit) {
-                            exited.notify_one();
-                        }
-                    })
+                    .on_event(lifeline.listener())
                     .build(handle)
                     .run_with_ctx(until)
-                    .await
             };
         }
-        let result = match self.queue.backend() {
-            QueueBackend::Redis(storage) => worker_on!(storage.clone()),
-            QueueBackend::Sqlite(storage) => worker_on!(storage.clone()),
+        let worker = async {
+            match self.queue.backend() {
+                QueueBackend::Redis(storage) => worker_on!(storage.clone()).await,
+                QueueBackend::Sqlite(storage) => worker_on!(storage.clone()).await,
+            }
+        };
+        // A stalled worker told to stop wakes, hands back what it fetched and ends; one
+        // that does not within the grace is dropped (its running jobs finish on their own).
+        let result = tokio::select! {
+            result = worker => Some(result),
+            _ = lifeline.abandoned(STOP_GRACE) => None,
         };
         if let Some(watcher) = watcher {
             watcher.abort();
         }
         let decided = why.lock().ok().and_then(|mut w| w.take());
         match (result, decided) {
-            (Err(e), _) => Ended::Failed(e.to_string()),
-            (Ok(()), Some(reason)) => reason,
-            (Ok(()), None) => Ended::Failed("the worker ended".into()),
+            (None, Some(Ended::Stalled { silent, .. })) => Ended::Stalled {
+                silent,
+                dropped: true,
+            },
+            (None, _) => Ended::Failed("the worker did not stop when told".into()),
+            (Some(_), Some(stalled @ Ended::Stalled { .. })) => stalled,
+            (Some(Err(e)), _) => Ended::Failed(e.to_string()),
+            (Some(Ok(())), Some(reason)) => reason,
+            (Some(Ok(())), None) => Ended::Failed("the worker ended".into()),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod reports;
 pub mod schedule;
 pub mod service;
 pub mod storage;
+pub mod supervise;
 pub mod telemetry;
 
 /// Counts one run of a job kind with its outcome: `tds_jobs_total{kind, outcome}`.

@@ -1,23 +1,27 @@
-//! The workers deployable: the telemetry consumer, and one apalis monitor running every
-//! other job kind of the registry (`tds_bus::JobKind`): notifications from their queue;
-//! rule scans, the alert outbox sweep, the offline scan and the queue vacuum on their
-//! clocks, with graceful shutdown.
+//! The workers deployable: the telemetry consumer, the notification and report workers
+//! on their queues, and one apalis monitor running the job kinds of the registry
+//! (`tds_bus::JobKind`) on a clock: rule scans, the alert outbox sweep, the offline scan,
+//! the queue vacuum and report schedules, with graceful shutdown.
 //!
-//! The telemetry consumer stays outside the monitor, next to it: it has its own
-//! supervision (`crate::consumer`), which hands back the jobs an ended worker held and
-//! notices a Redis restart that lost acknowledgements; the monitor only restarts a
-//! worker, which is enough for notifications (a job whose attempt was lost is done again)
-//! but would lose telemetry jobs stuck "in flight". The certificate worker keeps its own
-//! loop too: it lives on an MQTT connection, not on a queue.
+//! The queue workers stay outside the monitor, next to it: apalis's monitor restarts a
+//! worker that failed, but not one whose poll loop ended cleanly nor one that stopped
+//! polling without ending. Each runs under a loop of its own that notices both, says so
+//! at WARN and starts a new one (`crate::supervise`). The telemetry consumer's loop
+//! (`crate::consumer`) also hands back the jobs an ended worker held and notices a Redis
+//! restart that lost acknowledgements, which would otherwise leave telemetry jobs stuck
+//! "in flight"; for notifications and reports a job whose attempt was lost is done again.
+//! The certificate worker keeps its own loop too: it lives on an MQTT connection, not on
+//! a queue.
 
 use std::time::Duration;
 
 use apalis::prelude::*;
+use apalis_core::backend::ext::BackendExt;
 use apalis_cron::Tick;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tds_bus::JobBackend;
-use tds_bus::{Event, EventBus, JobKind, NotificationQueue, Readiness, TelemetryQueue};
+use tds_bus::{Event, EventBus, JobKind, NotificationQueue, PollEvery, Readiness, TelemetryQueue};
 
 use crate::alerting::Alerting;
 use crate::consumer::Consumer;
@@ -27,7 +31,9 @@ use crate::outbox::Outbox;
 use crate::pipeline::{DATABASE_CHECK, TelemetryPipeline};
 use crate::reports::{ReportContext, ReportsConfig};
 use crate::schedule::Every;
+use crate::supervise::{Lifeline, stall_after, supervise};
 use crate::telemetry::TelemetryWriter;
+use futures::FutureExt;
 
 /// Knobs of the workers service.
 #[derive(Debug, Clone)]
@@ -123,6 +129,7 @@ pub async fn run(
         db: db.clone(),
         events: events.clone(),
     };
+    let queue_workers = queue_workers(&config, &scheduled, monitor_stopped.clone());
     let monitor = tokio::spawn(
         jobs_monitor(
             &config,
@@ -192,6 +199,13 @@ pub async fn run(
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::warn!(error = %e, "job monitor stopped with an error"),
         Err(e) => tracing::warn!(error = %e, "job monitor panicked"),
+    }
+    for worker in queue_workers {
+        if let Err(e) = worker.await
+            && e.is_panic()
+        {
+            tracing::warn!(error = %e, "job worker panicked");
+        }
     }
     let _ = stop_renewals.send(());
     if let Some(renewals) = renewals {
@@ -300,8 +314,101 @@ async fn queue_vacuum(_: Tick, m: Data<Maintenance>) -> Result<(), BoxDynError> 
     Ok(())
 }
 
-/// One monitor for the job kinds run here besides telemetry. A worker that fails (its
-/// queue went away) is started again.
+/// The notification and report workers, each on its queue under its own supervision
+/// (see the module comment), until `stopping` turns true.
+fn queue_workers(
+    config: &WorkersConfig,
+    scheduled: &Scheduled,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    // The builder chain is the same for every queue and storage, but their types differ.
+    macro_rules! supervised {
+        ($storage:expr, $name:expr, $heartbeat:expr, $data:expr, $concurrency:expr, $handler:path) => {{
+            let (storage, name, data, concurrency) = ($storage, $name, $data, $concurrency);
+            let stopped = stopping.clone();
+            let worker = name.clone();
+            tokio::spawn(supervise(
+                name,
+                stall_after($heartbeat),
+                stopping.clone(),
+                move |_, lifeline: &Lifeline| {
+                    WorkerBuilder::new(worker.as_str())
+                        .backend(
+                            storage
+                                .clone()
+                                .poll_with_strategy(PollEvery::new(QUEUE_POLL)),
+                        )
+                        .data(data.clone())
+                        .concurrency(concurrency)
+                        .on_event(lifeline.listener())
+                        .build($handler)
+                        .run_with_ctx(lifeline.until(stopped.clone()))
+                        .boxed()
+                },
+            ))
+        }};
+    }
+    let mut workers = Vec::new();
+    if let Some(notifications) = config.notifications.clone() {
+        let name = notifications.name.clone();
+        let heartbeat = notifications.queue.heartbeat();
+        let concurrency = notifications.concurrency.max(1);
+        workers.push(match notifications.queue.backend().clone() {
+            JobBackend::Redis(storage) => supervised!(
+                storage,
+                name,
+                heartbeat,
+                notifications,
+                concurrency,
+                crate::notifications::handle
+            ),
+            JobBackend::Sqlite(storage) => supervised!(
+                storage,
+                name,
+                heartbeat,
+                notifications,
+                concurrency,
+                crate::notifications::handle
+            ),
+        });
+    }
+    if let Some(reports) = config.reports.clone() {
+        let context = report_context(scheduled, &reports);
+        let heartbeat = reports.queue.heartbeat();
+        let concurrency = reports.concurrency.max(1);
+        workers.push(match reports.queue.backend().clone() {
+            JobBackend::Redis(storage) => supervised!(
+                storage,
+                reports.name.clone(),
+                heartbeat,
+                context,
+                concurrency,
+                crate::reports::handle
+            ),
+            JobBackend::Sqlite(storage) => supervised!(
+                storage,
+                reports.name.clone(),
+                heartbeat,
+                context,
+                concurrency,
+                crate::reports::handle
+            ),
+        });
+    }
+    workers
+}
+
+/// What the report worker and the report schedules need.
+fn report_context(scheduled: &Scheduled, reports: &ReportsConfig) -> ReportContext {
+    ReportContext {
+        db: scheduled.db.clone(),
+        events: scheduled.events.clone(),
+        mail: reports.mail.clone(),
+    }
+}
+
+/// One monitor for the job kinds run here on a clock. A worker that fails is started
+/// again.
 fn jobs_monitor(
     config: &WorkersConfig,
     db: DatabaseConnection,
@@ -309,6 +416,7 @@ fn jobs_monitor(
     events: EventBus,
     scheduled: Scheduled,
 ) -> Monitor {
+    let scheduled = &scheduled;
     let maintenance = Maintenance {
         db,
         events,
@@ -352,73 +460,8 @@ fn jobs_monitor(
             .data(vacuum.clone())
             .build(queue_vacuum)
     });
-    // The builder chain is the same for every queue and storage, but their types differ.
-    macro_rules! register_queue {
-        ($storage:expr, $name:expr, $data:expr, $concurrency:expr, $handler:path) => {{
-            let (storage, name, data, concurrency) = ($storage, $name, $data, $concurrency);
-            monitor.register(move |restarts| {
-                // A restarted worker (its queue failed) waits first, longer each time,
-                // so a Redis outage is not a tight loop of failing workers.
-                let pause = match restarts {
-                    0 => Duration::ZERO,
-                    n => RESTART_PAUSE.after(u32::try_from(n).unwrap_or(u32::MAX)),
-                };
-                WorkerBuilder::new(name.as_str())
-                    .backend(storage.clone().poll_with_interval(QUEUE_POLL).before_start(
-                        move |_| async move {
-                            tokio::time::sleep(pause).await;
-                            Ok(())
-                        },
-                    ))
-                    .data(data.clone())
-                    .concurrency(concurrency)
-                    .build($handler)
-            })
-        }};
-    }
-    if let Some(notifications) = config.notifications.clone() {
-        let name = notifications.name.clone();
-        let concurrency = notifications.concurrency.max(1);
-        monitor = match notifications.queue.backend().clone() {
-            JobBackend::Redis(storage) => register_queue!(
-                storage,
-                name,
-                notifications,
-                concurrency,
-                crate::notifications::handle
-            ),
-            JobBackend::Sqlite(storage) => register_queue!(
-                storage,
-                name,
-                notifications,
-                concurrency,
-                crate::notifications::handle
-            ),
-        };
-    }
     if let Some(reports) = config.reports.clone() {
-        let context = ReportContext {
-            db: scheduled.db.clone(),
-            events: scheduled.events.clone(),
-            mail: reports.mail.clone(),
-        };
-        let concurrency = reports.concurrency.max(1);
-        monitor = match reports.queue.backend().clone() {
-            JobBackend::Redis(storage) => register_queue!(
-                storage,
-                reports.name.clone(),
-                context.clone(),
-                concurrency,
-                crate::reports::handle
-            ),
-            JobBackend::Sqlite(storage) => register_queue!(
-                storage,
-                reports.name.clone(),
-                context.clone(),
-                concurrency,
-                crate::reports::handle
-            ),
-        };
+        let context = report_context(scheduled, &reports);
         let (due, every) = (
             crate::report_runs::ReportScheduling {
                 db: scheduled.db.clone(),
@@ -436,10 +479,6 @@ fn jobs_monitor(
     }
     monitor
 }
-
-/// Pauses before a failed notification worker starts again.
-const RESTART_PAUSE: tds_bus::Backoff =
-    tds_bus::Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
 
 /// How often a queue worker looks for due jobs (retries become due without a push to
 /// wake it).
