@@ -36,7 +36,12 @@ pub struct ApiState {
     pub notifications: Option<tds_bus::NotificationQueue>,
     /// Where report jobs are queued; `None` where no worker builds reports.
     pub reports: Option<tds_bus::ReportQueue>,
+    /// Most persisted queries (APQ) this replica remembers; the least recently used go.
+    pub persisted_queries: usize,
 }
+
+/// Persisted queries a replica remembers unless configured otherwise.
+pub const DEFAULT_PERSISTED_QUERIES: usize = 1000;
 
 impl ApiState {
     /// The state around a database and token keys, everything else at its default:
@@ -54,6 +59,7 @@ impl ApiState {
             auth: Default::default(),
             notifications: None,
             reports: None,
+            persisted_queries: DEFAULT_PERSISTED_QUERIES,
         }
     }
 }
