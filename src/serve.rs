@@ -44,6 +44,7 @@ pub fn api_state(
             .auth
             .trusted_proxies()
             .map_err(anyhow::Error::msg)?,
+        expensive: settings.expensive.limits(),
     };
     // The CA is optional: without one, certificate mutations explain how to create it.
     let pki = tds_certs::load_ca(&settings.platform.data_dir)

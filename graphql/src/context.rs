@@ -75,6 +75,8 @@ pub struct AuthState {
     pub session_recheck: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Expensive requests allowed per user (counted in `counters` too).
+    pub expensive: tds_domain::auth::ExpensiveLimits,
 }
 
 impl Default for AuthState {
@@ -85,6 +87,7 @@ impl Default for AuthState {
             counters: tds_bus::WindowCounters::in_process(),
             session_recheck: std::time::Duration::from_secs(60),
             trusted_proxies: Vec::new(),
+            expensive: Default::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ mod alerts;
 mod auth;
 mod context;
 mod error;
+mod expensive;
 mod limits;
 mod live;
 mod loaders;

@@ -127,6 +127,20 @@ settings! {
         limits_prefix: String = "tds:limits".into() => "TDS_LIMITS_PREFIX";
     }
 
+    /// Requests that cost the platform more than most (report builds, long stretches of
+    /// raw readings), counted per user.
+    expensive: ExpensiveSettings {
+        /// Expensive requests one user may make in one window; past it RATE_LIMITED.
+        per_user: u64 = crate::auth::ExpensiveLimits::default().per_user.attempts
+            => "TDS_EXPENSIVE_PER_USER";
+        /// Window of that count, in seconds.
+        window_s: u64 = crate::auth::ExpensiveLimits::default().per_user.window.as_secs()
+            => "TDS_EXPENSIVE_WINDOW_S";
+        /// `readings` over more days than this counts as expensive.
+        readings_days: i64 = crate::auth::ExpensiveLimits::default().readings_days
+            => "TDS_EXPENSIVE_READINGS_DAYS";
+    }
+
     /// How e-mails and webhooks are sent.
     notify: NotifySettings {
         /// SMTP server for alert, invitation and report e-mails.
@@ -205,6 +219,19 @@ impl ApiSettings {
             ));
         }
         Ok(())
+    }
+}
+
+impl ExpensiveSettings {
+    /// The allowance of expensive requests.
+    pub fn limits(&self) -> crate::auth::ExpensiveLimits {
+        crate::auth::ExpensiveLimits {
+            per_user: crate::auth::Limit {
+                attempts: self.per_user.max(1),
+                window: std::time::Duration::from_secs(self.window_s.max(1)),
+            },
+            readings_days: self.readings_days.max(1),
+        }
     }
 }
 
