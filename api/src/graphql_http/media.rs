@@ -144,7 +144,7 @@ mod tests {
             negotiate(Some("application/graphql-response+json")),
             Some(GraphqlResponse)
         );
-        // Apollo Client 4 and urql.
+        // Preferred with a fallback, and urql's default.
         assert_eq!(
             negotiate(Some(
                 "application/graphql-response+json,application/json;q=0.9"
