@@ -168,7 +168,7 @@ async fn the_web_app_works_in_chromium() {
     let prefix = format!("tds-test:{tag}:");
     let port = common::free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let _serve = Serve(
+    let serve = Serve(
         Command::new(env!("CARGO_BIN_EXE_tds"))
             .arg("serve")
             .env("DATABASE_URL", &db.url)
@@ -198,6 +198,8 @@ async fn the_web_app_works_in_chromium() {
     })
     .await;
 
+    // Traces and screenshots of failures, kept when the test fails.
+    let results = std::env::temp_dir().join(format!("tds-web-results-{tag}"));
     // `TDS_E2E_ONLY="e2e/alerts.spec.ts"` runs some specs (arguments to `playwright test`).
     let only = std::env::var("TDS_E2E_ONLY").unwrap_or_default();
     let output = tokio::process::Command::new("node")
@@ -211,17 +213,22 @@ async fn the_web_app_works_in_chromium() {
         .env("TDS_E2E_MQTT_HOST", "127.0.0.1")
         .env("TDS_E2E_MQTT_PORT", "1883")
         .env("CHROMIUM", chromium())
+        .env("TDS_E2E_OUTPUT", &results)
         .output()
         .await
         .expect("node runs");
+    // The platform stops before its queues are removed (its workers would complain).
+    drop(serve);
     forget_redis_namespace(REDIS, &prefix).await;
     let _ = std::fs::remove_dir_all(&data_dir);
     assert!(
         output.status.success(),
-        "browser tests failed:\n{}\n{}",
+        "browser tests failed (traces in {}):\n{}\n{}",
+        results.display(),
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    let _ = std::fs::remove_dir_all(&results);
 }
 
 /// The committed typed operations match `schema.graphql` and the operations in

@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 // is the system's Chromium (no download).
 export default defineConfig({
   testDir: 'e2e',
+  // Each harness run has its own folder (traces and screenshots of failures).
+  outputDir: process.env.TDS_E2E_OUTPUT ?? 'test-results',
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

@@ -32,11 +32,11 @@ macro_rules! string_enum {
 string_enum!(
     /// What a member may do inside an account.
     Role {
-        /// Everything, including members and alert rules.
+        /// Everything: also members, invitations and the account's settings.
         Admin = "ADMIN",
-        /// Create and edit gateways, devices and reports.
+        /// Create and edit gateways, devices, certificates, alert rules and reports.
         Editor = "EDITOR",
-        /// Read only.
+        /// Read everything in the account; change nothing.
         Viewer = "VIEWER",
     }
 );

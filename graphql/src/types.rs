@@ -45,11 +45,11 @@ pub(crate) fn loader_error(e: std::sync::Arc<DomainError>) -> ApiError {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "tds_entity::Role")]
 pub enum Role {
-    /// Everything, including members and alert rules.
+    /// Everything: also members, invitations and the account's settings.
     Admin,
-    /// Create and edit gateways, devices and reports.
+    /// Create and edit gateways, devices, certificates, alert rules and reports.
     Editor,
-    /// Read only.
+    /// Read everything in the account; change nothing.
     Viewer,
 }
 

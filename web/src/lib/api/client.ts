@@ -58,10 +58,16 @@ function client(): Client {
 }
 
 /** An expired or revoked session goes back to sign-in, wherever it is noticed. */
+let leaving = false;
 function expired(error: ApiError) {
-  if (error.code === 'UNAUTHENTICATED' && session.token) {
-    session.signOut();
-    void goto(`/login?expired=1&next=${encodeURIComponent(location.pathname)}`);
+  if (error.code === 'UNAUTHENTICATED' && session.token && !leaving) {
+    leaving = true;
+    // Navigate first: signed out on the old page, the layout would send the visitor to
+    // sign-in without saying why.
+    void goto(`/login?expired=1&next=${encodeURIComponent(location.pathname)}`).finally(() => {
+      session.signOut();
+      leaving = false;
+    });
   }
 }
 

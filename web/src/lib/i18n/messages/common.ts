@@ -59,6 +59,7 @@ export default messages(
     roles: { ADMIN: 'Administrator', EDITOR: 'Editor', VIEWER: 'Viewer' },
     severity: { INFO: 'Info', WARNING: 'Warning', CRITICAL: 'Critical' },
     status: { online: 'Online', offline: 'Offline' },
+    chart: { time: 'Time' },
   },
   {
     app: 'TDS telemetria',
@@ -118,5 +119,6 @@ export default messages(
     roles: { ADMIN: 'Administrador', EDITOR: 'Editor', VIEWER: 'Leitor' },
     severity: { INFO: 'Informação', WARNING: 'Atenção', CRITICAL: 'Crítico' },
     status: { online: 'Online', offline: 'Offline' },
+    chart: { time: 'Horário' },
   },
 );
