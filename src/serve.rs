@@ -44,6 +44,7 @@ pub fn api_state(
             .auth
             .trusted_proxies()
             .map_err(anyhow::Error::msg)?,
+        expensive: settings.expensive.limits(),
     };
     // The CA is optional: without one, certificate mutations explain how to create it.
     let pki = tds_certs::load_ca(&settings.platform.data_dir)
@@ -62,6 +63,17 @@ pub fn api_state(
         auth,
         notifications,
         reports: None,
+        persisted_queries: usize::try_from(settings.api.persisted_queries).unwrap_or(usize::MAX),
+    })
+}
+
+/// CORS and GET caching of the api, from the settings.
+pub fn http_options(settings: &Settings) -> anyhow::Result<tds_api::HttpOptions> {
+    let origins = settings.api.cors_origins().map_err(anyhow::Error::msg)?;
+    let max_age = std::time::Duration::from_secs(settings.api.cors_max_age_s);
+    Ok(tds_api::HttpOptions {
+        cors: tds_api::CorsPolicy::new(&origins, max_age)?,
+        get_max_age: std::time::Duration::from_secs(settings.api.graphql_get_max_age_s),
     })
 }
 
@@ -278,7 +290,7 @@ pub async fn serve(
             reports: Some(reports),
             ..api_state(&settings, db, events, keys, counters, notifications)?
         };
-        let mut router = tds_api::router_reporting(state, readiness.clone());
+        let mut router = tds_api::router_with(state, readiness.clone(), http_options(&settings)?);
         let web = &settings.api.web_dir;
         if tds_api::web::is_built(web) {
             router = router.fallback_service(tds_api::web::app(web));

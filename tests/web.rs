@@ -186,6 +186,8 @@ async fn the_web_app_works_in_chromium() {
             .env("TDS_REPORT_QUEUE", format!("{prefix}reports"))
             .env("TDS_LIMITS_PREFIX", format!("{prefix}limits"))
             .env("TDS_MQTT_SHARE_GROUP", format!("tds-test-{tag}"))
+            // The cross-origin spec: a frontend of a customer's own, on another origin.
+            .env("TDS_CORS_ORIGINS", "http://customer-app.test")
             .env("TDS_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()

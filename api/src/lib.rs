@@ -1,4 +1,5 @@
-//! The HTTP service: GraphQL (POST, GraphiQL on GET), health and readiness.
+//! The HTTP service: GraphQL (POST and GET, GraphiQL on a plain GET, subscriptions
+//! over a WebSocket upgrade), health and readiness, CORS for the allowed origins.
 //!
 //! Credentials are read from the headers here and resolved once per request into the
 //! GraphQL request's scope; everything after that is the schema's business. A WebSocket
@@ -8,16 +9,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use async_graphql::ParseRequestError;
 use async_graphql::http::{
     ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource, WebSocket as GraphQLWs, WebSocketProtocols, WsMessage,
 };
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::rejection::ExtensionRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -26,15 +24,19 @@ use futures::{SinkExt, StreamExt};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tds_bus::Readiness;
 use tds_domain::{Credentials, DomainError};
-use tds_graphql::{ApiState, LiveSession, RequestScope, TdsSchema};
+use tds_graphql::{ApiState, LiveSession, TdsSchema};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+mod cors;
 mod downloads;
+mod graphql_http;
 mod observe;
 pub mod tls;
 pub mod web;
+
+pub use cors::{CorsError, CorsPolicy};
 
 /// Largest request body accepted (GraphQL documents and variables), and largest
 /// WebSocket message.
@@ -84,6 +86,16 @@ fn peer_ip(peer: &Peer) -> Option<IpAddr> {
     peer.as_ref().ok().map(|ConnectInfo(addr)| addr.ip())
 }
 
+/// How the api answers browsers and caches (from the settings; the defaults allow the
+/// api's own origin only and let no cache reuse a GET answer without revalidating).
+#[derive(Clone, Debug, Default)]
+pub struct HttpOptions {
+    /// The origins allowed besides the api's own.
+    pub cors: CorsPolicy,
+    /// How long a cache may reuse a successful GraphQL answer to GET.
+    pub get_max_age: Duration,
+}
+
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
@@ -93,6 +105,8 @@ pub struct AppState {
     pub api: ApiState,
     /// The process's other dependencies, reported by their users.
     pub readiness: Readiness,
+    /// CORS and caching.
+    pub http: HttpOptions,
 }
 
 /// Builds the router of the api service.
@@ -103,13 +117,20 @@ pub fn router(api: ApiState) -> Router {
 /// Builds the router of the api service, whose `/readyz` also reports `readiness` (the
 /// dependencies of the services sharing this process).
 pub fn router_reporting(api: ApiState, readiness: Readiness) -> Router {
+    router_with(api, readiness, HttpOptions::default())
+}
+
+/// Builds the router of the api service with its readiness report and `http` options.
+pub fn router_with(api: ApiState, readiness: Readiness, http: HttpOptions) -> Router {
+    let cors = http.cors.layer();
     let state = AppState {
         schema: tds_graphql::build_schema(api.clone()),
         api,
         readiness,
+        http,
     };
-    Router::new()
-        .route("/graphql", get(graphql_get).post(graphql))
+    let router = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
         .route(
             "/certificates/bundles/{token}",
             get(downloads::bundle_download),
@@ -123,8 +144,13 @@ pub fn router_reporting(api: ApiState, readiness: Readiness) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    // Outermost, so preflights are answered before anything else looks at them.
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// Credentials from the raw `Authorization` value (`Bearer …`) and account id.
@@ -151,65 +177,49 @@ pub fn credentials_from_headers(headers: &HeaderMap) -> Credentials {
 
 /// A GraphQL-shaped error body for failures outside the schema (so it has a code too).
 pub(crate) fn error_response(status: StatusCode, error: &DomainError, message: &str) -> Response {
+    // No `data` entry: nothing ran (as GraphQL over HTTP has it for request errors).
     let body = serde_json::json!({
-        "data": null,
         "errors": [{"message": message, "extensions": {"code": error.code()}}],
     });
     (status, Json(body)).into_response()
 }
 
-async fn graphql(
+/// `POST /graphql`.
+async fn graphql_post(
     State(state): State<AppState>,
     peer: Peer,
     headers: HeaderMap,
-    request: Result<GraphQLRequest, GraphQLRejection>,
+    body: axum::body::Body,
 ) -> Response {
-    let request = match request {
-        Ok(request) => request.into_inner(),
-        Err(GraphQLRejection(rejection)) => {
-            let too_large = matches!(rejection, ParseRequestError::PayloadTooLarge)
-                || rejection.to_string().contains("length limit");
-            let (status, message) = if too_large {
-                (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("request body over {MAX_BODY_BYTES} bytes"),
-                )
-            } else {
-                (
-                    StatusCode::BAD_REQUEST,
-                    format!("not a GraphQL request: {rejection}"),
-                )
-            };
-            return error_response(
-                status,
-                &DomainError::invalid("body", message.clone()),
-                &message,
-            );
-        }
-    };
-    let credentials = credentials_from_headers(&headers);
     let client = client_address(peer_ip(&peer), &headers, &state.api.auth.trusted_proxies);
-    match RequestScope::resolve(&state.api, &credentials).await {
-        Ok(scope) => {
-            let request = scope.with_client(client).attach(request);
-            GraphQLResponse::from(state.schema.execute(request).await).into_response()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "resolving the session failed");
-            let error = DomainError::Internal("session".into());
-            error_response(StatusCode::SERVICE_UNAVAILABLE, &error, "internal error")
-        }
-    }
+    graphql_http::post(state, client, headers, body).await
 }
 
-/// `GET /graphql`: a WebSocket upgrade for subscriptions, GraphiQL otherwise.
+/// `GET /graphql`: a WebSocket upgrade for subscriptions, a GraphQL query when the query
+/// string has one (`?query=…`, or `?extensions=…` naming a persisted query), GraphiQL
+/// otherwise.
 async fn graphql_get(
     State(state): State<AppState>,
     peer: Peer,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    let client = client_address(peer_ip(&peer), &headers, &state.api.auth.trusted_proxies);
+    let wants_socket = headers
+        .get(axum::http::header::UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if wants_socket && !state.http.cors.allows_socket(&headers) {
+        // CORS does not cover WebSockets: a page on any site could open one with the
+        // credentials it holds, so only the api's own and the allowed origins may.
+        let message = "WebSocket from an origin that is not allowed (TDS_CORS_ORIGINS)";
+        let error = DomainError::Forbidden(message.into());
+        return error_response(StatusCode::FORBIDDEN, &error, message);
+    }
     let (Some(protocol), Ok(upgrade)) = (subprotocol(&headers), upgrade) else {
+        if let Some(query) = query.filter(|q| graphql_http::names_graphql(q)) {
+            return graphql_http::get(state, client, headers, &query).await;
+        }
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -218,7 +228,6 @@ async fn graphql_get(
         )
         .into_response();
     };
-    let client = client_address(peer_ip(&peer), &headers, &state.api.auth.trusted_proxies);
     upgrade
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)

@@ -274,6 +274,29 @@ impl Default for LoginLimits {
     }
 }
 
+/// How many expensive requests one user may make: those that make the platform build a
+/// file or read a long stretch of raw readings. Counted per user, whatever token it
+/// signed in with, so signing in again buys nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpensiveLimits {
+    /// Expensive requests per user in one window.
+    pub per_user: Limit,
+    /// Raw readings over more days than this are expensive.
+    pub readings_days: i64,
+}
+
+impl Default for ExpensiveLimits {
+    fn default() -> Self {
+        Self {
+            per_user: Limit {
+                attempts: 20,
+                window: StdDuration::from_secs(60),
+            },
+            readings_days: 31,
+        }
+    }
+}
+
 /// Whether a long-lived session (a WebSocket connection) still allows what it was opened
 /// for: its token valid, its user active, still a member of `account_id` with at least
 /// `required`, and the account's licence valid. Losing the membership is FORBIDDEN here

@@ -36,7 +36,12 @@ pub struct ApiState {
     pub notifications: Option<tds_bus::NotificationQueue>,
     /// Where report jobs are queued; `None` where no worker builds reports.
     pub reports: Option<tds_bus::ReportQueue>,
+    /// Most persisted queries (APQ) this replica remembers; the least recently used go.
+    pub persisted_queries: usize,
 }
+
+/// Persisted queries a replica remembers unless configured otherwise.
+pub const DEFAULT_PERSISTED_QUERIES: usize = 1000;
 
 impl ApiState {
     /// The state around a database and token keys, everything else at its default:
@@ -54,6 +59,7 @@ impl ApiState {
             auth: Default::default(),
             notifications: None,
             reports: None,
+            persisted_queries: DEFAULT_PERSISTED_QUERIES,
         }
     }
 }
@@ -69,6 +75,8 @@ pub struct AuthState {
     pub session_recheck: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Expensive requests allowed per user (counted in `counters` too).
+    pub expensive: tds_domain::auth::ExpensiveLimits,
 }
 
 impl Default for AuthState {
@@ -79,6 +87,7 @@ impl Default for AuthState {
             counters: tds_bus::WindowCounters::in_process(),
             session_recheck: std::time::Duration::from_secs(60),
             trusted_proxies: Vec::new(),
+            expensive: Default::default(),
         }
     }
 }

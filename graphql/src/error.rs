@@ -68,6 +68,21 @@ impl From<DomainError> for ApiError {
     }
 }
 
+/// The message async-graphql's persisted-query extension answers an unknown hash with:
+/// Apollo Client and urql read it (or the code) as "send the query text too".
+const PERSISTED_QUERY_NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
+
+/// The code of an error raised outside our resolvers: an unknown persisted query has
+/// Apollo's own code, for the clients that look for it; anything else is the request's
+/// fault.
+fn uncoded_error_code(message: &str) -> &'static str {
+    if message == PERSISTED_QUERY_NOT_FOUND_MESSAGE {
+        "PERSISTED_QUERY_NOT_FOUND"
+    } else {
+        "VALIDATION"
+    }
+}
+
 /// Gives every error a code, including those async-graphql raises before any resolver
 /// runs (syntax, unknown fields, depth and complexity limits): those are VALIDATION.
 pub struct ErrorCodes;
@@ -91,7 +106,7 @@ impl async_graphql::extensions::Extension for ErrorCodes {
                 .extensions
                 .get_or_insert_with(ErrorExtensionValues::default);
             if extensions.get("code").is_none() {
-                extensions.set("code", "VALIDATION");
+                extensions.set("code", uncoded_error_code(&error.message));
             }
         }
         response

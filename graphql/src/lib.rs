@@ -7,10 +7,12 @@ mod alerts;
 mod auth;
 mod context;
 mod error;
+mod expensive;
 mod limits;
 mod live;
 mod loaders;
 mod mutation;
+mod phase;
 mod pki;
 mod query;
 mod reports;
@@ -18,12 +20,16 @@ mod telemetry;
 mod types;
 
 use async_graphql::Schema;
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 
 pub use auth::AcceptedInvitation;
-pub use context::{ApiState, AuthState, RequestScope};
+pub use context::{ApiState, AuthState, DEFAULT_PERSISTED_QUERIES, RequestScope};
 pub use error::{ApiError, ApiResult};
 pub use live::LiveSession;
 pub use mutation::MutationRoot;
+pub use phase::RequestPhase;
 pub use query::QueryRoot;
 
 /// Subscriptions.
@@ -46,12 +52,20 @@ pub use limits::{
 /// [`limits`], not by async-graphql's own, so that introspection has a budget of its own.
 pub fn build_schema(state: ApiState) -> TdsSchema {
     let introspection = state.introspection;
+    let persisted_queries = state.persisted_queries;
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
     .data(state)
+    // Automatic persisted queries (Apollo's protocol) first: the other extensions then
+    // see the document the hash stands for. Each replica keeps its own bounded cache; a
+    // client whose hash a replica does not know registers it again.
+    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+        persisted_queries.max(1),
+    )))
+    .extension(phase::Phases)
     .extension(limits::Limits::new())
     .extension(error::ErrorCodes)
     .extension(live::LiveScopes);

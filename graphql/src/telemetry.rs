@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::context::ContextExt;
 use crate::error::{ApiError, ApiResult};
+use crate::expensive;
 use crate::types::{Device, PageInfo, decode_cursor, encode_cursor, loader_error, parse_id};
 
 /// A stored (or just stored) reading.
@@ -285,6 +286,9 @@ impl TelemetryQuery {
     ) -> ApiResult<Vec<Reading>> {
         let tenant = ctx.tenant()?;
         let device_id = parse_id(&device_id, "device")?;
+        if expensive::is_long_range(ctx, from, to) {
+            expensive::spend(ctx).await?;
+        }
         let rows = readings::readings(&ctx.state().db, tenant, device_id, from, to, limit).await?;
         Ok(rows.into_iter().map(Reading::from).collect())
     }

@@ -88,6 +88,16 @@ settings! {
         /// The built web app (`npm run build` in `web/`), served at `/` with client-side
         /// routes falling back to its `index.html`.
         web_dir: PathBuf = "web/build".into() => "TDS_WEB_DIR";
+        /// Comma-separated origins (`https://app.example.com`) whose browser apps may call
+        /// the api and open its WebSocket; empty: no CORS headers, same origin only.
+        cors_origins: String = String::new() => "TDS_CORS_ORIGINS";
+        /// Seconds a browser may reuse a CORS preflight answer.
+        cors_max_age_s: u64 = 600 => "TDS_CORS_MAX_AGE_S";
+        /// Most automatic persisted queries one replica remembers (least recently used go).
+        persisted_queries: u64 = 1000 => "TDS_PERSISTED_QUERIES";
+        /// Seconds a cache may reuse a successful GraphQL answer to GET (shared caches
+        /// only without `Authorization`; 0: revalidate every time).
+        graphql_get_max_age_s: u64 = 0 => "TDS_GRAPHQL_GET_MAX_AGE_S";
     }
 
     /// Sign-in protection and the re-check of WebSocket sessions.
@@ -115,6 +125,20 @@ settings! {
         session_recheck_s: u64 = 60 => "TDS_SESSION_RECHECK_S";
         /// Prefix of the Redis keys holding the sign-in counts.
         limits_prefix: String = "tds:limits".into() => "TDS_LIMITS_PREFIX";
+    }
+
+    /// Requests that cost the platform more than most (report builds, long stretches of
+    /// raw readings), counted per user.
+    expensive: ExpensiveSettings {
+        /// Expensive requests one user may make in one window; past it RATE_LIMITED.
+        per_user: u64 = crate::auth::ExpensiveLimits::default().per_user.attempts
+            => "TDS_EXPENSIVE_PER_USER";
+        /// Window of that count, in seconds.
+        window_s: u64 = crate::auth::ExpensiveLimits::default().per_user.window.as_secs()
+            => "TDS_EXPENSIVE_WINDOW_S";
+        /// `readings` over more days than this counts as expensive.
+        readings_days: i64 = crate::auth::ExpensiveLimits::default().readings_days
+            => "TDS_EXPENSIVE_READINGS_DAYS";
     }
 
     /// How e-mails and webhooks are sent.
@@ -156,6 +180,58 @@ settings! {
         schedule_s: u64 = 30 => "TDS_REPORT_SCHEDULE_S";
         /// Largest report file a scheduled e-mail attaches; larger ones go as a link.
         attach_max_bytes: i64 = 10 * 1024 * 1024 => "TDS_REPORT_ATTACH_MAX_BYTES";
+    }
+}
+
+impl ApiSettings {
+    /// The CORS origins, each `http(s)://host[:port]` (a trailing `/` is dropped),
+    /// lower-cased as browsers send them.
+    pub fn cors_origins(&self) -> Result<Vec<String>, String> {
+        self.cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                let origin = o.trim_end_matches('/').to_ascii_lowercase();
+                let host = origin
+                    .strip_prefix("https://")
+                    .or_else(|| origin.strip_prefix("http://"))
+                    .unwrap_or_default();
+                let bad = |c: char| "/?#*@ \t".contains(c);
+                if host.is_empty() || host.contains(bad) {
+                    Err(format!(
+                        "TDS_CORS_ORIGINS: '{o}' is not an origin (scheme://host[:port], e.g. https://app.example.com)"
+                    ))
+                } else {
+                    Ok(origin)
+                }
+            })
+            .collect()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.cors_origins()?;
+        // The cache's table is allocated whole at start.
+        if !(1..=100_000).contains(&self.persisted_queries) {
+            return Err(format!(
+                "TDS_PERSISTED_QUERIES: {} is not between 1 and 100000",
+                self.persisted_queries
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ExpensiveSettings {
+    /// The allowance of expensive requests.
+    pub fn limits(&self) -> crate::auth::ExpensiveLimits {
+        crate::auth::ExpensiveLimits {
+            per_user: crate::auth::Limit {
+                attempts: self.per_user.max(1),
+                window: std::time::Duration::from_secs(self.window_s.max(1)),
+            },
+            readings_days: self.readings_days.max(1),
+        }
     }
 }
 
@@ -242,6 +318,7 @@ impl Settings {
             .map_err(|e| SettingsError(format!("TDS_TIMEZONE: {e}")))?;
         crate::renewals::RenewalPolicy::from_settings(&settings).map_err(SettingsError)?;
         settings.auth.validate().map_err(SettingsError)?;
+        settings.api.validate().map_err(SettingsError)?;
         Ok(settings)
     }
 
@@ -476,6 +553,9 @@ mod tests {
             ("TDS_RENEWAL_AT", "25:00"),
             ("TDS_SESSION_RECHECK_S", "61"),
             ("TDS_TRUSTED_PROXIES", "proxy.local"),
+            ("TDS_CORS_ORIGINS", "https://app.example.com, *"),
+            ("TDS_CORS_ORIGINS", "https://app.example.com/path"),
+            ("TDS_PERSISTED_QUERIES", "0"),
         ] {
             jailed(|jail| {
                 jail.set_env(var, value);
@@ -497,6 +577,20 @@ mod tests {
             jail.set_env("DATABASE_URL", "sqlite://x");
             assert_eq!(Settings::unknown_variables(), ["TDS_JWT_SECRT"]);
         });
+    }
+
+    #[test]
+    fn cors_origins_are_read_as_browsers_send_them() {
+        let mut s = Settings::default();
+        assert_eq!(s.api.cors_origins(), Ok(vec![]));
+        s.api.cors_origins = " https://App.example.com/ ,http://localhost:5173,".into();
+        assert_eq!(
+            s.api.cors_origins(),
+            Ok(vec![
+                "https://app.example.com".to_owned(),
+                "http://localhost:5173".to_owned()
+            ])
+        );
     }
 
     #[test]

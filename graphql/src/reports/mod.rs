@@ -13,6 +13,7 @@ use tds_domain::{report_schedules as schedules, reports};
 
 use crate::context::ContextExt;
 use crate::error::ApiResult;
+use crate::expensive;
 use crate::types::{decode_cursor, parse_id};
 
 pub use live::ReportSubscription;
@@ -111,6 +112,7 @@ impl ReportMutation {
         input: RequestReportInput,
     ) -> ApiResult<Report> {
         let tenant = ctx.tenant()?;
+        expensive::spend(ctx).await?;
         let state = ctx.state();
         let request = NewReport {
             kind: input.kind.into(),
