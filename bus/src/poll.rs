@@ -53,15 +53,20 @@ impl PollStrategy for PollEvery {
         let timer = self
             .timer
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(interval)));
-        if timer.as_mut().poll(cx).is_pending() {
-            return Poll::Pending;
+        let mut fired = false;
+        // Returns only with the timer pending, so it holds this task's waker: a fired
+        // timer is armed again and polled (leaving the new deadline unpolled, as apalis's
+        // interval does, is what loses the wake-up), again if this thread was descheduled
+        // past the new deadline meanwhile.
+        while timer.as_mut().poll(cx).is_ready() {
+            fired = true;
+            timer.as_mut().reset(tokio::time::Instant::now() + interval);
         }
-        // Fired: arm it again and poll it now, so it holds this task's waker. Leaving the
-        // new deadline unpolled (as apalis's interval does) is what loses the wake-up.
-        timer.as_mut().reset(tokio::time::Instant::now() + interval);
-        // A deadline `interval` ahead cannot have passed yet: this registers the waker.
-        let _ = timer.as_mut().poll(cx);
-        Poll::Ready(Some(()))
+        if fired {
+            Poll::Ready(Some(()))
+        } else {
+            Poll::Pending
+        }
     }
 }
 
